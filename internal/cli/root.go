@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Streams are the standard streams and environment a command runs with. Tests supply their own.
+type Streams struct {
+	In     io.Reader
+	Out    io.Writer
+	Err    io.Writer
+	Getenv func(string) string
+}
+
+// OSStreams returns the process's own streams and environment.
+func OSStreams() Streams {
+	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv}
+}
+
+// exitError carries a specific exit code up to Run.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// Run executes the command line args and returns the process exit code.
+func Run(ctx context.Context, args []string, s Streams) (code int) {
+	defer func() {
+		// A bug must never show a Go stack trace to the user: report it as an error instead.
+		if r := recover(); r != nil {
+			fmt.Fprintf(s.Err, "Error: internal error: %v\n", r)
+			code = 1
+		}
+	}()
+	root := newRootCmd(s)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(s.Err, "Error: %v\n", err)
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		return 1
+	}
+	return 0
+}
+
+func newRootCmd(s Streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "rudder",
+		Short:         "The Kubernetes package manager",
+		Long:          rootLong,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.Err)
+	return root
+}
+
+const rootLong = `Rudder manages Kubernetes applications packaged as charts.
+
+It is a drop-in replacement for Helm v4: the same commands, flags, environment
+variables and release format, so 'alias helm=rudder' keeps existing workflows working.`
