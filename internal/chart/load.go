@@ -1,0 +1,308 @@
+package chart
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"maps"
+	"os"
+	"path"
+	"slices"
+	"strings"
+
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+// MaxChartSize bounds the total size of a chart's files once decompressed.
+const MaxChartSize int64 = 100 << 20
+
+// maxDirDepth bounds directory nesting, which also stops symbolic-link loops.
+const maxDirDepth = 64
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// ErrNoChartYAML is returned when a directory or archive has no Chart.yaml at its root.
+var ErrNoChartYAML = errors.New("Chart.yaml file is missing") //nolint:staticcheck // Helm's wording
+
+// Load loads a chart from a directory or a gzipped tar archive.
+func Load(name string) (*Chart, error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		return LoadDir(name)
+	}
+	return LoadFile(name)
+}
+
+// LoadFile loads a chart archive (.tgz) from disk.
+func LoadFile(name string) (*Chart, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("file '%s' cannot be read: %w", name, err)
+	}
+	if !bytes.HasPrefix(head[:n], []byte("\x1f\x8b\x08")) {
+		if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
+			return nil, fmt.Errorf("file '%s' seems to be a YAML file, but expected a gzipped archive", name)
+		}
+		return nil, fmt.Errorf("file '%s' does not appear to be a gzipped archive", name)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	c, err := LoadArchive(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return c, nil
+}
+
+// LoadArchive loads a chart from a gzipped tar stream whose members sit under one top folder.
+func LoadArchive(r io.Reader) (*Chart, error) {
+	files, err := ReadArchive(r, ArchiveLimits{})
+	if err != nil {
+		return nil, err
+	}
+	return LoadFiles(files)
+}
+
+// LoadDir loads a chart from a directory, honouring its .helmignore and following
+// symbolic links.
+func LoadDir(dir string) (*Chart, error) {
+	return LoadFS(os.DirFS(dir))
+}
+
+// LoadFS loads a chart whose Chart.yaml sits at the root of fsys.
+func LoadFS(fsys fs.FS) (*Chart, error) {
+	rules := DefaultIgnoreRules()
+	if data, err := fs.ReadFile(fsys, IgnoreFile); err == nil {
+		if rules, err = ParseIgnore(bytes.NewReader(data)); err != nil {
+			return nil, err
+		}
+		rules.addDefaults()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	w := dirWalker{fsys: fsys, rules: rules, budget: MaxChartSize}
+	if err := w.walk(".", 0); err != nil {
+		return nil, err
+	}
+	return LoadFiles(w.files)
+}
+
+type dirWalker struct {
+	fsys   fs.FS
+	rules  *IgnoreRules
+	budget int64
+	files  []*File
+}
+
+// walk visits dir's entries in lexical order, following symbolic links as Helm does.
+func (w *dirWalker) walk(dir string, depth int) error {
+	if depth > maxDirDepth {
+		return fmt.Errorf("%s: directories nested too deep (a symbolic link loop?)", dir)
+	}
+	entries, err := fs.ReadDir(w.fsys, dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		name := path.Join(dir, e.Name())
+		fi, err := fs.Stat(w.fsys, name) // follows symbolic links
+		if err != nil {
+			return fmt.Errorf("error reading %s: %w", name, err)
+		}
+		if fi.IsDir() {
+			if w.rules.Ignore(name, true) {
+				continue
+			}
+			if err := w.walk(name, depth+1); err != nil {
+				return err
+			}
+			continue
+		}
+		if w.rules.Ignore(name, false) {
+			continue
+		}
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("cannot load irregular file %s as it has file mode type bits set", name)
+		}
+		if fi.Size() > w.budget {
+			return fmt.Errorf("error reading %s: chart exceeds maximum decompressed size of %d bytes", name, MaxChartSize)
+		}
+		data, err := fs.ReadFile(w.fsys, name)
+		if err != nil {
+			return fmt.Errorf("error reading %s: %w", name, err)
+		}
+		if int64(len(data)) > w.budget {
+			return fmt.Errorf("error reading %s: chart exceeds maximum decompressed size of %d bytes", name, MaxChartSize)
+		}
+		w.budget -= int64(len(data))
+		w.files = append(w.files, &File{Name: name, ModTime: fi.ModTime(), Data: bytes.TrimPrefix(data, utf8BOM)})
+	}
+	return nil
+}
+
+// LoadFiles builds a chart from its files, named relative to the chart root.
+func LoadFiles(files []*File) (*Chart, error) {
+	c := &Chart{}
+	for _, f := range files {
+		c.Raw = append(c.Raw, &File{Name: f.Name, ModTime: f.ModTime, Data: f.Data})
+		if f.Name == "Chart.yaml" {
+			c.Metadata = &Metadata{}
+			if err := yaml.Unmarshal(f.Data, c.Metadata); err != nil {
+				return c, fmt.Errorf("cannot load Chart.yaml: %w", err)
+			}
+			if c.Metadata.APIVersion == "" {
+				c.Metadata.APIVersion = APIVersionV1
+			}
+			c.ModTime = f.ModTime
+		}
+	}
+
+	subcharts := map[string][]*File{}
+	for _, f := range files {
+		switch {
+		case f.Name == "Chart.yaml":
+		case f.Name == "Chart.lock":
+			c.Lock = &Lock{}
+			if err := yaml.Unmarshal(f.Data, c.Lock); err != nil {
+				return c, fmt.Errorf("cannot load Chart.lock: %w", err)
+			}
+		case f.Name == "values.yaml":
+			vals, err := ParseValues(f.Data)
+			if err != nil {
+				return c, fmt.Errorf("cannot load values.yaml: %w", err)
+			}
+			c.Values = vals
+		case f.Name == "values.schema.json":
+			c.Schema = f.Data
+			c.SchemaModTime = f.ModTime
+		case f.Name == "requirements.yaml":
+			if c.Metadata == nil {
+				c.Metadata = &Metadata{}
+			}
+			if c.Metadata.APIVersion != APIVersionV1 {
+				slog.Warn("Dependencies are handled in Chart.yaml since apiVersion \"v2\". We recommend migrating dependencies to Chart.yaml.")
+			}
+			if err := yaml.Unmarshal(f.Data, c.Metadata); err != nil {
+				return c, fmt.Errorf("cannot load requirements.yaml: %w", err)
+			}
+			if c.Metadata.APIVersion == APIVersionV1 {
+				c.Files = append(c.Files, &File{Name: f.Name, ModTime: f.ModTime, Data: f.Data})
+			}
+		case f.Name == "requirements.lock":
+			c.Lock = &Lock{}
+			if err := yaml.Unmarshal(f.Data, c.Lock); err != nil {
+				return c, fmt.Errorf("cannot load requirements.lock: %w", err)
+			}
+			if c.Metadata == nil {
+				c.Metadata = &Metadata{}
+			}
+			if c.Metadata.APIVersion == APIVersionV1 {
+				c.Files = append(c.Files, &File{Name: f.Name, ModTime: f.ModTime, Data: f.Data})
+			}
+		case strings.HasPrefix(f.Name, "templates/"):
+			c.Templates = append(c.Templates, &File{Name: f.Name, ModTime: f.ModTime, Data: f.Data})
+		case strings.HasPrefix(f.Name, "charts/"):
+			if path.Ext(f.Name) == ".prov" {
+				c.Files = append(c.Files, &File{Name: f.Name, ModTime: f.ModTime, Data: f.Data})
+				continue
+			}
+			rest := strings.TrimPrefix(f.Name, "charts/")
+			sub, _, _ := strings.Cut(rest, "/")
+			subcharts[sub] = append(subcharts[sub], &File{Name: rest, ModTime: f.ModTime, Data: f.Data})
+		default:
+			c.Files = append(c.Files, &File{Name: f.Name, ModTime: f.ModTime, Data: f.Data})
+		}
+	}
+
+	if c.Metadata == nil {
+		return c, ErrNoChartYAML
+	}
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+
+	// Helm visits subcharts in map order; Rudder sorts them so loading is deterministic.
+	for _, name := range slices.Sorted(maps.Keys(subcharts)) {
+		if strings.IndexAny(name, "_.") == 0 {
+			continue
+		}
+		sub, err := loadSubchart(name, subcharts[name])
+		if err != nil {
+			return c, fmt.Errorf("error unpacking subchart %s in %s: %w", name, c.Name(), err)
+		}
+		c.AddDependency(sub)
+	}
+	return c, nil
+}
+
+func loadSubchart(name string, files []*File) (*Chart, error) {
+	if path.Ext(name) == ".tgz" {
+		if files[0].Name != name {
+			return nil, fmt.Errorf("expected %s, got %s", name, files[0].Name)
+		}
+		return LoadArchive(bytes.NewReader(files[0].Data))
+	}
+	inner := make([]*File, 0, len(files))
+	for _, f := range files {
+		_, rest, ok := strings.Cut(f.Name, "/")
+		if !ok {
+			continue
+		}
+		inner = append(inner, &File{Name: rest, ModTime: f.ModTime, Data: f.Data})
+	}
+	return LoadFiles(inner)
+}
+
+// ParseValues reads a values file: YAML, possibly several documents, merged in order.
+func ParseValues(data []byte) (map[string]any, error) {
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		data = append(data[:len(data):len(data)], '\n')
+	}
+	vals := map[string]any{}
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return vals, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("error reading yaml document: %w", err)
+		}
+		cur := map[string]any{}
+		if err := yaml.Unmarshal(doc, &cur); err != nil {
+			return nil, fmt.Errorf("cannot unmarshal yaml document: %w", err)
+		}
+		vals = mergeMaps(vals, cur)
+	}
+}
+
+// mergeMaps deep-merges b over a into a new map; b wins, nested maps merge.
+func mergeMaps(a, b map[string]any) map[string]any {
+	out := make(map[string]any, len(a))
+	maps.Copy(out, a)
+	for k, v := range b {
+		if vm, ok := v.(map[string]any); ok {
+			if am, ok := out[k].(map[string]any); ok {
+				out[k] = mergeMaps(am, vm)
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
