@@ -185,13 +185,13 @@ func Up(ctx context.Context, opts Options) (*Cluster, error) {
 	defer unlock()
 
 	if c, err := Open(dir); err == nil {
-		if err := c.Check(ctx); err == nil {
+		err := c.Check(ctx)
+		if err == nil {
 			c.reused = true
 			opts.Logf("cluster %s is already running in %s", c.Name(), dir)
 			return c, nil
-		} else {
-			opts.Logf("cluster in %s is not healthy (%v): starting it anew", dir, err)
 		}
+		opts.Logf("cluster in %s is not healthy (%v): starting it anew", dir, err)
 		if err := c.stop(); err != nil {
 			return nil, err
 		}
