@@ -1,0 +1,243 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+	"text/template"
+
+	"github.com/rudderpm/rudder/internal/chart"
+)
+
+// LookupFunc fetches live objects for the lookup template function: one object when
+// name is set, otherwise a list. Namespace "" means all namespaces or cluster scope.
+type LookupFunc func(ctx context.Context, apiVersion, kind, namespace, name string) (map[string]any, error)
+
+// Engine renders templates. Its zero value renders as `helm template` does.
+type Engine struct {
+	// Strict makes a reference to a missing value an error instead of an empty string.
+	Strict bool
+	// LintMode makes fail and required report through Warn instead of failing.
+	LintMode bool
+	// EnableDNS lets getHostByName resolve names; otherwise it returns "".
+	EnableDNS bool
+	// Lookup serves the lookup function; nil returns an empty map, as with no cluster.
+	Lookup LookupFunc
+	// Warn receives messages lint mode swallows; nil drops them.
+	Warn func(msg string)
+}
+
+// recursionLimit bounds how deeply one named template may include itself.
+const recursionLimit = 1000
+
+// Markers around messages of fail and required, so they can be told apart from Go's own
+// execution errors and shown without the template stack.
+const (
+	userErrStart = "HELM_ERR_START"
+	userErrEnd   = "HELM_ERR_END"
+)
+
+// renderable is one template with the values of its chart.
+type renderable struct {
+	text     string
+	vals     map[string]any
+	basePath string
+}
+
+// Render renders every template of the chart tree with the top-level values built by
+// RenderValues, and returns the output of each non-partial template by path
+// (mychart/templates/x.yaml, mychart/charts/sub/templates/y.yaml).
+func (e Engine) Render(ctx context.Context, c *chart.Chart, top map[string]any) (out map[string]string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("rendering template failed: %v", r)
+		}
+	}()
+	tpls := map[string]renderable{}
+	collectTemplates(c, top, tpls)
+	return e.render(ctx, tpls)
+}
+
+func (e Engine) render(ctx context.Context, tpls map[string]renderable) (map[string]string, error) {
+	t := template.New("gotpl")
+	if e.Strict {
+		t.Option("missingkey=error")
+	} else {
+		t.Option("missingkey=zero")
+	}
+	e.bindFuncs(ctx, t)
+
+	names := parseOrder(tpls)
+	for _, name := range names {
+		if _, err := t.New(name).Parse(tpls[name].text); err != nil {
+			return nil, parseError(name, err)
+		}
+	}
+
+	out := make(map[string]string, len(names))
+	for _, name := range names {
+		if strings.HasPrefix(path.Base(name), "_") {
+			continue // partials only hold definitions
+		}
+		r := tpls[name]
+		r.vals["Template"] = map[string]any{"Name": name, "BasePath": r.basePath}
+		var b strings.Builder
+		if err := t.ExecuteTemplate(&b, name, r.vals); err != nil {
+			return nil, execError(err)
+		}
+		// missingkey=zero still prints "<no value>" for missing map entries of interface type.
+		out[name] = strings.ReplaceAll(b.String(), "<no value>", "")
+	}
+	return out, nil
+}
+
+// parseOrder sorts templates deepest path first, and by reverse name within a depth, so
+// that a chart's definitions, parsed later, override those of its subcharts.
+func parseOrder(tpls map[string]renderable) []string {
+	names := slices.Collect(maps.Keys(tpls))
+	slices.SortFunc(names, func(a, b string) int {
+		da, db := strings.Count(a, "/"), strings.Count(b, "/")
+		if da != db {
+			return db - da
+		}
+		return strings.Compare(b, a)
+	})
+	return names
+}
+
+// collectTemplates adds the templates of c and its subcharts to tpls, each with its
+// chart's scoped values, and returns the values object built for c.
+func collectTemplates(c *chart.Chart, parent map[string]any, tpls map[string]renderable) map[string]any {
+	subcharts := map[string]any{}
+	meta := metadataMap(c.Metadata)
+	meta["IsRoot"] = c.IsRoot()
+	vals := map[string]any{
+		"Chart":        meta,
+		"Files":        newFiles(c.Files),
+		"Release":      parent["Release"],
+		"Capabilities": parent["Capabilities"],
+		"Values":       map[string]any{},
+		"Subcharts":    subcharts,
+	}
+	if c.IsRoot() {
+		vals["Values"] = parent["Values"]
+	} else if pv, ok := asMap(parent["Values"]); ok {
+		if own, ok := asMap(pv[c.Name()]); ok {
+			vals["Values"] = own
+		}
+	}
+	for _, sub := range c.Dependencies() {
+		subcharts[sub.Name()] = collectTemplates(sub, vals, tpls)
+	}
+	full := c.ChartFullPath()
+	for _, f := range c.Templates {
+		if f == nil {
+			continue
+		}
+		if c.IsLibrary() && !strings.HasPrefix(path.Base(f.Name), "_") {
+			continue
+		}
+		tpls[path.Join(full, f.Name)] = renderable{text: string(f.Data), vals: vals, basePath: path.Join(full, "templates")}
+	}
+	return vals
+}
+
+func asMap(v any) (map[string]any, bool) {
+	switch t := v.(type) {
+	case map[string]any:
+		return t, true
+	case interface{ AsMap() map[string]any }:
+		return t.AsMap(), true
+	}
+	return nil, false
+}
+
+// bindFuncs installs the function map, with the functions that need the template set.
+func (e Engine) bindFuncs(ctx context.Context, t *template.Template) {
+	funcs := baseFuncs()
+	depth := map[string]int{}
+	funcs["include"] = includeFunc(t, depth)
+	funcs["tpl"] = tplFunc(t, depth, e.Strict)
+	funcs["required"] = func(msg string, val any) (any, error) {
+		if val == nil || val == "" {
+			if e.LintMode {
+				e.warn("missing required value: " + msg)
+				return "", nil
+			}
+			return val, errors.New(userErrStart + msg + userErrEnd)
+		}
+		return val, nil
+	}
+	funcs["fail"] = func(msg string) (string, error) {
+		if e.LintMode {
+			e.warn("fail: " + msg)
+			return "", nil
+		}
+		return "", errors.New(userErrStart + msg + userErrEnd)
+	}
+	funcs["lookup"] = func(apiVersion, kind, namespace, name string) (map[string]any, error) {
+		if e.Lookup == nil || e.LintMode {
+			return map[string]any{}, nil
+		}
+		return e.Lookup(ctx, apiVersion, kind, namespace, name)
+	}
+	if !e.EnableDNS {
+		funcs["getHostByName"] = func(string) string { return "" }
+	}
+	t.Funcs(funcs)
+}
+
+func (e Engine) warn(msg string) {
+	if e.Warn != nil {
+		e.Warn(msg)
+	}
+}
+
+// includeFunc runs a named template and returns its output, bounding recursion.
+func includeFunc(t *template.Template, depth map[string]int) func(string, any) (string, error) {
+	return func(name string, data any) (string, error) {
+		if depth[name] > recursionLimit {
+			return "", fmt.Errorf("rendering template has a nested reference name: %s: unable to execute template", name)
+		}
+		depth[name]++
+		defer func() { depth[name]-- }()
+		var b strings.Builder
+		err := t.ExecuteTemplate(&b, name, data)
+		return b.String(), err
+	}
+}
+
+// tplFunc renders a string as a template. It runs in a copy of the template set, so
+// definitions made by the string are visible to it alone.
+func tplFunc(parent *template.Template, depth map[string]int, strict bool) func(string, any) (string, error) {
+	return func(text string, data any) (string, error) {
+		t, err := parent.Clone()
+		if err != nil {
+			return "", fmt.Errorf("cannot clone template: %w", err)
+		}
+		// Clone drops the missingkey option (golang/go#43022); set it again.
+		if strict {
+			t.Option("missingkey=error")
+		} else {
+			t.Option("missingkey=zero")
+		}
+		t.Funcs(template.FuncMap{
+			"include": includeFunc(t, depth),
+			"tpl":     tplFunc(t, depth, strict),
+		})
+		// A fresh template named like the caller, so text holding only definitions works.
+		t, err = t.New(parent.Name()).Parse(text)
+		if err != nil {
+			return "", fmt.Errorf("cannot parse template %q: %w", text, err)
+		}
+		var b strings.Builder
+		if err := t.Execute(&b, data); err != nil {
+			return "", fmt.Errorf("error during tpl function execution for %q: %w", text, err)
+		}
+		return strings.ReplaceAll(b.String(), "<no value>", ""), nil
+	}
+}
