@@ -1,0 +1,118 @@
+package manifest
+
+import (
+	"fmt"
+	"log/slog"
+	"maps"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/rudderpm/rudder/internal/release"
+)
+
+// Head is the part of a Kubernetes object the sorter reads.
+type Head struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind,omitempty"`
+	Metadata   *struct {
+		Name        string            `json:"name"`
+		Annotations map[string]string `json:"annotations"`
+	} `json:"metadata,omitempty"`
+}
+
+// Manifest is one rendered object that is not a hook.
+type Manifest struct {
+	// Name is the template it came from (mychart/templates/deployment.yaml).
+	Name    string
+	Content string
+	Head    *Head
+}
+
+// Sort splits rendered templates (path to output) into hooks and manifests, each
+// sorted by kind in the given order; documents of one kind keep their template order.
+// Partials (base name starting with "_") and blank outputs are skipped. A document that
+// is not valid YAML fails the sort with the template's name.
+func Sort(files map[string]string, order KindOrder) ([]*release.Hook, []Manifest, error) {
+	var hooks []*release.Hook
+	var manifests []Manifest
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		content := files[name]
+		if strings.HasPrefix(path.Base(name), "_") || strings.TrimSpace(content) == "" {
+			continue
+		}
+		for _, doc := range Split(content) {
+			var head Head
+			if err := yaml.Unmarshal([]byte(doc), &head); err != nil {
+				return hooks, manifests, fmt.Errorf("YAML parse error on %s: %w", name, err)
+			}
+			if head.Metadata == nil || !hasKey(head.Metadata.Annotations, release.HookAnnotation) {
+				manifests = append(manifests, Manifest{Name: name, Content: doc, Head: &head})
+				continue
+			}
+			events := head.Metadata.Annotations[release.HookAnnotation]
+			h, ok := newHook(name, doc, &head, events)
+			if !ok {
+				slog.Info("skipping unknown hooks", "hookTypes", events)
+				continue
+			}
+			hooks = append(hooks, h)
+		}
+	}
+	slices.SortStableFunc(hooks, func(a, b *release.Hook) int { return order.compare(a.Kind, b.Kind) })
+	slices.SortStableFunc(manifests, func(a, b Manifest) int { return order.compare(a.Head.Kind, b.Head.Kind) })
+	return hooks, manifests, nil
+}
+
+func newHook(path, doc string, head *Head, events string) (*release.Hook, bool) {
+	ann := head.Metadata.Annotations
+	weight, err := strconv.Atoi(ann[release.HookWeightAnnotation])
+	if err != nil {
+		weight = 0
+	}
+	h := &release.Hook{
+		Name:              head.Metadata.Name,
+		Kind:              head.Kind,
+		Path:              path,
+		Manifest:          doc,
+		Events:            []release.HookEvent{},
+		Weight:            weight,
+		DeletePolicies:    []release.HookDeletePolicy{},
+		OutputLogPolicies: []release.HookOutputLogPolicy{},
+	}
+	for _, e := range strings.Split(events, ",") {
+		ev, ok := release.ParseHookEvent(strings.ToLower(strings.TrimSpace(e)))
+		if !ok {
+			return nil, false
+		}
+		h.Events = append(h.Events, ev)
+	}
+	for _, p := range annotationList(ann, release.HookDeleteAnnotation) {
+		h.DeletePolicies = append(h.DeletePolicies, release.HookDeletePolicy(p))
+	}
+	for _, p := range annotationList(ann, release.HookOutputLogAnnotation) {
+		h.OutputLogPolicies = append(h.OutputLogPolicies, release.HookOutputLogPolicy(p))
+	}
+	return h, true
+}
+
+func annotationList(ann map[string]string, key string) []string {
+	v, ok := ann[key]
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		out = append(out, strings.ToLower(strings.TrimSpace(p)))
+	}
+	return out
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
