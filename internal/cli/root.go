@@ -32,6 +32,12 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
+// app is the state every command shares: streams and global settings.
+type app struct {
+	streams  Streams
+	settings *settings
+}
+
 // Run executes the command line args and returns the process exit code.
 func Run(ctx context.Context, args []string, s Streams) (code int) {
 	defer func() {
@@ -41,6 +47,9 @@ func Run(ctx context.Context, args []string, s Streams) (code int) {
 			code = 1
 		}
 	}()
+	if s.Getenv == nil {
+		s.Getenv = func(string) string { return "" }
+	}
 	root := newRootCmd(s)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
@@ -55,6 +64,7 @@ func Run(ctx context.Context, args []string, s Streams) (code int) {
 }
 
 func newRootCmd(s Streams) *cobra.Command {
+	a := &app{streams: s, settings: newSettings(s.Getenv)}
 	root := &cobra.Command{
 		Use:           "rudder",
 		Short:         "The Kubernetes package manager",
@@ -65,6 +75,10 @@ func newRootCmd(s Streams) *cobra.Command {
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
+	a.settings.addFlags(root.PersistentFlags())
+	root.AddCommand(
+		a.newTemplateCmd(),
+	)
 	return root
 }
 

@@ -1,0 +1,212 @@
+package action
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/engine"
+	"github.com/rudderpm/rudder/internal/manifest"
+	"github.com/rudderpm/rudder/internal/release"
+	"github.com/rudderpm/rudder/internal/values"
+)
+
+// RenderOptions control how a chart is rendered for a release. The zero value renders
+// offline for a release named "" in namespace "" with the default capabilities.
+type RenderOptions struct {
+	ReleaseName string
+	Namespace   string
+	// Revision is .Release.Revision; 0 means 1.
+	Revision int
+	// IsUpgrade sets .Release.IsUpgrade instead of .Release.IsInstall.
+	IsUpgrade bool
+	// Capabilities describe the target cluster; nil means engine.DefaultCapabilities.
+	Capabilities *engine.Capabilities
+	// SkipSchemaValidation skips values.schema.json checks.
+	SkipSchemaValidation bool
+	// IncludeCRDs puts the crds/ files at the head of the manifest stream.
+	IncludeCRDs bool
+	// SubNotes keeps the NOTES.txt of subcharts too.
+	SubNotes bool
+	// EnableDNS lets getHostByName resolve names.
+	EnableDNS bool
+	// Lookup serves the lookup function; nil renders as with no cluster.
+	Lookup engine.LookupFunc
+	// PostRenderer, if set, rewrites the rendered manifests before they are sorted.
+	PostRenderer PostRenderer
+	// HideSecrets replaces the body of Secrets in the manifest stream.
+	HideSecrets bool
+}
+
+// PostRenderer rewrites a stream of rendered manifests.
+type PostRenderer interface {
+	Run(ctx context.Context, in *bytes.Buffer) (*bytes.Buffer, error)
+}
+
+// Rendered is a rendered chart, split the way a release stores it.
+type Rendered struct {
+	// Manifest is the stream of non-hook objects, each under a "# Source:" header,
+	// preceded by the CRDs when they were asked for.
+	Manifest string
+	// Manifests are the same objects one by one, in install order.
+	Manifests []manifest.Manifest
+	// Hooks are the hook objects in install order of their kinds.
+	Hooks []*release.Hook
+	// Notes is the rendered NOTES.txt.
+	Notes string
+	// Values are the values the templates saw as .Values.
+	Values values.Values
+}
+
+// ErrRender marks an error found in the rendered output (e.g. a document that is not
+// YAML) rather than in the chart or values; Rendered.Manifest then holds the raw output.
+var ErrRender = errors.New("rendered manifests are invalid")
+
+var releaseNamePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+
+// maxReleaseNameLen keeps names of derived objects within Kubernetes' limits.
+const maxReleaseNameLen = 53
+
+// ValidateReleaseName checks a release name as Helm does.
+func ValidateReleaseName(name string) error {
+	if name == "" {
+		return errors.New("no name provided")
+	}
+	if len(name) > maxReleaseNameLen || !releaseNamePattern.MatchString(name) {
+		return fmt.Errorf("invalid release name, must match regex %s and the length must not be longer than %d", releaseNamePattern.String(), maxReleaseNameLen)
+	}
+	return nil
+}
+
+// CheckInstallable refuses library charts, which only provide templates to others.
+func CheckInstallable(c *chart.Chart) error {
+	switch c.Metadata.Type {
+	case "", "application":
+		return nil
+	}
+	return fmt.Errorf("%s charts are not installable", c.Metadata.Type)
+}
+
+// CheckDependencies reports dependencies declared in Chart.yaml that are missing from charts/.
+func CheckDependencies(c *chart.Chart) error {
+	var missing []string
+outer:
+	for _, d := range c.Metadata.Dependencies {
+		for _, sub := range c.Dependencies() {
+			if sub.Name() == d.Name {
+				continue outer
+			}
+		}
+		missing = append(missing, d.Name)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("found in Chart.yaml, but missing in charts/ directory: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Render runs the whole rendering pipeline for a release: dependency processing,
+// values coalescing and schema validation, templates, notes, post-rendering and the
+// split into ordered hooks and manifests. It modifies ch (dependencies are resolved).
+// On ErrRender, the returned Rendered carries the raw output for debugging.
+func Render(ctx context.Context, ch *chart.Chart, userVals map[string]any, o RenderOptions) (*Rendered, error) {
+	if err := ValidateReleaseName(o.ReleaseName); err != nil {
+		return nil, fmt.Errorf("release name check failed: release name %q: %w", o.ReleaseName, err)
+	}
+	if err := values.ProcessDependencies(ch, userVals); err != nil {
+		return nil, fmt.Errorf("chart dependencies processing failed: %w", err)
+	}
+	caps := o.Capabilities
+	if caps == nil {
+		caps = engine.DefaultCapabilities()
+	}
+	vals, err := values.Coalesce(ch, userVals)
+	if err != nil {
+		return nil, err
+	}
+	if !o.SkipSchemaValidation {
+		if err := values.ValidateAgainstSchema(ch, vals); err != nil {
+			return nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%w", err)
+		}
+	}
+	if kv := ch.Metadata.KubeVersion; kv != "" && !chart.IsCompatibleRange(kv, caps.KubeVersion.String()) {
+		return nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", kv, caps.KubeVersion.Version)
+	}
+	rev := o.Revision
+	if rev == 0 {
+		rev = 1
+	}
+	top := engine.RenderValues(ch, vals, engine.Release{
+		Name: o.ReleaseName, Namespace: o.Namespace, Revision: rev,
+		IsUpgrade: o.IsUpgrade, IsInstall: !o.IsUpgrade,
+	}, caps)
+	eng := engine.Engine{EnableDNS: o.EnableDNS, Lookup: o.Lookup}
+	files, err := eng.Render(ctx, ch, top)
+	if err != nil {
+		return nil, err
+	}
+
+	res := &Rendered{Values: vals}
+	res.Notes = takeNotes(files, ch.Name(), o.SubNotes)
+
+	if o.PostRenderer != nil {
+		if files, err = postRender(ctx, o.PostRenderer, files); err != nil {
+			return res, err
+		}
+	}
+
+	hooks, manifests, err := manifest.Sort(files, manifest.InstallOrder)
+	if err != nil {
+		var b strings.Builder
+		for _, name := range sortedKeys(files) {
+			if strings.TrimSpace(files[name]) != "" {
+				fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", name, files[name])
+			}
+		}
+		res.Manifest = b.String()
+		return res, fmt.Errorf("%w: %w", ErrRender, err)
+	}
+	res.Hooks, res.Manifests = hooks, manifests
+
+	var b strings.Builder
+	if o.IncludeCRDs {
+		for _, crd := range ch.CRDObjects() {
+			fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", crd.Filename, crd.File.Data)
+		}
+	}
+	for _, m := range manifests {
+		if o.HideSecrets && m.Head.Kind == "Secret" && m.Head.APIVersion == "v1" {
+			fmt.Fprintf(&b, "---\n# Source: %s\n# HIDDEN: The Secret output has been suppressed\n", m.Name)
+			continue
+		}
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.Name, m.Content)
+	}
+	res.Manifest = b.String()
+	return res, nil
+}
+
+const notesFile = "NOTES.txt"
+
+// takeNotes removes every NOTES.txt from files and returns the top chart's (and, with
+// sub, the subcharts' too), joined by newlines in path order.
+func takeNotes(files map[string]string, top string, sub bool) string {
+	var b strings.Builder
+	for _, name := range sortedKeys(files) {
+		if !strings.HasSuffix(name, notesFile) {
+			continue
+		}
+		if sub || name == path.Join(top, "templates", notesFile) {
+			if b.Len() > 0 {
+				b.WriteString("\n")
+			}
+			b.WriteString(files[name])
+		}
+		delete(files, name)
+	}
+	return b.String()
+}

@@ -1,0 +1,116 @@
+package action
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/manifest"
+	"github.com/rudderpm/rudder/internal/release"
+)
+
+// Template renders a chart offline, as `helm template` does.
+type Template struct {
+	RenderOptions
+	// NoHooks leaves hooks out of the output.
+	NoHooks bool
+	// SkipTests leaves test hooks out of the output.
+	SkipTests bool
+	// ShowOnly keeps only the documents rendered from templates matching these globs
+	// (paths relative to the top chart: templates/x.yaml, charts/sub/templates/y.yaml).
+	ShowOnly []string
+}
+
+// Document is one rendered object with the template it came from.
+type Document struct {
+	Source  string
+	Content string
+}
+
+// TemplateResult is what Template produced.
+type TemplateResult struct {
+	// Rendered is the full render, for callers that need more than the text.
+	Rendered *Rendered
+	// Documents are the output objects in order: CRDs when included, manifests, hooks.
+	Documents []Document
+	// Text is the output exactly as `helm template` prints it.
+	Text string
+}
+
+// Run renders ch with the user's values. When the rendered output is invalid YAML the
+// error wraps ErrRender and the result still carries the raw output in Text.
+func (t Template) Run(ctx context.Context, ch *chart.Chart, userVals map[string]any) (*TemplateResult, error) {
+	if err := CheckInstallable(ch); err != nil {
+		return nil, err
+	}
+	if len(ch.Metadata.Dependencies) > 0 {
+		if err := CheckDependencies(ch); err != nil {
+			return nil, fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: %w", err)
+		}
+	}
+	r, err := Render(ctx, ch, userVals, t.RenderOptions)
+	if r == nil {
+		return nil, err
+	}
+	res := &TemplateResult{Rendered: r}
+	if err != nil {
+		res.Text = r.Manifest
+		return res, err
+	}
+
+	if t.IncludeCRDs {
+		for _, crd := range ch.CRDObjects() {
+			res.Documents = append(res.Documents, Document{Source: crd.Filename, Content: string(crd.File.Data)})
+		}
+	}
+	for _, m := range r.Manifests {
+		res.Documents = append(res.Documents, Document{Source: m.Name, Content: m.Content})
+	}
+	var b strings.Builder
+	b.WriteString(strings.TrimSpace(r.Manifest))
+	b.WriteString("\n")
+	for _, h := range r.Hooks {
+		if t.NoHooks || (t.SkipTests && h.Has(release.HookTest)) {
+			continue
+		}
+		res.Documents = append(res.Documents, Document{Source: h.Path, Content: h.Manifest})
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", h.Path, h.Manifest)
+	}
+	res.Text = b.String()
+	if len(t.ShowOnly) > 0 {
+		if res.Text, err = showOnly(res.Text, t.ShowOnly); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+var sourceLine = regexp.MustCompile("# Source: [^/]+/(.+)")
+
+// showOnly keeps the documents of text whose source matches one of the patterns, in
+// pattern order, and fails for a pattern that matches nothing.
+func showOnly(text string, patterns []string) (string, error) {
+	docs := manifest.Split(text)
+	var b strings.Builder
+	for _, p := range patterns {
+		p = filepath.ToSlash(p)
+		found := false
+		for _, d := range docs {
+			m := sourceLine.FindStringSubmatch(d)
+			if m == nil {
+				continue
+			}
+			if ok, _ := filepath.Match(p, m[1]); ok {
+				fmt.Fprintf(&b, "---\n%s\n", d)
+				found = true
+			}
+		}
+		if !found {
+			return "", fmt.Errorf("could not find template %s in chart", p)
+		}
+	}
+	return b.String(), nil
+}

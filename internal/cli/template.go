@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rudderpm/rudder/internal/action"
+	"github.com/rudderpm/rudder/internal/engine"
+)
+
+const templateLong = `Render chart templates locally and display the output.
+
+Values that would be looked up in a cluster are faked: lookup returns nothing and the
+capabilities are those of the client libraries unless --kube-version and
+--api-versions say otherwise. No server-side validation is done.
+
+--api-versions can be repeated or given a comma-separated list:
+
+    $ rudder template --api-versions networking.k8s.io/v1,cert-manager.io/v1 mychart ./mychart
+`
+
+func (a *app) newTemplateCmd() *cobra.Command {
+	var (
+		o           installFlags
+		t           action.Template
+		kubeVersion string
+		apiVersions []string
+		outputDir   string
+		useRelName  bool
+		validate    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "template [NAME] [CHART]",
+		Short: "locally render templates",
+		Long:  templateLong,
+		Args:  minimumArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if validate {
+				return errors.New("--validate needs a cluster; it is not supported by rudder template yet")
+			}
+			caps := engine.DefaultCapabilities()
+			if kubeVersion != "" {
+				kv, err := engine.ParseKubeVersion(kubeVersion)
+				if err != nil {
+					return fmt.Errorf("invalid kube version '%s': %w", kubeVersion, err)
+				}
+				caps.KubeVersion = *kv
+			}
+			caps.APIVersions = append(caps.APIVersions, apiVersions...)
+
+			name, ref, err := o.nameAndChart(args, "release-name")
+			if err != nil {
+				return err
+			}
+			ch, err := a.loadChart(ref, &o.chartPath)
+			if err != nil {
+				return err
+			}
+			vals, err := a.mergeValues(o.values)
+			if err != nil {
+				return err
+			}
+			t.RenderOptions = action.RenderOptions{
+				ReleaseName:          name,
+				Namespace:            a.settings.Namespace(),
+				IsUpgrade:            t.IsUpgrade,
+				Capabilities:         caps,
+				SkipSchemaValidation: o.skipSchemaValidation,
+				IncludeCRDs:          t.IncludeCRDs,
+				EnableDNS:            o.enableDNS,
+				PostRenderer:         o.postRenderer(),
+			}
+			t.NoHooks = o.noHooks
+			if ch.Metadata.Deprecated {
+				fmt.Fprintln(a.streams.Err, "WARNING: This chart is deprecated")
+			}
+			res, err := t.Run(cmd.Context(), ch, vals)
+			if err != nil {
+				if res != nil && errors.Is(err, action.ErrRender) {
+					if a.settings.Debug {
+						fmt.Fprint(a.streams.Out, res.Text)
+						return err
+					}
+					return fmt.Errorf("%w\n\nUse --debug flag to render out invalid YAML", err)
+				}
+				return err
+			}
+			if outputDir != "" {
+				dir := outputDir
+				if useRelName {
+					dir = filepath.Join(outputDir, name)
+				}
+				return a.writeDocuments(dir, res.Documents)
+			}
+			fmt.Fprint(a.streams.Out, res.Text)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	o.addFlags(cmd, a.settings)
+	f.StringArrayVarP(&t.ShowOnly, "show-only", "s", []string{}, "only show manifests rendered from the given templates")
+	f.StringVar(&outputDir, "output-dir", "", "writes the executed templates to files in output-dir instead of stdout")
+	f.BoolVar(&validate, "validate", false, "deprecated")
+	_ = f.MarkDeprecated("validate", "use '--dry-run=server' instead")
+	f.BoolVar(&t.IncludeCRDs, "include-crds", false, "include CRDs in the templated output")
+	f.BoolVar(&t.SkipTests, "skip-tests", false, "skip tests from templated output")
+	f.BoolVar(&t.IsUpgrade, "is-upgrade", false, "set .Release.IsUpgrade instead of .Release.IsInstall")
+	f.StringVar(&kubeVersion, "kube-version", "", "Kubernetes version used for Capabilities.KubeVersion")
+	f.StringSliceVarP(&apiVersions, "api-versions", "a", []string{}, "Kubernetes api versions used for Capabilities.APIVersions (multiple can be specified)")
+	f.BoolVar(&useRelName, "release-name", false, "use release name in the output-dir path.")
+	f.String("dry-run", "client", `simulates the operation either client-side or server-side. Must be either: "client", or "server".`)
+	f.Lookup("dry-run").NoOptDefVal = "unset"
+	for _, hidden := range []string{"hide-notes", "render-subchart-notes"} {
+		_ = f.MarkDeprecated(hidden, "this flag has no effect for 'rudder template'")
+		_ = f.MarkHidden(hidden)
+	}
+	return cmd
+}
+
+// writeDocuments writes each document under dir at its source path, as
+// `helm template --output-dir` does, appending documents of the same source.
+func (a *app) writeDocuments(dir string, docs []action.Document) error {
+	written := map[string]bool{}
+	for _, d := range docs {
+		name := filepath.Join(dir, filepath.FromSlash(d.Source))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			return err
+		}
+		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+		if written[name] {
+			flags = os.O_APPEND | os.O_WRONLY
+		}
+		f, err := os.OpenFile(name, flags, 0o644)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(f, "---\n# Source: %s\n%s\n", d.Source, d.Content)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		written[name] = true
+		fmt.Fprintf(a.streams.Out, "wrote %s\n", name)
+	}
+	return nil
+}
+
+// minimumArgs is cobra.MinimumNArgs with Helm's wording.
+func minimumArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return fmt.Errorf("%q requires at least %d %s\n\nUsage:  %s", cmd.CommandPath(), n, plural("argument", n), cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+func plural(s string, n int) string {
+	if n == 1 {
+		return s
+	}
+	return s + "s"
+}
+
