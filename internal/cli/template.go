@@ -167,4 +167,3 @@ func plural(s string, n int) string {
 	}
 	return s + "s"
 }
-

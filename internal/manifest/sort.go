@@ -115,4 +115,3 @@ func hasKey(m map[string]string, k string) bool {
 	_, ok := m[k]
 	return ok
 }
-
