@@ -78,6 +78,7 @@ func newRootCmd(s Streams) *cobra.Command {
 	a.settings.addFlags(root.PersistentFlags())
 	root.AddCommand(
 		a.newTemplateCmd(),
+		a.newShowCmd(),
 	)
 	return root
 }

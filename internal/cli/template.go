@@ -150,20 +150,3 @@ func (a *app) writeDocuments(dir string, docs []action.Document) error {
 	}
 	return nil
 }
-
-// minimumArgs is cobra.MinimumNArgs with Helm's wording.
-func minimumArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) < n {
-			return fmt.Errorf("%q requires at least %d %s\n\nUsage:  %s", cmd.CommandPath(), n, plural("argument", n), cmd.UseLine())
-		}
-		return nil
-	}
-}
-
-func plural(s string, n int) string {
-	if n == 1 {
-		return s
-	}
-	return s + "s"
-}
