@@ -79,6 +79,9 @@ func newRootCmd(s Streams) *cobra.Command {
 	root.AddCommand(
 		a.newTemplateCmd(),
 		a.newShowCmd(),
+		a.newVersionCmd(),
+		a.newEnvCmd(),
+		a.newCompletionCmd(),
 	)
 	return root
 }
