@@ -1,0 +1,100 @@
+package internal_test
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/rudderpm/rudder/"
+
+// layer ranks Rudder's packages: a package may import only packages of a lower rank,
+// or of its own rank when the rule below allows it.
+var layers = map[string]int{
+	"internal/chart": 0, "internal/values": 0, "internal/manifest": 0, "internal/release": 0,
+	"internal/engine": 1,
+	"internal/kube":   2, "internal/storage": 2, "internal/repo": 2, "internal/registry": 2, "internal/provenance": 2,
+	"internal/action": 3, "internal/lint": 3,
+	"internal/cli": 4,
+	"cmd/rudder":   5,
+}
+
+// sameLayerOK lists the imports allowed between packages of one layer.
+var sameLayerOK = map[string][]string{
+	"internal/values":   {"internal/chart"},
+	"internal/manifest": {"internal/release"},
+	"internal/action":   {"internal/lint"},
+	"internal/lint":     {"internal/action"},
+}
+
+// pure packages are the model: no client-go, no network.
+var pure = []string{"internal/chart", "internal/values", "internal/manifest", "internal/release", "internal/engine"}
+
+func layerOf(pkg string) (string, bool) {
+	rel := strings.TrimPrefix(pkg, module)
+	for l := range layers {
+		if rel == l || strings.HasPrefix(rel, l+"/") {
+			return l, true
+		}
+	}
+	return "", false
+}
+
+func TestLayers(t *testing.T) {
+	out, err := exec.Command("go", "list", "-json", "github.com/rudderpm/rudder/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	checked := 0
+	for {
+		var p struct {
+			ImportPath string
+			Imports    []string
+			Deps       []string
+		}
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		from, ok := layerOf(p.ImportPath)
+		if !ok {
+			continue
+		}
+		checked++
+		for _, imp := range p.Imports {
+			to, ok := layerOf(imp)
+			if !ok || to == from {
+				continue
+			}
+			switch {
+			case layers[to] < layers[from]:
+			case layers[to] == layers[from] && contains(sameLayerOK[from], to):
+			default:
+				t.Errorf("%s imports %s: imports must point down the layers (see DESIGN.md)", p.ImportPath, imp)
+			}
+		}
+		if contains(pure, from) {
+			for _, dep := range p.Deps {
+				if strings.HasPrefix(dep, "k8s.io/client-go") || dep == "net/http" {
+					t.Errorf("%s depends on %s: model and engine packages stay off the network and client-go", p.ImportPath, dep)
+				}
+			}
+		}
+	}
+	if checked < 5 {
+		t.Fatalf("checked only %d packages; is the layer table out of date?", checked)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
