@@ -5,9 +5,12 @@ import (
 	"log/slog"
 	"maps"
 	"path"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"sigs.k8s.io/yaml"
 
@@ -37,34 +40,69 @@ type Manifest struct {
 // Partials (base name starting with "_") and blank outputs are skipped. A document that
 // is not valid YAML fails the sort with the template's name.
 func Sort(files map[string]string, order KindOrder) ([]*release.Hook, []Manifest, error) {
-	var hooks []*release.Hook
-	var manifests []Manifest
+	type doc struct {
+		source, content string
+		head            Head
+		err             error
+	}
+	var docs []*doc
 	for _, name := range slices.Sorted(maps.Keys(files)) {
 		content := files[name]
 		if strings.HasPrefix(path.Base(name), "_") || strings.TrimSpace(content) == "" {
 			continue
 		}
-		for _, doc := range Split(content) {
-			var head Head
-			if err := yaml.Unmarshal([]byte(doc), &head); err != nil {
-				return hooks, manifests, fmt.Errorf("YAML parse error on %s: %w", name, err)
-			}
-			if head.Metadata == nil || !hasKey(head.Metadata.Annotations, release.HookAnnotation) {
-				manifests = append(manifests, Manifest{Name: name, Content: doc, Head: &head})
-				continue
-			}
-			events := head.Metadata.Annotations[release.HookAnnotation]
-			h, ok := newHook(name, doc, &head, events)
-			if !ok {
-				slog.Info("skipping unknown hooks", "hookTypes", events)
-				continue
-			}
-			hooks = append(hooks, h)
+		for _, d := range Split(content) {
+			docs = append(docs, &doc{source: name, content: d})
 		}
+	}
+	// Parsing is most of the cost for big charts; documents are independent.
+	parallel(len(docs), func(i int) {
+		d := docs[i]
+		d.err = yaml.Unmarshal([]byte(d.content), &d.head)
+	})
+
+	var hooks []*release.Hook
+	var manifests []Manifest
+	for _, d := range docs {
+		if d.err != nil {
+			return hooks, manifests, fmt.Errorf("YAML parse error on %s: %w", d.source, d.err)
+		}
+		if d.head.Metadata == nil || !hasKey(d.head.Metadata.Annotations, release.HookAnnotation) {
+			manifests = append(manifests, Manifest{Name: d.source, Content: d.content, Head: &d.head})
+			continue
+		}
+		events := d.head.Metadata.Annotations[release.HookAnnotation]
+		h, ok := newHook(d.source, d.content, &d.head, events)
+		if !ok {
+			slog.Info("skipping unknown hooks", "hookTypes", events)
+			continue
+		}
+		hooks = append(hooks, h)
 	}
 	slices.SortStableFunc(hooks, func(a, b *release.Hook) int { return order.compare(a.Kind, b.Kind) })
 	slices.SortStableFunc(manifests, func(a, b Manifest) int { return order.compare(a.Head.Kind, b.Head.Kind) })
 	return hooks, manifests, nil
+}
+
+// parallel calls f(0..n-1) on up to GOMAXPROCS goroutines and waits for them all.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func newHook(path, doc string, head *Head, events string) (*release.Hook, bool) {
