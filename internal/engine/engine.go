@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
 	"text/template"
+	"text/template/parse"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/rudderpm/rudder/internal/chart"
 )
@@ -69,12 +73,37 @@ func (e Engine) render(ctx context.Context, tpls map[string]renderable) (map[str
 	} else {
 		t.Option("missingkey=zero")
 	}
-	e.bindFuncs(ctx, t)
+	funcs := e.bindFuncs(ctx, t)
 
+	// Parsing is independent per file, so it runs in parallel; the trees then join the
+	// set one file at a time, in parse order, exactly as sequential Parse calls would.
 	names := parseOrder(tpls)
-	for _, name := range names {
-		if _, err := t.New(name).Parse(tpls[name].text); err != nil {
-			return nil, parseError(name, err)
+	trees := make([]map[string]*parse.Tree, len(names))
+	errs := make([]error, len(names))
+	checkFuncs := map[string]any{}
+	for name, fn := range funcs {
+		checkFuncs[name] = fn
+	}
+	for _, name := range builtinFuncs {
+		checkFuncs[name] = true
+	}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, name := range names {
+		g.Go(func() error {
+			trees[i], errs[i] = parse.Parse(name, tpls[name].text, "", "", checkFuncs)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	for i, name := range names {
+		if errs[i] != nil {
+			return nil, parseError(name, errs[i])
+		}
+		for _, treeName := range slices.Sorted(maps.Keys(trees[i])) {
+			if _, err := t.AddParseTree(treeName, trees[i][treeName]); err != nil {
+				return nil, parseError(name, err)
+			}
 		}
 	}
 
@@ -156,8 +185,13 @@ func asMap(v any) (map[string]any, bool) {
 	return nil, false
 }
 
-// bindFuncs installs the function map, with the functions that need the template set.
-func (e Engine) bindFuncs(ctx context.Context, t *template.Template) {
+// builtinFuncs are text/template's own functions, which parsing must know about.
+var builtinFuncs = []string{"and", "call", "html", "index", "slice", "js", "len", "not", "or",
+	"print", "printf", "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne"}
+
+// bindFuncs installs the function map, with the functions that need the template set,
+// and returns it.
+func (e Engine) bindFuncs(ctx context.Context, t *template.Template) template.FuncMap {
 	funcs := baseFuncs()
 	depth := map[string]int{}
 	funcs["include"] = includeFunc(t, depth)
@@ -189,6 +223,7 @@ func (e Engine) bindFuncs(ctx context.Context, t *template.Template) {
 		funcs["getHostByName"] = func(string) string { return "" }
 	}
 	t.Funcs(funcs)
+	return funcs
 }
 
 func (e Engine) warn(msg string) {

@@ -9,9 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
+	"golang.org/x/sync/errgroup"
 	"sigs.k8s.io/yaml"
 
 	"github.com/rudderpm/rudder/internal/release"
@@ -56,10 +55,15 @@ func Sort(files map[string]string, order KindOrder) ([]*release.Hook, []Manifest
 		}
 	}
 	// Parsing is most of the cost for big charts; documents are independent.
-	parallel(len(docs), func(i int) {
-		d := docs[i]
-		d.err = yaml.Unmarshal([]byte(d.content), &d.head)
-	})
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, d := range docs {
+		g.Go(func() error {
+			d.err = yaml.Unmarshal([]byte(d.content), &d.head)
+			return nil
+		})
+	}
+	_ = g.Wait()
 
 	var hooks []*release.Hook
 	var manifests []Manifest
@@ -82,27 +86,6 @@ func Sort(files map[string]string, order KindOrder) ([]*release.Hook, []Manifest
 	slices.SortStableFunc(hooks, func(a, b *release.Hook) int { return order.compare(a.Kind, b.Kind) })
 	slices.SortStableFunc(manifests, func(a, b Manifest) int { return order.compare(a.Head.Kind, b.Head.Kind) })
 	return hooks, manifests, nil
-}
-
-// parallel calls f(0..n-1) on up to GOMAXPROCS goroutines and waits for them all.
-func parallel(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 func newHook(path, doc string, head *Head, events string) (*release.Hook, bool) {
