@@ -23,7 +23,7 @@ type LookupFunc func(ctx context.Context, apiVersion, kind, namespace, name stri
 
 // Engine renders templates. Its zero value renders as `helm template` does.
 type Engine struct {
-	// Strict makes a reference to a missing value an error instead of an empty string.
+	// Strict makes a reference to a missing map key an error instead of an empty string.
 	Strict bool
 	// LintMode makes fail and required report through Warn instead of failing.
 	LintMode bool
@@ -68,30 +68,25 @@ func (e Engine) Render(ctx context.Context, c *chart.Chart, top map[string]any) 
 
 func (e Engine) render(ctx context.Context, tpls map[string]renderable) (map[string]string, error) {
 	t := template.New("gotpl")
+	// The option is shared by the whole set, tpl's templates included. With "zero", a
+	// missing key of an untyped map still prints "<no value>"; it is removed below.
 	if e.Strict {
 		t.Option("missingkey=error")
 	} else {
 		t.Option("missingkey=zero")
 	}
-	funcs := e.bindFuncs(ctx, t)
+	known := e.bindFuncs(ctx, t)
 
 	// Parsing is independent per file, so it runs in parallel; the trees then join the
 	// set one file at a time, in parse order, exactly as sequential Parse calls would.
 	names := parseOrder(tpls)
 	trees := make([]map[string]*parse.Tree, len(names))
 	errs := make([]error, len(names))
-	checkFuncs := map[string]any{}
-	for name, fn := range funcs {
-		checkFuncs[name] = fn
-	}
-	for _, name := range builtinFuncs {
-		checkFuncs[name] = true
-	}
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, name := range names {
 		g.Go(func() error {
-			trees[i], errs[i] = parse.Parse(name, tpls[name].text, "", "", checkFuncs)
+			trees[i], errs[i] = parse.Parse(name, tpls[name].text, "", "", known)
 			return nil
 		})
 	}
@@ -118,7 +113,6 @@ func (e Engine) render(ctx context.Context, tpls map[string]renderable) (map[str
 		if err := t.ExecuteTemplate(&b, name, r.vals); err != nil {
 			return nil, execError(err)
 		}
-		// missingkey=zero still prints "<no value>" for missing map entries of interface type.
 		out[name] = strings.ReplaceAll(b.String(), "<no value>", "")
 	}
 	return out, nil
@@ -190,12 +184,13 @@ var builtinFuncs = []string{"and", "call", "html", "index", "slice", "js", "len"
 	"print", "printf", "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne"}
 
 // bindFuncs installs the function map, with the functions that need the template set,
-// and returns it.
-func (e Engine) bindFuncs(ctx context.Context, t *template.Template) template.FuncMap {
+// and returns the names of every function templates may call, for parsing.
+func (e Engine) bindFuncs(ctx context.Context, t *template.Template) map[string]any {
 	funcs := baseFuncs()
+	known := make(map[string]any, len(funcs)+len(builtinFuncs)+8)
 	depth := map[string]int{}
 	funcs["include"] = includeFunc(t, depth)
-	funcs["tpl"] = tplFunc(t, depth, e.Strict)
+	funcs["tpl"] = tplFunc(t, depth, known)
 	funcs["required"] = func(msg string, val any) (any, error) {
 		if val == nil || val == "" {
 			if e.LintMode {
@@ -223,7 +218,13 @@ func (e Engine) bindFuncs(ctx context.Context, t *template.Template) template.Fu
 		funcs["getHostByName"] = func(string) string { return "" }
 	}
 	t.Funcs(funcs)
-	return funcs
+	for name := range funcs {
+		known[name] = true
+	}
+	for _, name := range builtinFuncs {
+		known[name] = true
+	}
+	return known
 }
 
 func (e Engine) warn(msg string) {
@@ -246,28 +247,32 @@ func includeFunc(t *template.Template, depth map[string]int) func(string, any) (
 	}
 }
 
-// tplFunc renders a string as a template. It runs in a copy of the template set, so
-// definitions made by the string are visible to it alone.
-func tplFunc(parent *template.Template, depth map[string]int, strict bool) func(string, any) (string, error) {
+// tplFunc renders a string as a template, with the named templates of the set in
+// scope. Definitions made by the string are visible to it alone: a string that defines
+// templates runs in a copy of the set, as Helm does; one that defines none, the common
+// case, runs against the set itself, which is much cheaper and renders the same.
+func tplFunc(parent *template.Template, depth map[string]int, known map[string]any) func(string, any) (string, error) {
 	return func(text string, data any) (string, error) {
-		t, err := parent.Clone()
-		if err != nil {
-			return "", fmt.Errorf("cannot clone template: %w", err)
-		}
-		// Clone drops the missingkey option (golang/go#43022); set it again.
-		if strict {
-			t.Option("missingkey=error")
-		} else {
-			t.Option("missingkey=zero")
-		}
-		t.Funcs(template.FuncMap{
-			"include": includeFunc(t, depth),
-			"tpl":     tplFunc(t, depth, strict),
-		})
-		// A fresh template named like the caller, so text holding only definitions works.
-		t, err = t.New(parent.Name()).Parse(text)
+		trees, err := parse.Parse(parent.Name(), text, "", "", known)
 		if err != nil {
 			return "", fmt.Errorf("cannot parse template %q: %w", text, err)
+		}
+		var t *template.Template
+		if len(trees) == 1 {
+			t = parent.New(parent.Name()) // not added to the set: it only borrows its names
+			t.Tree = trees[parent.Name()]
+		} else {
+			clone, err := parent.Clone()
+			if err != nil {
+				return "", fmt.Errorf("cannot clone template: %w", err)
+			}
+			clone.Funcs(template.FuncMap{
+				"include": includeFunc(clone, depth),
+				"tpl":     tplFunc(clone, depth, known),
+			})
+			if t, err = clone.New(parent.Name()).Parse(text); err != nil {
+				return "", fmt.Errorf("cannot parse template %q: %w", text, err)
+			}
 		}
 		var b strings.Builder
 		if err := t.Execute(&b, data); err != nil {
