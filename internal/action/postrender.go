@@ -4,24 +4,89 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path"
 	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/rudderpm/rudder/internal/manifest"
 )
 
-// postRender sends the rendered manifests through the post-renderer as one stream and
-// splits its output back by source template.
-// TODO(rudder): annotate documents with their source so the output keeps file names.
+// sourceAnnotation carries each document's template through the post-renderer, so its
+// output can be split back by source. Helm uses the same annotation.
+const sourceAnnotation = "postrenderer.helm.sh/postrender-filename"
+
+// postRender sends the rendered templates through the post-renderer as one stream of
+// documents, each annotated with its template, and splits the result back by template.
+// Documents the post-renderer adds without the annotation are named
+// generated-by-postrender-N.yaml.
 func postRender(ctx context.Context, pr PostRenderer, files map[string]string) (map[string]string, error) {
-	var in bytes.Buffer
-	for _, name := range sortedKeys(files) {
-		for _, doc := range manifest.Split(files[name]) {
-			fmt.Fprintf(&in, "---\n%s\n", strings.TrimRight(doc, "\n"))
-		}
+	in, err := annotateSources(files)
+	if err != nil {
+		return nil, fmt.Errorf("error merging manifests: %w", err)
 	}
-	out, err := pr.Run(ctx, &in)
+	out, err := pr.Run(ctx, bytes.NewBufferString(in))
 	if err != nil {
 		return nil, fmt.Errorf("error while running post render on files: %w", err)
 	}
-	return map[string]string{"generated-by-postrender.yaml": out.String()}, nil
+	split, err := splitBySource(out.String())
+	if err != nil {
+		return nil, fmt.Errorf("error while parsing post rendered output: %w", err)
+	}
+	return split, nil
+}
+
+func annotateSources(files map[string]string) (string, error) {
+	var nodes []*kyaml.RNode
+	for _, name := range sortedKeys(files) {
+		content := files[name]
+		if strings.HasPrefix(path.Base(name), "_") || strings.TrimSpace(content) == "" {
+			continue
+		}
+		for _, doc := range manifest.Split(content) {
+			parsed, err := kio.ParseAll(doc)
+			if err != nil {
+				return "", fmt.Errorf("parsing %s: %w", name, err)
+			}
+			for _, n := range parsed {
+				if err := n.PipeE(kyaml.SetAnnotation(sourceAnnotation, name)); err != nil {
+					return "", fmt.Errorf("annotating %s: %w", name, err)
+				}
+				nodes = append(nodes, n)
+			}
+		}
+	}
+	return kio.StringAll(nodes)
+}
+
+func splitBySource(stream string) (map[string]string, error) {
+	nodes, err := kio.ParseAll(stream)
+	if err != nil {
+		return nil, fmt.Errorf("error parsing YAML: %w", err)
+	}
+	bySource := map[string][]*kyaml.RNode{}
+	for i, n := range nodes {
+		meta, err := n.GetMeta()
+		if err != nil {
+			return nil, fmt.Errorf("getting metadata: %w", err)
+		}
+		name := meta.Annotations[sourceAnnotation]
+		if name == "" {
+			name = fmt.Sprintf("generated-by-postrender-%d.yaml", i)
+		}
+		if err := n.PipeE(kyaml.ClearAnnotation(sourceAnnotation)); err != nil {
+			return nil, fmt.Errorf("clearing source annotation: %w", err)
+		}
+		bySource[name] = append(bySource[name], n)
+	}
+	out := make(map[string]string, len(bySource))
+	for name, docs := range bySource {
+		s, err := kio.StringAll(docs)
+		if err != nil {
+			return nil, fmt.Errorf("re-writing %s: %w", name, err)
+		}
+		out[name] = s
+	}
+	return out, nil
 }
