@@ -39,8 +39,11 @@ func (a *app) newTemplateCmd() *cobra.Command {
 		Long:  templateLong,
 		Args:  minimumArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if validate {
-				return errors.New("--validate needs a cluster; it is not supported by rudder template yet")
+			switch dry := cmd.Flags().Lookup("dry-run").Value.String(); {
+			case validate || dry == "server":
+				return errors.New("rendering against a cluster (--dry-run=server, --validate) is not supported by rudder template yet")
+			case dry != "client" && dry != "unset" && dry != "none" && dry != "true" && dry != "false":
+				return fmt.Errorf("invalid dry-run value (%s). Must be \"none\", \"server\", or \"client\"", dry)
 			}
 			caps := engine.DefaultCapabilities()
 			if kubeVersion != "" {
