@@ -125,16 +125,8 @@ func (h *HookExecution) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*h = HookExecution{Phase: raw.Phase}
-	for _, f := range []struct {
-		src json.RawMessage
-		dst *time.Time
-	}{{raw.StartedAt, &h.StartedAt}, {raw.CompletedAt, &h.CompletedAt}} {
-		if len(f.src) == 0 || string(f.src) == "null" || string(f.src) == `""` {
-			continue
-		}
-		if err := json.Unmarshal(f.src, f.dst); err != nil {
-			return err
-		}
+	if err := unmarshalTime(raw.StartedAt, &h.StartedAt); err != nil {
+		return err
 	}
-	return nil
+	return unmarshalTime(raw.CompletedAt, &h.CompletedAt)
 }
