@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rudderpm/rudder/internal/action"
+)
+
+const createLong = `Create a new chart: a folder with Chart.yaml, values.yaml, a .helmignore, an empty
+charts/ folder and templates for a Deployment behind a Service, with an optional
+Ingress, HTTPRoute and HorizontalPodAutoscaler, plus notes and a connection test.
+
+NAME is a path; its last element is the chart's name. 'rudder create charts/web'
+writes the chart "web" into charts/web, which must be inside an existing folder.
+When the chart's folder already exists, the scaffold's files in it are overwritten
+and every other file is left alone.
+
+With --starter, the chart is copied from a starter chart instead: a name from
+$HELM_DATA_HOME/starters, or an absolute path to a chart folder or archive. Every
+<CHARTNAME> in the starter's templates and values.yaml becomes the new chart's name.
+`
+
+func (a *app) newCreateCmd() *cobra.Command {
+	var (
+		create     action.Create
+		starter    string
+		apiVersion string
+	)
+	cmd := &cobra.Command{
+		Use:   "create NAME",
+		Short: "create a new chart with the given name",
+		Long:  createLong,
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintf(a.streams.Out, "Creating %s\n", args[0])
+			switch apiVersion {
+			case "", "v2":
+			case "v3":
+				return fmt.Errorf("chart API version v3 is not supported by rudder yet")
+			default:
+				return fmt.Errorf("unsupported chart API version: %s (supported: v2, v3)", apiVersion)
+			}
+			if starter != "" {
+				create.Starter = starter
+				if !filepath.IsAbs(starter) {
+					create.Starter = a.settings.dataPath("starters", starter)
+				}
+			}
+			res, err := create.Run(cmd.Context(), args[0])
+			if res != nil {
+				for _, f := range res.Overwritten {
+					fmt.Fprintf(a.streams.Out, "WARNING: File %q already exists. Overwriting.\n", f)
+				}
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&starter, "starter", "p", "", "the name or absolute path to Helm starter scaffold")
+	f.StringVar(&apiVersion, "chart-api-version", "v2", "chart API version to use (v2 or v3)")
+	_ = f.MarkHidden("chart-api-version")
+	return cmd
+}
