@@ -84,6 +84,7 @@ func newRootCmd(s Streams) *cobra.Command {
 		a.newVersionCmd(),
 		a.newEnvCmd(),
 		a.newCompletionCmd(),
+		a.newLintCmd(),
 	)
 	return root
 }

@@ -1,0 +1,18 @@
+// Package lint checks that a chart is well formed, with the rules and messages of
+// `helm lint`: Chart.yaml fields, values.yaml and its schema, templates rendered in lint
+// mode (YAML validity, object names, deprecated API versions, selectors), the crds/
+// folder and the declared dependencies.
+//
+// The rules read the chart through an fs.FS whose root is the chart folder; Path opens
+// a directory or a .tgz archive for them, as the command does.
+//
+//	msgs, err := lint.Path(ctx, "./mychart", lint.Options{Values: userVals})
+//	if err != nil { ... }              // not a chart at all
+//	for _, m := range msgs {
+//		fmt.Println(m)                 // [INFO] Chart.yaml: icon is recommended
+//	}
+//	failed := lint.Failed(msgs, strict)
+//
+// Nothing here prints: warnings raised by fail and required while rendering reach the
+// caller through Options.Warn.
+package lint

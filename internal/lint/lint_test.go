@@ -1,0 +1,114 @@
+package lint
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/rudderpm/rudder/internal/engine"
+)
+
+// chartFS builds a chart from file contents; a name ending in "/" makes a folder.
+func chartFS(files map[string]string) fstest.MapFS {
+	fsys := fstest.MapFS{}
+	for name, data := range files {
+		if strings.HasSuffix(name, "/") {
+			fsys[strings.TrimSuffix(name, "/")] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
+			continue
+		}
+		fsys[name] = &fstest.MapFile{Data: []byte(data), Mode: 0o644}
+	}
+	return fsys
+}
+
+func lintStrings(t *testing.T, files map[string]string, o Options) []string {
+	t.Helper()
+	var out []string
+	for _, m := range Chart(context.Background(), chartFS(files), "/charts/demo", o) {
+		out = append(out, m.Error())
+	}
+	return out
+}
+
+// assertMessages compares messages in order.
+func assertMessages(t *testing.T, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("messages:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+const goodChart = "apiVersion: v2\nname: demo\nversion: 0.1.0\nicon: https://example.com/icon.png\n"
+
+func TestMessageText(t *testing.T) {
+	cases := []struct {
+		m    Message
+		want string
+	}{
+		{Message{Info, "Chart.yaml", errors.New("icon is recommended")}, "[INFO] Chart.yaml: icon is recommended"},
+		{Message{Warning, "templates/", errors.New("directory does not exist")}, "[WARNING] templates/: directory does not exist"},
+		{Message{Error, "", errors.New("unable to load chart")}, "[ERROR] : unable to load chart"},
+		{Message{Severity(7), "x", errors.New("y")}, "[UNKNOWN] x: y"},
+	}
+	for _, c := range cases {
+		if got := c.m.Error(); got != c.want {
+			t.Errorf("got %q, want %q", got, c.want)
+		}
+	}
+}
+
+func TestFailed(t *testing.T) {
+	info := Message{Info, "a", errors.New("i")}
+	warn := Message{Warning, "a", errors.New("w")}
+	fail := Message{Error, "a", errors.New("e")}
+	cases := []struct {
+		name          string
+		msgs          []Message
+		strict        bool
+		failed, noisy bool
+	}{
+		{"none", nil, false, false, false},
+		{"info", []Message{info}, true, false, false},
+		{"warning", []Message{info, warn}, false, false, true},
+		{"warning strict", []Message{warn}, true, true, true},
+		{"error", []Message{fail}, false, true, true},
+	}
+	for _, c := range cases {
+		if got := Failed(c.msgs, c.strict); got != c.failed {
+			t.Errorf("%s: Failed = %v, want %v", c.name, got, c.failed)
+		}
+		if got := HasWarningsOrErrors(c.msgs); got != c.noisy {
+			t.Errorf("%s: HasWarningsOrErrors = %v, want %v", c.name, got, c.noisy)
+		}
+	}
+}
+
+func TestGoodChart(t *testing.T) {
+	got := lintStrings(t, map[string]string{
+		"Chart.yaml":          goodChart,
+		"values.yaml":         "name: web\n",
+		"templates/cm.yaml":   "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}-{{ .Release.Name }}\n",
+		"templates/NOTES.txt": "hello",
+	}, Options{})
+	assertMessages(t, got, nil)
+}
+
+func TestKubeVersionOption(t *testing.T) {
+	kv, err := engine.ParseKubeVersion("1.20.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"Chart.yaml":         goodChart,
+		"values.yaml":        "",
+		"templates/job.yaml": "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: {{ .Capabilities.KubeVersion.Minor }}x\n",
+	}
+	assertMessages(t, lintStrings(t, files, Options{KubeVersion: kv}), nil)
+	kv, _ = engine.ParseKubeVersion("1.21.3")
+	assertMessages(t, lintStrings(t, files, Options{KubeVersion: kv}), []string{
+		"[WARNING] templates/job.yaml: batch/v1beta1 CronJob is deprecated in v1.21+, unavailable in v1.25+; use batch/v1 CronJob",
+	})
+}
