@@ -148,10 +148,8 @@ func collectTemplates(c *chart.Chart, parent map[string]any, tpls map[string]ren
 	}
 	if c.IsRoot() {
 		vals["Values"] = parent["Values"]
-	} else if pv, ok := asMap(parent["Values"]); ok {
-		if own, ok := asMap(pv[c.Name()]); ok {
-			vals["Values"] = own
-		}
+	} else if own, ok := valuesTable(parent["Values"], c.Name()); ok {
+		vals["Values"] = own
 	}
 	for _, sub := range c.Dependencies() {
 		subcharts[sub.Name()] = collectTemplates(sub, vals, tpls)
@@ -167,6 +165,19 @@ func collectTemplates(c *chart.Chart, parent map[string]any, tpls map[string]ren
 		tpls[path.Join(full, f.Name)] = renderable{text: string(f.Data), vals: vals, basePath: path.Join(full, "templates")}
 	}
 	return vals
+}
+
+// valuesTable finds a subchart's values within its parent's. The name is read as a
+// dotted path, as Helm does, so a chart named "a.b" gets .Values.a.b of its parent.
+func valuesTable(parent any, name string) (map[string]any, bool) {
+	cur, ok := asMap(parent)
+	for _, key := range strings.Split(name, ".") {
+		if !ok {
+			return nil, false
+		}
+		cur, ok = asMap(cur[key])
+	}
+	return cur, ok
 }
 
 func asMap(v any) (map[string]any, bool) {
