@@ -77,6 +77,7 @@ func newRootCmd(s Streams) *cobra.Command {
 	root.SetErr(s.Err)
 	a.settings.addFlags(root.PersistentFlags())
 	root.AddCommand(
+		a.newDependencyCmd(),
 		a.newPackageCmd(),
 		a.newCreateCmd(),
 		a.newTemplateCmd(),
