@@ -44,6 +44,11 @@ func TestCreateCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "kind: Deployment") {
 		t.Errorf("the new chart does not render (code %d):\n%s", code, out)
 	}
+	// Lint, even strict, finds nothing but the missing icon, as for Helm's scaffold.
+	out, _, code = rudderRun(t, nil, "lint", "--strict", "demo")
+	if want := "==> Linting demo\n[INFO] Chart.yaml: icon is recommended\n\n1 chart(s) linted, 0 chart(s) failed\n"; code != 0 || out != want {
+		t.Errorf("lint: code %d\n%s", code, out)
+	}
 
 	// Creating again overwrites the scaffold's files, with a warning on stdout each.
 	out, _, code = rudderRun(t, nil, "create", "demo")
