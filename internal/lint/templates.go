@@ -68,6 +68,11 @@ func (l *linter) templates(ctx context.Context, o Options) {
 	if err != nil {
 		return
 	}
+	// Helm's lint coalesces a second time, with the coalesced values as user values:
+	// defaults that a user's null removed come back. Do the same, for the same results.
+	if vals, err = values.Coalesce(ch, vals); err != nil {
+		return
+	}
 	if !o.SkipSchemaValidation {
 		if err := values.ValidateAgainstSchema(ch, vals); err != nil {
 			l.check(Error, templatesDir, fmt.Errorf("%s\n%w", values.SchemaErrorPrefix, err))

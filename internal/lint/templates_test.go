@@ -135,6 +135,18 @@ func TestTemplatesRule(t *testing.T) {
 			},
 		},
 		{
+			// Like Helm, lint coalesces twice, so a null from the user brings the default back.
+			name: "user nulls do not remove defaults",
+			files: map[string]string{
+				"values.yaml":      "name: Not_Valid\n",
+				"templates/a.yaml": "kind: Service\nmetadata:\n  name: {{ .Values.name | default \"fine\" }}\n",
+			},
+			user: map[string]any{"name": nil},
+			want: []string{
+				`[WARNING] templates/a.yaml: object name does not conform to Kubernetes naming requirements: "Not_Valid": metadata.name: Invalid value: "Not_Valid": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
+			},
+		},
+		{
 			name: "partials and empty output are not checked",
 			files: map[string]string{
 				"templates/_x.yaml": "  not: [checked",
