@@ -1,0 +1,77 @@
+package storage
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/rudderpm/rudder/internal/release"
+)
+
+// gzipMagic starts gzip data compressed with deflate, as Helm writes it.
+var gzipMagic = []byte{0x1f, 0x8b, 0x08}
+
+// encodeRelease is a record's payload: the release as JSON, gzipped at the
+// best compression and base64-encoded (standard alphabet, padded). The
+// Secret driver stores these base64 bytes as the Secret's data, so on the
+// wire they are base64-encoded once more.
+func encodeRelease(rel *release.Release) (string, error) {
+	js, err := json.Marshal(rel)
+	if err != nil {
+		return "", fmt.Errorf("encode release: %w", err)
+	}
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return "", err
+	}
+	if _, err := zw.Write(js); err != nil {
+		return "", fmt.Errorf("encode release: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return "", fmt.Errorf("encode release: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+}
+
+// decodeRelease reads a payload written by encodeRelease, or by any Helm 3 or
+// 4: base64 of gzipped JSON, or of plain JSON (early Helm 3 did not compress).
+func decodeRelease(payload []byte) (*release.Release, error) {
+	js, err := decodePayload(payload)
+	if err != nil {
+		return nil, err
+	}
+	var rel release.Release
+	if err := json.Unmarshal(js, &rel); err != nil {
+		return nil, fmt.Errorf("decode release: %w", err)
+	}
+	return &rel, nil
+}
+
+// decodePayload is the JSON inside a payload.
+func decodePayload(payload []byte) ([]byte, error) {
+	if len(payload) == 0 {
+		return nil, fmt.Errorf("decode release: empty payload")
+	}
+	raw := make([]byte, base64.StdEncoding.DecodedLen(len(payload)))
+	n, err := base64.StdEncoding.Decode(raw, payload)
+	if err != nil {
+		return nil, fmt.Errorf("decode release: base64: %w", err)
+	}
+	raw = raw[:n]
+	if !bytes.HasPrefix(raw, gzipMagic) {
+		return raw, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("decode release: gzip: %w", err)
+	}
+	js, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("decode release: gzip: %w", err)
+	}
+	return js, nil
+}

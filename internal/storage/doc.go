@@ -1,0 +1,33 @@
+// Package storage keeps the history of releases: one record per revision, in
+// exactly the format Helm 4 uses, so that Helm and Rudder can read, upgrade and
+// roll back each other's releases.
+//
+// A record is a Secret (the default), a ConfigMap, or an entry in memory,
+// named sh.helm.release.v1.<release>.v<revision> and labelled with the
+// release's name, owner=helm, status and version plus the user's labels. Its
+// payload is the release as JSON, gzipped and base64-encoded.
+//
+// A Driver stores records in one namespace ("" reads across all of them);
+// Storage adds what Helm's actions need on top: history, the last and the
+// deployed revisions, listing, and pruning old revisions as they are created.
+//
+//	d, err := storage.Open(os.Getenv("HELM_DRIVER"), storage.Config{
+//		Namespace: "web",
+//		Core:      clientset.CoreV1(),
+//	})
+//	if err != nil { ... }
+//	s := storage.New(d, storage.Options{})
+//	last, err := s.Last(ctx, "frontend")
+//	if errors.Is(err, storage.ErrReleaseNotFound) { ... first install ... }
+//	next := ...
+//	err = s.Create(ctx, next, storage.CreateOptions{MaxHistory: 10})
+//
+// Every driver passes the same contract tests (contract_test.go): the memory
+// driver in unit tests, Secrets and ConfigMaps against a real API server.
+//
+// Two things are left for later and the design leaves room for them: records
+// over the 1 MiB limit of a Secret (a chunked driver behind the same Driver
+// interface; today the Kubernetes drivers refuse them with ErrTooLarge), and a
+// per-release lock (a Lease), which Storage will find on its driver by type
+// assertion, as an optional capability.
+package storage

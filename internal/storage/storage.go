@@ -1,0 +1,193 @@
+package storage
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/rudderpm/rudder/internal/release"
+)
+
+// Storage is the release history on top of a Driver, with Helm's semantics.
+type Storage struct {
+	driver Driver
+	opts   Options
+}
+
+// Options configure a Storage. The zero value is ready to use.
+type Options struct {
+	// OnUnreadable is told of each record left out of a listing because it
+	// cannot be decoded (Helm skips those silently); nil ignores them.
+	OnUnreadable func(*RecordError)
+}
+
+// New makes a Storage over d.
+func New(d Driver, opts Options) *Storage { return &Storage{driver: d, opts: opts} }
+
+// Driver is the driver underneath.
+func (s *Storage) Driver() Driver { return s.driver }
+
+// Get returns one revision of the release name, or ErrReleaseNotFound.
+func (s *Storage) Get(ctx context.Context, name string, version int) (*release.Release, error) {
+	return s.driver.Get(ctx, name, version)
+}
+
+// CreateOptions adjust Create. The zero value keeps all history.
+type CreateOptions struct {
+	// MaxHistory, when positive, bounds the revisions kept, counting the new
+	// one: older revisions are pruned first (see Prune).
+	MaxHistory int
+}
+
+// Create stores a new revision, or fails with ErrReleaseExists. With
+// MaxHistory it first prunes the release's history to make room.
+func (s *Storage) Create(ctx context.Context, rel *release.Release, opts CreateOptions) error {
+	if err := checkRelease(rel); err != nil {
+		return err
+	}
+	if opts.MaxHistory > 0 {
+		if err := s.Prune(ctx, rel.Name, opts.MaxHistory-1); err != nil && !errors.Is(err, ErrReleaseNotFound) {
+			return err
+		}
+	}
+	return s.driver.Create(ctx, rel)
+}
+
+// Update replaces an existing revision, or fails with ErrReleaseNotFound.
+func (s *Storage) Update(ctx context.Context, rel *release.Release) error {
+	return s.driver.Update(ctx, rel)
+}
+
+// Delete removes one revision and returns it, or fails with ErrReleaseNotFound.
+func (s *Storage) Delete(ctx context.Context, name string, version int) (*release.Release, error) {
+	return s.driver.Delete(ctx, name, version)
+}
+
+// ListOptions choose the releases List returns. The zero value lists all.
+type ListOptions struct {
+	// Selector matches the records' labels: the user's and the system
+	// labels (name, owner, status, version, createdAt, modifiedAt), as
+	// helm list --selector does. Nil matches all.
+	Selector labels.Selector
+	// Filter keeps the releases it returns true for; nil keeps all.
+	Filter func(*release.Release) bool
+}
+
+// ListReleases returns every revision of every release the options choose,
+// ordered by namespace, name and revision.
+func (s *Storage) ListReleases(ctx context.Context, opts ListOptions) ([]*release.Release, error) {
+	rels, err := s.list(ctx, opts.Selector)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Filter != nil {
+		rels = slices.DeleteFunc(rels, func(r *release.Release) bool { return !opts.Filter(r) })
+	}
+	slices.SortStableFunc(rels, func(a, b *release.Release) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version))
+	})
+	return rels, nil
+}
+
+// ListDeployed returns the revisions in the deployed state.
+func (s *Storage) ListDeployed(ctx context.Context) ([]*release.Release, error) {
+	return s.listStatus(ctx, release.StatusDeployed)
+}
+
+// ListUninstalled returns the revisions in the uninstalled state.
+func (s *Storage) ListUninstalled(ctx context.Context) ([]*release.Release, error) {
+	return s.listStatus(ctx, release.StatusUninstalled)
+}
+
+func (s *Storage) listStatus(ctx context.Context, status release.Status) ([]*release.Release, error) {
+	return s.ListReleases(ctx, ListOptions{
+		Selector: labels.SelectorFromValidatedSet(labels.Set{labelStatus: string(status)}),
+		// The record's JSON is the truth; its status label only finds it.
+		Filter: func(r *release.Release) bool { return r.Info != nil && r.Info.Status == status },
+	})
+}
+
+// History returns the revisions of the release name, oldest first, or
+// ErrReleaseNotFound when there are none.
+func (s *Storage) History(ctx context.Context, name string) ([]*release.Release, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	rels, err := s.list(ctx, labels.SelectorFromValidatedSet(labels.Set{labelName: name}))
+	if err != nil {
+		return nil, err
+	}
+	if len(rels) == 0 {
+		return nil, releaseError(s.namespace(), name, 0, ErrReleaseNotFound)
+	}
+	sortByVersion(rels)
+	return rels, nil
+}
+
+// Last returns the newest revision of the release name, whatever its state,
+// or ErrReleaseNotFound.
+func (s *Storage) Last(ctx context.Context, name string) (*release.Release, error) {
+	h, err := s.History(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return h[len(h)-1], nil
+}
+
+// DeployedAll returns the revisions of the release name in the deployed
+// state, oldest first, or ErrNoDeployedReleases. There is normally one;
+// interrupted or concurrent operations can leave more.
+func (s *Storage) DeployedAll(ctx context.Context, name string) ([]*release.Release, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	rels, err := s.list(ctx, labels.SelectorFromValidatedSet(labels.Set{labelName: name, labelStatus: string(release.StatusDeployed)}))
+	if err != nil {
+		return nil, err
+	}
+	if len(rels) == 0 {
+		return nil, releaseError(s.namespace(), name, 0, ErrNoDeployedReleases)
+	}
+	sortByVersion(rels)
+	return rels, nil
+}
+
+// Deployed returns the newest deployed revision of the release name, or
+// ErrNoDeployedReleases.
+func (s *Storage) Deployed(ctx context.Context, name string) (*release.Release, error) {
+	rels, err := s.DeployedAll(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return rels[len(rels)-1], nil
+}
+
+// list asks the driver, reporting the records it could not read.
+func (s *Storage) list(ctx context.Context, sel labels.Selector) ([]*release.Release, error) {
+	rels, err := s.driver.List(ctx, sel)
+	var unreadable *UnreadableError
+	if errors.As(err, &unreadable) {
+		if s.opts.OnUnreadable != nil {
+			for _, r := range unreadable.Records {
+				s.opts.OnUnreadable(r)
+			}
+		}
+		err = nil
+	}
+	return rels, err
+}
+
+// namespace is the driver's namespace, for errors, when it tells it.
+func (s *Storage) namespace() string {
+	if d, ok := s.driver.(interface{ Namespace() string }); ok {
+		return d.Namespace()
+	}
+	return ""
+}
+
+func sortByVersion(rels []*release.Release) {
+	slices.SortStableFunc(rels, func(a, b *release.Release) int { return cmp.Compare(a.Version, b.Version) })
+}
