@@ -71,4 +71,3 @@ func (a configMapAPI) update(ctx context.Context, namespace string, obj *kubeObj
 func (a configMapAPI) delete(ctx context.Context, namespace, name string, opts metav1.DeleteOptions) error {
 	return a.c.ConfigMaps(namespace).Delete(ctx, name, opts)
 }
-
