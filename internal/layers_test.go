@@ -13,7 +13,7 @@ const module = "github.com/rudderpm/rudder/"
 // layer ranks Rudder's packages: a package may import only packages of a lower rank,
 // or of its own rank when the rule below allows it.
 var layers = map[string]int{
-	"internal/chart": 0, "internal/values": 0, "internal/manifest": 0, "internal/release": 0,
+	"internal/chart": 0, "internal/values": 0, "internal/manifest": 0, "internal/release": 0, "internal/scaffold": 0,
 	"internal/engine": 1,
 	"internal/kube":   2, "internal/storage": 2, "internal/repo": 2, "internal/registry": 2, "internal/provenance": 2,
 	"internal/action": 3, "internal/lint": 3,
@@ -25,12 +25,14 @@ var layers = map[string]int{
 var sameLayerOK = map[string][]string{
 	"internal/values":   {"internal/chart"},
 	"internal/manifest": {"internal/release"},
+	"internal/release":  {"internal/chart"},
+	"internal/scaffold": {"internal/chart"},
 	"internal/action":   {"internal/lint"},
 	"internal/lint":     {"internal/action"},
 }
 
 // pure packages are the model: no client-go, no network.
-var pure = []string{"internal/chart", "internal/values", "internal/manifest", "internal/release", "internal/engine"}
+var pure = []string{"internal/chart", "internal/values", "internal/manifest", "internal/release", "internal/scaffold", "internal/engine"}
 
 func layerOf(pkg string) (string, bool) {
 	rel := strings.TrimPrefix(pkg, module)
