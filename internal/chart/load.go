@@ -57,7 +57,7 @@ func LoadFile(name string) (*Chart, error) {
 		if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
 			return nil, fmt.Errorf("file '%s' seems to be a YAML file, but expected a gzipped archive", name)
 		}
-		return nil, fmt.Errorf("file '%s' does not appear to be a gzipped archive", name)
+		return nil, fmt.Errorf("file '%s' does not appear to be a gzipped archive; got '%s'", name, sniffContentType(head[:n]))
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
@@ -305,4 +305,18 @@ func mergeMaps(a, b map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// sniffContentType names what a file that is not a gzip archive looks like, in the
+// words of HTTP content sniffing for the common cases: empty, text or binary.
+func sniffContentType(head []byte) string {
+	if len(head) == 0 {
+		return "text/plain; charset=utf-8"
+	}
+	for _, b := range head {
+		if b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f' && b != 0x1b {
+			return "application/octet-stream"
+		}
+	}
+	return "text/plain; charset=utf-8"
 }
