@@ -67,6 +67,14 @@ type Rendered struct {
 // YAML) rather than in the chart or values; Rendered.Manifest then holds the raw output.
 var ErrRender = errors.New("rendered manifests are invalid")
 
+// invalidOutputError is an error in the rendered output; it says only what is wrong,
+// as Helm does, and matches ErrRender.
+type invalidOutputError struct{ err error }
+
+func (e invalidOutputError) Error() string        { return e.err.Error() }
+func (e invalidOutputError) Unwrap() error        { return e.err }
+func (e invalidOutputError) Is(target error) bool { return target == ErrRender }
+
 var releaseNamePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 
 // maxReleaseNameLen keeps names of derived objects within Kubernetes' limits.
@@ -113,7 +121,11 @@ outer:
 // Render runs the whole rendering pipeline for a release: dependency processing,
 // values coalescing and schema validation, templates, notes, post-rendering and the
 // split into ordered hooks and manifests. It modifies ch (dependencies are resolved).
-// On ErrRender, the returned Rendered carries the raw output for debugging.
+//
+// Once the values are accepted, a failure while rendering still returns a Rendered
+// (Helm has created the release by then): its Manifest holds what raw output there is
+// for debugging, the templates' output when the error wraps ErrRender and nothing
+// otherwise.
 func Render(ctx context.Context, ch *chart.Chart, userVals map[string]any, o RenderOptions) (*Rendered, error) {
 	if err := ValidateReleaseName(o.ReleaseName); err != nil {
 		return nil, fmt.Errorf("release name check failed: release name %q: %w", o.ReleaseName, err)
@@ -134,8 +146,9 @@ func Render(ctx context.Context, ch *chart.Chart, userVals map[string]any, o Ren
 			return nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%w", err)
 		}
 	}
+	res := &Rendered{Values: vals}
 	if kv := ch.Metadata.KubeVersion; kv != "" && !chart.IsCompatibleRange(kv, caps.KubeVersion.String()) {
-		return nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", kv, caps.KubeVersion.Version)
+		return res, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", kv, caps.KubeVersion.Version)
 	}
 	rev := o.Revision
 	if rev == 0 {
@@ -148,10 +161,8 @@ func Render(ctx context.Context, ch *chart.Chart, userVals map[string]any, o Ren
 	eng := engine.Engine{EnableDNS: o.EnableDNS, Lookup: o.Lookup}
 	files, err := eng.Render(ctx, ch, top)
 	if err != nil {
-		return nil, err
+		return res, err
 	}
-
-	res := &Rendered{Values: vals}
 	res.Notes = takeNotes(files, ch.Name(), o.SubNotes)
 
 	if o.PostRenderer != nil {
@@ -169,7 +180,7 @@ func Render(ctx context.Context, ch *chart.Chart, userVals map[string]any, o Ren
 			}
 		}
 		res.Manifest = b.String()
-		return res, fmt.Errorf("%w: %w", ErrRender, err)
+		return res, invalidOutputError{err}
 	}
 	res.Hooks, res.Manifests = hooks, manifests
 

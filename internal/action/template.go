@@ -40,8 +40,12 @@ type TemplateResult struct {
 	Text string
 }
 
-// Run renders ch with the user's values. When the rendered output is invalid YAML the
-// error wraps ErrRender and the result still carries the raw output in Text.
+// Run renders ch with the user's values.
+//
+// When rendering fails after the values were accepted, Run returns the error together
+// with a result whose Text is what `helm template --debug` prints in that case: the raw
+// output of the templates when it is invalid YAML (the error wraps ErrRender), otherwise
+// an empty line; --show-only filters it, leaving nothing when a pattern matches nothing.
 func (t Template) Run(ctx context.Context, ch *chart.Chart, userVals map[string]any) (*TemplateResult, error) {
 	if err := CheckInstallable(ch); err != nil {
 		return nil, err
@@ -57,7 +61,10 @@ func (t Template) Run(ctx context.Context, ch *chart.Chart, userVals map[string]
 	}
 	res := &TemplateResult{Rendered: r}
 	if err != nil {
-		res.Text = r.Manifest
+		res.Text = strings.TrimSpace(r.Manifest) + "\n"
+		if len(t.ShowOnly) > 0 {
+			res.Text, _ = showOnly(res.Text, t.ShowOnly)
+		}
 		return res, err
 	}
 

@@ -83,14 +83,15 @@ func (a *app) newTemplateCmd() *cobra.Command {
 			}
 			res, err := t.Run(cmd.Context(), ch, vals)
 			if err != nil {
-				if res != nil && errors.Is(err, action.ErrRender) {
-					if a.settings.Debug {
-						fmt.Fprint(a.streams.Out, res.Text)
-						return err
-					}
-					return fmt.Errorf("%w\n\nUse --debug flag to render out invalid YAML", err)
+				if res == nil {
+					return err
 				}
-				return err
+				// The render itself failed: --debug shows what output there is.
+				if a.settings.Debug {
+					fmt.Fprint(a.streams.Out, res.Text)
+					return err
+				}
+				return fmt.Errorf("%w\n\nUse --debug flag to render out invalid YAML", err)
 			}
 			if outputDir != "" {
 				dir := outputDir

@@ -1,0 +1,126 @@
+package action_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/rudderpm/rudder/internal/action"
+	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/engine"
+)
+
+// memChart builds a chart from file contents keyed by chart-relative path.
+func memChart(t *testing.T, files map[string]string) *chart.Chart {
+	t.Helper()
+	var fs []*chart.File
+	for name, data := range files {
+		fs = append(fs, &chart.File{Name: name, Data: []byte(data)})
+	}
+	c, err := chart.LoadFiles(fs)
+	if err != nil {
+		t.Fatalf("loading test chart: %v", err)
+	}
+	return c
+}
+
+const okConfigMap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n"
+
+func TestTemplateFailureOutput(t *testing.T) {
+	tests := []struct {
+		name     string
+		files    map[string]string
+		vals     map[string]any
+		showOnly []string
+		// wantResult says a result (what --debug prints) comes with the error.
+		wantResult  bool
+		wantText    string
+		wantErrRend bool
+	}{
+		{
+			name: "execution error leaves an empty line",
+			files: map[string]string{
+				"templates/a.yaml": okConfigMap,
+				"templates/b.yaml": `{{ fail "boom" }}`,
+			},
+			wantResult: true,
+			wantText:   "\n",
+		},
+		{
+			name:       "parse error leaves an empty line",
+			files:      map[string]string{"templates/a.yaml": "{{ .Values.x "},
+			wantResult: true,
+			wantText:   "\n",
+		},
+		{
+			name: "invalid YAML shows the raw output, trimmed",
+			files: map[string]string{
+				"templates/a.yaml": "a: b: c\n\n\n",
+			},
+			wantResult:  true,
+			wantText:    "---\n# Source: c/templates/a.yaml\na: b: c\n",
+			wantErrRend: true,
+		},
+		{
+			name: "invalid YAML with a show-only pattern that matches",
+			files: map[string]string{
+				"templates/a.yaml": "a: b: c\n",
+				"templates/b.yaml": okConfigMap,
+			},
+			showOnly:    []string{"templates/b.yaml"},
+			wantResult:  true,
+			wantText:    "---\n# Source: c/templates/b.yaml\n" + okConfigMap + "\n",
+			wantErrRend: true,
+		},
+		{
+			name:        "invalid YAML with a show-only pattern that matches nothing",
+			files:       map[string]string{"templates/a.yaml": "a: b: c\n"},
+			showOnly:    []string{"templates/zzz.yaml"},
+			wantResult:  true,
+			wantText:    "",
+			wantErrRend: true,
+		},
+		{
+			name: "kubeVersion constraint not met",
+			files: map[string]string{
+				"Chart.yaml":       "apiVersion: v2\nname: c\nversion: 1.0.0\nkubeVersion: '>=9.0.0'\n",
+				"templates/a.yaml": okConfigMap,
+			},
+			wantResult: true,
+			wantText:   "\n",
+		},
+		{
+			name: "values refused by the schema: no result",
+			files: map[string]string{
+				"values.schema.json": `{"type": "object", "properties": {"x": {"type": "integer"}}}`,
+				"templates/a.yaml":   okConfigMap,
+			},
+			vals: map[string]any{"x": "str"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, ok := tt.files["Chart.yaml"]; !ok {
+				tt.files["Chart.yaml"] = "apiVersion: v2\nname: c\nversion: 1.0.0\n"
+			}
+			ch := memChart(t, tt.files)
+			tpl := action.Template{
+				RenderOptions: action.RenderOptions{ReleaseName: "r", Namespace: "ns", Capabilities: engine.DefaultCapabilities()},
+				ShowOnly:      tt.showOnly,
+			}
+			res, err := tpl.Run(context.Background(), ch, tt.vals)
+			if err == nil {
+				t.Fatal("expected an error")
+			}
+			if got := errors.Is(err, action.ErrRender); got != tt.wantErrRend {
+				t.Errorf("errors.Is(err, ErrRender) = %v, want %v (err: %v)", got, tt.wantErrRend, err)
+			}
+			if (res != nil) != tt.wantResult {
+				t.Fatalf("result = %v, want a result: %v (err: %v)", res, tt.wantResult, err)
+			}
+			if res != nil && res.Text != tt.wantText {
+				t.Errorf("Text = %q, want %q", res.Text, tt.wantText)
+			}
+		})
+	}
+}
