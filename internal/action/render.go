@@ -63,6 +63,10 @@ type Rendered struct {
 	Values values.Values
 }
 
+// ErrChartAPIVersion refuses to render a chart of API version v3, which Helm v4 loads
+// but does not install yet.
+var ErrChartAPIVersion = errors.New("invalid chart apiVersion")
+
 // ErrRender marks an error found in the rendered output (e.g. a document that is not
 // YAML) rather than in the chart or values; Rendered.Manifest then holds the raw output.
 var ErrRender = errors.New("rendered manifests are invalid")
@@ -127,6 +131,9 @@ outer:
 // for debugging, the templates' output when the error wraps ErrRender and nothing
 // otherwise.
 func Render(ctx context.Context, ch *chart.Chart, userVals map[string]any, o RenderOptions) (*Rendered, error) {
+	if ch.Metadata.APIVersion == chart.APIVersionV3 {
+		return nil, ErrChartAPIVersion
+	}
 	if err := ValidateReleaseName(o.ReleaseName); err != nil {
 		return nil, fmt.Errorf("release name check failed: release name %q: %w", o.ReleaseName, err)
 	}

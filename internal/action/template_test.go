@@ -124,3 +124,22 @@ func TestTemplateFailureOutput(t *testing.T) {
 		})
 	}
 }
+
+func TestTemplateRefusesAPIVersionV3(t *testing.T) {
+	for _, apiVersion := range []string{"v1", "v2", "v3"} {
+		t.Run(apiVersion, func(t *testing.T) {
+			ch := memChart(t, map[string]string{
+				"Chart.yaml":       "apiVersion: " + apiVersion + "\nname: c\nversion: 1.0.0\n",
+				"templates/a.yaml": okConfigMap,
+			})
+			tpl := action.Template{RenderOptions: action.RenderOptions{ReleaseName: "r"}}
+			_, err := tpl.Run(context.Background(), ch, nil)
+			if want := apiVersion == "v3"; errors.Is(err, action.ErrChartAPIVersion) != want {
+				t.Fatalf("err = %v, want ErrChartAPIVersion: %v", err, want)
+			}
+			if apiVersion != "v3" && err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -10,6 +10,8 @@ import (
 const (
 	APIVersionV1 = "v1"
 	APIVersionV2 = "v2"
+	// APIVersionV3 charts load, but Helm v4 does not render them yet.
+	APIVersionV3 = "v3"
 )
 
 // File is one file of a chart, named by its slash-separated path relative to the chart root.

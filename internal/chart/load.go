@@ -66,7 +66,7 @@ func LoadFile(name string) (*Chart, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return c, nil
+	return c, checkAPIVersion(c)
 }
 
 // LoadArchive loads a chart from a gzipped tar stream whose members sit under one top folder.
@@ -81,7 +81,24 @@ func LoadArchive(r io.Reader) (*Chart, error) {
 // LoadDir loads a chart from a directory, honouring its .helmignore and following
 // symbolic links.
 func LoadDir(dir string) (*Chart, error) {
-	return LoadFS(os.DirFS(dir))
+	c, err := LoadFS(os.DirFS(dir))
+	if err != nil {
+		return c, err
+	}
+	return c, checkAPIVersion(c)
+}
+
+// ErrUnsupportedAPIVersion is returned when a chart's apiVersion is none Rudder knows.
+var ErrUnsupportedAPIVersion = errors.New("unsupported chart version")
+
+// checkAPIVersion refuses a top chart whose apiVersion is unknown, as Helm's loader does
+// before anything else. Subcharts are not checked: Helm loads them all as v2 charts.
+func checkAPIVersion(c *Chart) error {
+	switch c.Metadata.APIVersion {
+	case APIVersionV1, APIVersionV2, APIVersionV3:
+		return nil
+	}
+	return fmt.Errorf("%w: apiVersion %q", ErrUnsupportedAPIVersion, c.Metadata.APIVersion)
 }
 
 // LoadFS loads a chart whose Chart.yaml sits at the root of fsys.

@@ -219,6 +219,32 @@ func TestLoadRequirementsYAML(t *testing.T) {
 	}
 }
 
+func TestLoadAPIVersion(t *testing.T) {
+	tests := []struct {
+		apiVersion string
+		wantErr    bool
+	}{
+		{apiVersion: "v1"}, {apiVersion: "v2"}, {apiVersion: "v3"}, {apiVersion: ""},
+		{apiVersion: "v4", wantErr: true}, {apiVersion: "V2", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.apiVersion, func(t *testing.T) {
+			dir := writeFiles(t, t.TempDir(), map[string]string{
+				"Chart.yaml": "apiVersion: " + tt.apiVersion + "\nname: c\nversion: 1.0.0\n",
+				// Subcharts are not checked: Helm loads them whatever they say.
+				"charts/sub/Chart.yaml": "apiVersion: v9\nname: sub\nversion: 1.0.0\n",
+			})
+			_, err := Load(dir)
+			if tt.wantErr != errors.Is(err, ErrUnsupportedAPIVersion) {
+				t.Errorf("err = %v, want unsupported: %v", err, tt.wantErr)
+			}
+			if !tt.wantErr && err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
 func TestLoadDirEncodings(t *testing.T) {
 	dir := writeFiles(t, t.TempDir(), map[string]string{
 		"Chart.yaml":        "\ufeff" + minimalChartYAML,
