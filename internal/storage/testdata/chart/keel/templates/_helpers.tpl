@@ -1,0 +1,3 @@
+{{- define "keel.fullname" -}}
+{{ .Release.Name }}-{{ .Chart.Name }}
+{{- end -}}
