@@ -52,6 +52,9 @@ func Run(ctx context.Context, args []string, s Streams) (code int) {
 	}
 	root := newRootCmd(s)
 	root.SetArgs(args)
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		root.SetOut(s.Out)
+	}
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(s.Err, "Error: %v\n", err)
 		var ee *exitError
@@ -73,8 +76,16 @@ func newRootCmd(s Streams) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetIn(s.In)
-	root.SetOut(s.Out)
+	// Cobra writes its own notices (deprecated flags and commands) to its "out" writer;
+	// Helm leaves that writer unset, so they land on stderr. Only help and shell
+	// completion answers belong on stdout.
+	root.SetOut(s.Err)
 	root.SetErr(s.Err)
+	help := root.HelpFunc()
+	root.SetHelpFunc(func(c *cobra.Command, args []string) {
+		c.SetOut(s.Out)
+		help(c, args)
+	})
 	a.settings.addFlags(root.PersistentFlags())
 	root.AddCommand(
 		a.newDependencyCmd(),
