@@ -530,6 +530,11 @@ func contractInvalid(t *testing.T, ds drivers) {
 	if err := s.Create(ctx, noInfo, CreateOptions{}); err == nil {
 		t.Error("stored a release without info, which Helm cannot list")
 	}
+	withResources := inNamespace(newRelease("alpha", 1, release.StatusDeployed), ds.ns1)
+	withResources.Info.Resources = map[string][]json.RawMessage{"v1/Pod": {json.RawMessage(`{"kind":"Pod"}`)}}
+	if err := s.Create(ctx, withResources, CreateOptions{}); err == nil || !strings.Contains(err.Error(), "info.resources") {
+		t.Errorf("stored a release with info.resources, which Helm cannot decode (error %v)", err)
+	}
 }
 
 func contractUserLabels(t *testing.T, ds drivers) {

@@ -98,6 +98,11 @@ func checkRelease(rel *release.Release) error {
 		// Helm cannot list a release without info; do not write one.
 		return releaseError(rel.Namespace, rel.Name, rel.Version, fmt.Errorf("release has no info"))
 	}
+	if len(rel.Info.Resources) > 0 {
+		// Helm fills them in for status output only, and fails to decode a
+		// record that has them.
+		return releaseError(rel.Namespace, rel.Name, rel.Version, fmt.Errorf("info.resources cannot be stored: Helm could not read the record"))
+	}
 	for _, k := range slices.Sorted(maps.Keys(rel.Labels)) {
 		v := rel.Labels[k]
 		var problems []string
