@@ -111,7 +111,8 @@ func (s *Storage) listStatus(ctx context.Context, status release.Status) ([]*rel
 }
 
 // History returns the revisions of the release name, oldest first, or
-// ErrReleaseNotFound when there are none.
+// ErrReleaseNotFound when there are none. Over a driver for all namespaces it
+// gathers same-named releases of every namespace, as Helm does.
 func (s *Storage) History(ctx context.Context, name string) ([]*release.Release, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
