@@ -1,0 +1,252 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+)
+
+// DefaultFieldManager is the field manager Helm 4 applies with. Rudder uses the same
+// name so that Helm and Rudder own the same fields and do not fight over them.
+const DefaultFieldManager = "helm"
+
+// DefaultConcurrency is how many requests one operation keeps in flight when
+// Options.Concurrency is zero.
+const DefaultConcurrency = 16
+
+// Options configure a Client. The zero value is ready to use.
+type Options struct {
+	// FieldManager names the writer in managedFields; "" means DefaultFieldManager.
+	FieldManager string
+	// Concurrency bounds the requests one operation has in flight at once (objects of
+	// one kind are sent together); 0 means DefaultConcurrency, and per-call options
+	// may lower or raise it.
+	Concurrency int
+}
+
+// Client is Rudder's adapter to one cluster's API server. It is safe for concurrent
+// use. Discovery is cached in memory for the Client's life and refreshed when a kind
+// is not found (a CRD just created) or after InstallCRDs.
+type Client struct {
+	config       *rest.Config
+	raw          rest.Interface // unversioned JSON client: apply with status codes, tables
+	dynamic      dynamic.Interface
+	metadata     metadata.Interface
+	clientset    kubernetes.Interface
+	discovery    discovery.CachedDiscoveryInterfaceWithContext
+	mapper       *restmapper.DeferredDiscoveryRESTMapper
+	fieldManager string
+	concurrency  int
+}
+
+// New returns a Client for the cluster cfg describes. cfg is copied, not changed.
+//
+// Client-side throttling is off unless cfg asks for it: when cfg.QPS is 0 and
+// cfg.RateLimiter is nil, requests are not rate limited by the client (the API
+// server's priority and fairness protects it). The CLI leaves QPS at 0 unless the
+// user gave --qps; Burst only matters with a QPS.
+//
+// Warnings the server returns (deprecated APIs and the like) are returned as data in
+// results where an operation has them; others go to cfg's warning handler, or
+// client-go's default when it has none.
+func New(cfg *rest.Config, opts Options) (*Client, error) {
+	if cfg == nil {
+		return nil, errors.New("kube: no client configuration")
+	}
+	config := rest.CopyConfig(cfg)
+	if config.QPS == 0 && config.RateLimiter == nil {
+		config.QPS = -1
+	}
+	config.WarningHandlerWithContext = &warningRouter{fallback: fallbackWarnings(cfg)}
+	config.WarningHandler = nil
+
+	httpClient, err := rest.HTTPClientFor(config)
+	if err != nil {
+		return nil, fmt.Errorf("kube: http client: %w", err)
+	}
+	c := &Client{
+		config:       config,
+		fieldManager: opts.FieldManager,
+		concurrency:  opts.Concurrency,
+	}
+	if c.fieldManager == "" {
+		c.fieldManager = DefaultFieldManager
+	}
+	if c.concurrency <= 0 {
+		c.concurrency = DefaultConcurrency
+	}
+
+	rawConfig := dynamic.ConfigFor(config)
+	rawConfig.GroupVersion = nil
+	rawConfig.APIPath = "/"
+	raw, err := rest.UnversionedRESTClientForConfigAndClient(rawConfig, httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("kube: rest client: %w", err)
+	}
+	c.raw = raw
+	c.dynamic = dynamic.New(raw)
+	if c.metadata, err = metadata.NewForConfigAndClient(config, httpClient); err != nil {
+		return nil, fmt.Errorf("kube: metadata client: %w", err)
+	}
+	if c.clientset, err = kubernetes.NewForConfigAndClient(config, httpClient); err != nil {
+		return nil, fmt.Errorf("kube: clientset: %w", err)
+	}
+	dc, err := discovery.NewDiscoveryClientForConfigAndClient(config, httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("kube: discovery client: %w", err)
+	}
+	c.discovery = memory.NewMemCacheClientWithContext(discovery.ToDiscoveryInterfaceWithContext(dc))
+	c.mapper = restmapper.NewDeferredDiscoveryRESTMapperWithContext(c.discovery)
+	return c, nil
+}
+
+// RESTConfig returns a copy of the configuration the Client uses (throttling as New
+// set it).
+func (c *Client) RESTConfig() *rest.Config { return rest.CopyConfig(c.config) }
+
+// Dynamic is the Client's dynamic client.
+func (c *Client) Dynamic() dynamic.Interface { return c.dynamic }
+
+// Metadata is the Client's metadata-only client.
+func (c *Client) Metadata() metadata.Interface { return c.metadata }
+
+// Clientset is the Client's typed client.
+func (c *Client) Clientset() kubernetes.Interface { return c.clientset }
+
+// Discovery is the Client's cached discovery client.
+func (c *Client) Discovery() discovery.CachedDiscoveryInterfaceWithContext { return c.discovery }
+
+// RESTMapper maps kinds to resources through the cached discovery.
+func (c *Client) RESTMapper() meta.RESTMapper { return c.mapper }
+
+// FieldManager is the field manager the Client writes as.
+func (c *Client) FieldManager() string { return c.fieldManager }
+
+// IsReachable checks that the API server answers, as Helm does before an action.
+func (c *Client) IsReachable(ctx context.Context) error {
+	if _, err := c.discovery.ServerVersionWithContext(ctx); err != nil {
+		return fmt.Errorf("kubernetes cluster unreachable: %w", err)
+	}
+	return nil
+}
+
+// refreshDiscovery forgets what discovery cached, so that new kinds are seen.
+func (c *Client) refreshDiscovery(ctx context.Context) { c.mapper.ResetWithContext(ctx) }
+
+func (c *Client) limit(n int) int {
+	if n > 0 {
+		return n
+	}
+	return c.concurrency
+}
+
+// Warning is a warning the API server returned about an object.
+type Warning struct {
+	// Object names the object as Kind/namespace/name.
+	Object  string
+	Message string
+}
+
+// warningRouter hands server warnings to the collector in the request's context, if
+// any, otherwise to the fallback handler.
+type warningRouter struct {
+	fallback rest.WarningHandlerWithContext
+}
+
+type warningKey struct{}
+
+// warningSink collects the warnings of one operation, noting the object each is about.
+type warningSink struct {
+	mu   sync.Mutex
+	list []Warning
+}
+
+type objectWarnings struct {
+	sink   *warningSink
+	object string
+}
+
+func (w *warningRouter) HandleWarningHeaderWithContext(ctx context.Context, code int, agent, text string) {
+	if code != 299 || text == "" {
+		return
+	}
+	if ow, ok := ctx.Value(warningKey{}).(objectWarnings); ok {
+		ow.sink.mu.Lock()
+		ow.sink.list = append(ow.sink.list, Warning{Object: ow.object, Message: text})
+		ow.sink.mu.Unlock()
+		return
+	}
+	if w.fallback != nil {
+		w.fallback.HandleWarningHeaderWithContext(ctx, code, agent, text)
+	}
+}
+
+// forObject returns ctx routing warnings about r into the sink.
+func (s *warningSink) forObject(ctx context.Context, r *Resource) context.Context {
+	if s == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, warningKey{}, objectWarnings{sink: s, object: r.String()})
+}
+
+func (s *warningSink) warnings() []Warning {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Warning(nil), s.list...)
+}
+
+// fallbackWarnings is the handler cfg chose, or client-go's logger.
+func fallbackWarnings(cfg *rest.Config) rest.WarningHandlerWithContext {
+	switch {
+	case cfg.WarningHandlerWithContext != nil:
+		return cfg.WarningHandlerWithContext
+	case cfg.WarningHandler != nil:
+		return contextlessWarnings{cfg.WarningHandler}
+	}
+	return rest.WarningLogger{}
+}
+
+type contextlessWarnings struct{ h rest.WarningHandler }
+
+func (w contextlessWarnings) HandleWarningHeaderWithContext(_ context.Context, code int, agent, text string) {
+	w.h.HandleWarningHeader(code, agent, text)
+}
+
+// objectPath is the URL path of the object r names (or of its collection when
+// name is "").
+func objectPath(r *Resource, name string) string {
+	p := "/apis/" + r.GVR.Group + "/" + r.GVR.Version
+	if r.GVR.Group == "" {
+		p = "/api/" + r.GVR.Version
+	}
+	if r.Namespaced {
+		p += "/namespaces/" + r.Object.GetNamespace()
+	}
+	p += "/" + r.GVR.Resource
+	if name != "" {
+		p += "/" + name
+	}
+	return p
+}
+
+// resourceClient is the dynamic client for r's resource in r's namespace.
+func (c *Client) resourceClient(r *Resource) dynamic.ResourceInterface {
+	nri := c.dynamic.Resource(r.GVR)
+	if r.Namespaced {
+		return nri.Namespace(r.Object.GetNamespace())
+	}
+	return nri
+}
