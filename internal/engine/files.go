@@ -10,11 +10,12 @@ import (
 	"github.com/rudderpm/rudder/internal/chart"
 )
 
-// Files gives templates access to a chart's non-template files: .Files.Get and friends.
-type Files map[string][]byte
+// files gives templates access to a chart's non-template files: .Files.Get and friends.
+// The type is unexported, like Helm's, so typeOf and error messages call it engine.files.
+type files map[string][]byte
 
-func newFiles(from []*chart.File) Files {
-	f := make(Files, len(from))
+func newFiles(from []*chart.File) files {
+	f := make(files, len(from))
 	for _, file := range from {
 		f[file.Name] = file.Data
 	}
@@ -22,7 +23,7 @@ func newFiles(from []*chart.File) Files {
 }
 
 // GetBytes returns a file's content, or an empty slice when there is no such file.
-func (f Files) GetBytes(name string) []byte {
+func (f files) GetBytes(name string) []byte {
 	if v, ok := f[name]; ok {
 		return v
 	}
@@ -30,16 +31,16 @@ func (f Files) GetBytes(name string) []byte {
 }
 
 // Get returns a file's content as a string, or "" when there is no such file.
-func (f Files) Get(name string) string { return string(f.GetBytes(name)) }
+func (f files) Get(name string) string { return string(f.GetBytes(name)) }
 
 // Glob returns the files whose names match a glob pattern where '*' stops at '/' and
 // '**' does not. An invalid pattern matches everything, as in Helm.
-func (f Files) Glob(pattern string) Files {
+func (f files) Glob(pattern string) files {
 	g, err := glob.Compile(pattern, '/')
 	if err != nil {
 		g, _ = glob.Compile("**")
 	}
-	out := Files{}
+	out := files{}
 	for name, data := range f {
 		if g.Match(name) {
 			out[name] = data
@@ -49,7 +50,7 @@ func (f Files) Glob(pattern string) Files {
 }
 
 // AsConfig renders the files as the YAML body of a ConfigMap's data: base name to content.
-func (f Files) AsConfig() string {
+func (f files) AsConfig() string {
 	if f == nil {
 		return ""
 	}
@@ -61,7 +62,7 @@ func (f Files) AsConfig() string {
 }
 
 // AsSecrets renders the files as the YAML body of a Secret's data: base name to base64.
-func (f Files) AsSecrets() string {
+func (f files) AsSecrets() string {
 	if f == nil {
 		return ""
 	}
@@ -73,7 +74,7 @@ func (f Files) AsSecrets() string {
 }
 
 // Lines splits a file into lines, without a final empty line.
-func (f Files) Lines(name string) []string {
+func (f files) Lines(name string) []string {
 	data := f[name]
 	if len(data) == 0 {
 		return []string{}
