@@ -57,7 +57,9 @@ func (o *installFlags) addFlags(cmd *cobra.Command, s *settings) {
 	f.BoolVar(&o.forceReplace, "force", false, "deprecated")
 	_ = f.MarkDeprecated("force", "use --force-replace instead")
 	f.BoolVar(&o.forceConflicts, "force-conflicts", false, "if set server-side apply will force changes against conflicts")
-	f.BoolVar(&o.serverSide, "server-side", true, "object updates run in the server instead of the client")
+	if cmd.Name() != "upgrade" { // upgrade's --server-side also takes "auto"
+		f.BoolVar(&o.serverSide, "server-side", true, "object updates run in the server instead of the client")
+	}
 	f.BoolVar(&o.noHooks, "no-hooks", false, "prevent hooks from running during install")
 	f.BoolVar(&o.replace, "replace", false, "reuse the given name, only if that name is a deleted release which remains in the history. This is unsafe in production")
 	f.DurationVar(&o.timeout, "timeout", 300*time.Second, "time to wait for any individual Kubernetes operation (like Jobs for hooks)")

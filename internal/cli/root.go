@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rudderpm/rudder/internal/storage"
 )
 
 // Streams are the standard streams and environment a command runs with. Tests supply their own.
@@ -36,6 +38,9 @@ func (e *exitError) Unwrap() error { return e.err }
 type app struct {
 	streams  Streams
 	settings *settings
+	cluster  cluster
+	// memory backs HELM_DRIVER=memory for the life of the process.
+	memory *storage.Memory
 }
 
 // Run executes the command line args and returns the process exit code.
@@ -97,6 +102,10 @@ func newRootCmd(s Streams) *cobra.Command {
 		a.newEnvCmd(),
 		a.newCompletionCmd(),
 		a.newLintCmd(),
+		a.newInstallCmd(),
+		a.newUpgradeCmd(),
+		a.newRollbackCmd(),
+		a.newUninstallCmd(),
 	)
 	return root
 }

@@ -1,0 +1,334 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/engine"
+	"github.com/rudderpm/rudder/internal/kube"
+	"github.com/rudderpm/rudder/internal/release"
+	"github.com/rudderpm/rudder/internal/storage"
+)
+
+// InstallOptions control an install. The zero value installs for real, with
+// server-side apply... except that bools default to false: ServerSide must be set
+// explicitly (the CLI defaults it to true, as Helm 4 does).
+type InstallOptions struct {
+	ReleaseName string
+	Namespace   string
+	// DryRun "" means DryRunNone.
+	DryRun DryRun
+	// CreateNamespace creates the release namespace if missing.
+	CreateNamespace bool
+	// SkipCRDs leaves the chart's crds/ out.
+	SkipCRDs bool
+	// NoHooks skips the chart's hooks.
+	NoHooks bool
+	// Replace reuses the name of a release that was uninstalled with history or failed.
+	Replace bool
+	// ServerSide applies objects server-side; otherwise they are created client-side.
+	ServerSide bool
+	// ForceConflicts takes fields over from other managers (server-side only).
+	ForceConflicts bool
+	// ForceReplace replaces adopted objects instead of patching them (client-side only).
+	ForceReplace bool
+	// TakeOwnership adopts existing objects whatever owns them.
+	TakeOwnership bool
+	// Wait says what to wait for before declaring success; "" means WaitHookOnly.
+	Wait WaitStrategy
+	// WaitForJobs also waits for Jobs to complete (with WaitWatcher).
+	WaitForJobs bool
+	// Timeout bounds each wait (hooks, readiness); 0 means 5 minutes.
+	Timeout time.Duration
+	// RollbackOnFailure uninstalls the release if the install fails.
+	RollbackOnFailure bool
+	// Description replaces the revision's description.
+	Description string
+	// Labels are stored on the release record.
+	Labels map[string]string
+	// HistoryMax bounds the revisions kept; 0 means no limit.
+	HistoryMax int
+	// Render passes the rendering options through; ReleaseName, Namespace, Lookup and
+	// Capabilities are set by Install.
+	Render RenderOptions
+	// KubeVersion and APIVersions override the capabilities of a client dry run.
+	KubeVersion *engine.KubeVersion
+	APIVersions []string
+}
+
+// Install installs a chart as a new release.
+type Install struct {
+	// Cluster may have a nil Kube and Releases for a client dry run.
+	Cluster *Cluster
+	InstallOptions
+	// Warn receives warnings the user should see; nil drops them.
+	Warn func(string)
+}
+
+// Run installs ch with the user's values (stored in the release as its config). It
+// returns the release even on failure, when one was recorded, so callers can show it.
+func (i *Install) Run(ctx context.Context, ch *chart.Chart, vals map[string]any) (*release.Release, error) {
+	o := &i.InstallOptions
+	if o.DryRun == "" {
+		o.DryRun = DryRunNone
+	}
+	if o.Wait == "" {
+		o.Wait = WaitHookOnly
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 5 * time.Minute
+	}
+	if o.RollbackOnFailure && o.Wait == WaitHookOnly {
+		o.Wait = WaitWatcher
+	}
+	online := o.DryRun != DryRunClient
+	c := i.Cluster
+	if err := CheckInstallable(ch); err != nil {
+		return nil, err
+	}
+	if online {
+		if err := c.Kube.IsReachable(ctx); err != nil {
+			return nil, fmt.Errorf("kubernetes cluster unreachable: %w", err)
+		}
+	}
+	if err := ValidateReleaseName(o.ReleaseName); err != nil {
+		return nil, fmt.Errorf("release name check failed: release name %q: %w", o.ReleaseName, err)
+	}
+	if err := checkLabels(o.Labels); err != nil {
+		return nil, err
+	}
+	if !o.DryRun.isDry() {
+		if err := i.nameAvailable(ctx); err != nil {
+			return nil, fmt.Errorf("release name check failed: %w", err)
+		}
+	}
+
+	// CRDs go first, before the cluster's capabilities are read.
+	if crds := ch.CRDObjects(); online && !o.SkipCRDs && len(crds) > 0 {
+		if o.DryRun.isDry() {
+			i.warn("This chart or one of its subcharts contains CRDs. Rendering may fail or contain inaccuracies.")
+		} else if err := installCRDs(ctx, c.Kube, crds); err != nil {
+			return nil, err
+		}
+	}
+
+	ro := o.Render
+	ro.ReleaseName, ro.Namespace, ro.Revision, ro.IsUpgrade = o.ReleaseName, o.Namespace, 1, false
+	if online {
+		caps, err := c.Kube.Capabilities(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ro.Capabilities, ro.Lookup = caps, c.Kube.Lookup
+	} else {
+		caps := engine.DefaultCapabilities()
+		if o.KubeVersion != nil {
+			caps.KubeVersion = *o.KubeVersion
+		}
+		caps.APIVersions = append(caps.APIVersions, o.APIVersions...)
+		ro.Capabilities = caps
+	}
+	r, err := Render(ctx, ch, vals, ro)
+	if err != nil {
+		return nil, err
+	}
+
+	now := c.now()
+	rel := &release.Release{
+		Name:      o.ReleaseName,
+		Namespace: o.Namespace,
+		Chart:     ch,
+		Config:    vals,
+		Info:      &release.Info{FirstDeployed: now, LastDeployed: now, Status: release.StatusUnknown, Notes: r.Notes},
+		Manifest:  r.Manifest,
+		Hooks:     r.Hooks,
+		Version:   1,
+		Labels:    o.Labels,
+	}
+	rel.ApplyMethod = string(release.ApplyMethodClientSide)
+	if o.ServerSide {
+		rel.ApplyMethod = string(release.ApplyMethodServerSide)
+	}
+	if !online {
+		rel.SetStatus(release.StatusPendingInstall, "Dry run complete")
+		return rel, nil
+	}
+	rel.SetStatus(release.StatusPendingInstall, "Initial install underway")
+
+	resources, err := c.buildOwned(ctx, rel, rel.Manifest)
+	if err != nil {
+		return nil, fmt.Errorf("unable to build kubernetes objects from release manifest: %w", err)
+	}
+	adopted, err := c.Kube.Existing(ctx, resources, kube.AdoptOptions{Owner: owner(rel), TakeOwnership: o.TakeOwnership})
+	if err != nil {
+		return nil, fmt.Errorf("unable to continue with install: %w", err)
+	}
+
+	if o.DryRun == DryRunServer {
+		if _, err := c.Kube.Create(ctx, resources, kube.ApplyOptions{Method: applyMethod(o.ServerSide), DryRun: true}); err != nil {
+			return rel, fmt.Errorf("dry run failed: %w", err)
+		}
+		rel.Info.Description = "Dry run complete"
+		return rel, nil
+	}
+
+	if o.CreateNamespace {
+		if err := c.Kube.CreateNamespace(ctx, o.Namespace, kube.ApplyOptions{Method: applyMethod(o.ServerSide)}); err != nil {
+			return nil, err
+		}
+	}
+	if o.Replace {
+		if err := i.supersedeLast(ctx, rel); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.Releases.Create(ctx, rel, storage.CreateOptions{MaxHistory: o.HistoryMax}); err != nil {
+		return rel, err
+	}
+	if err := i.perform(ctx, rel, resources, adopted); err != nil {
+		return i.fail(ctx, rel, err)
+	}
+	return rel, nil
+}
+
+func (i *Install) perform(ctx context.Context, rel *release.Release, resources, adopted []*kube.Resource) error {
+	o, c := &i.InstallOptions, i.Cluster
+	hooks := hookRunner{cluster: c, method: applyMethod(o.ServerSide), timeout: o.Timeout}
+	if !o.NoHooks {
+		if err := hooks.run(ctx, rel, release.HookPreInstall); err != nil {
+			return fmt.Errorf("failed pre-install: %w", err)
+		}
+	}
+	var err error
+	if len(adopted) == 0 {
+		_, err = c.Kube.Create(ctx, resources, kube.ApplyOptions{Method: applyMethod(o.ServerSide), ForceConflicts: o.ForceConflicts})
+	} else {
+		_, err = c.Kube.Update(ctx, adopted, resources, kube.ApplyOptions{
+			Method:                       applyMethod(o.ServerSide),
+			ForceConflicts:               o.ForceConflicts,
+			ForceReplace:                 o.ForceReplace,
+			ThreeWayMergeCustomResources: o.TakeOwnership && !o.ServerSide,
+			UpgradeManagedFields:         o.ServerSide,
+		})
+	}
+	if err != nil {
+		return err
+	}
+	if err := i.wait(ctx, resources); err != nil {
+		return err
+	}
+	if !o.NoHooks {
+		if err := hooks.run(ctx, rel, release.HookPostInstall); err != nil {
+			return fmt.Errorf("failed post-install: %w", err)
+		}
+	}
+	desc := "Install complete"
+	if o.Description != "" {
+		desc = o.Description
+	}
+	rel.SetStatus(release.StatusDeployed, desc)
+	if err := c.record(ctx, rel); err != nil {
+		i.warn(err.Error())
+	}
+	return nil
+}
+
+// wait waits for the release's objects according to the wait strategy.
+func (i *Install) wait(ctx context.Context, resources []*kube.Resource) error {
+	return waitReady(ctx, i.Cluster, resources, i.Wait, i.WaitForJobs, i.Timeout, i.warn)
+}
+
+// fail records the failure, and uninstalls the release with RollbackOnFailure.
+func (i *Install) fail(ctx context.Context, rel *release.Release, cause error) (*release.Release, error) {
+	rel.SetStatus(release.StatusFailed, fmt.Sprintf("Release %q failed: %s", rel.Name, cause))
+	// The record must survive an interrupted context: use a fresh one, briefly.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if !i.RollbackOnFailure {
+		if err := i.Cluster.record(rctx, rel); err != nil {
+			return rel, errors.Join(cause, err)
+		}
+		return rel, cause
+	}
+	u := &Uninstall{Cluster: i.Cluster, UninstallOptions: UninstallOptions{NoHooks: i.NoHooks, Timeout: i.Timeout}, Warn: i.Warn}
+	if _, err := u.Run(rctx, rel.Name); err != nil {
+		return rel, fmt.Errorf("an error occurred while uninstalling the release. original install error: %w: %w", cause, err)
+	}
+	return rel, fmt.Errorf("release %s failed, and has been uninstalled due to rollback-on-failure being set: %w", rel.Name, cause)
+}
+
+// nameAvailable refuses a name in use, unless Replace and its last revision was
+// uninstalled or failed.
+func (i *Install) nameAvailable(ctx context.Context) error {
+	h, err := i.Cluster.Releases.History(ctx, i.ReleaseName)
+	if err != nil || len(h) == 0 {
+		return nil
+	}
+	last := h[len(h)-1]
+	if st := last.Info.Status; i.Replace && (st == release.StatusUninstalled || st == release.StatusFailed) {
+		return nil
+	}
+	return errors.New("cannot reuse a name that is still in use")
+}
+
+// supersedeLast makes the new revision follow the last one of a replaced release.
+func (i *Install) supersedeLast(ctx context.Context, rel *release.Release) error {
+	last, err := i.Cluster.Releases.Last(ctx, rel.Name)
+	if errors.Is(err, storage.ErrReleaseNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	rel.Version = last.Version + 1
+	last.SetStatus(release.StatusSuperseded, "superseded by new release")
+	return i.Cluster.record(ctx, last)
+}
+
+func (i *Install) warn(msg string) {
+	if i.Warn != nil {
+		i.Warn(msg)
+	}
+}
+
+func applyMethod(serverSide bool) kube.Method {
+	if serverSide {
+		return kube.ServerSide
+	}
+	return kube.ClientSide
+}
+
+// checkLabels refuses user labels that would clash with the record's own.
+func checkLabels(labels map[string]string) error {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		if storage.IsSystemLabel(k) {
+			return fmt.Errorf("user supplied labels contains system reserved label name. System labels: %v", storage.SystemLabels())
+		}
+	}
+	return nil
+}
+
+// installCRDs creates the chart's CRDs that do not exist yet and waits until they
+// are served.
+func installCRDs(ctx context.Context, kc *kube.Client, crds []chart.CRD) error {
+	var all []*kube.Resource
+	for _, crd := range crds {
+		rs, err := kc.Build(ctx, string(crd.File.Data), kube.BuildOptions{})
+		if err != nil {
+			return fmt.Errorf("failed to install CRD %s: %w", crd.Name, err)
+		}
+		if len(rs) == 0 {
+			return fmt.Errorf("failed to install CRD %s: resources are empty", crd.Name)
+		}
+		all = append(all, rs...)
+	}
+	if _, err := kc.InstallCRDs(ctx, all, kube.CRDOptions{}); err != nil {
+		return fmt.Errorf("failed to install CRDs: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,348 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/kube"
+	"github.com/rudderpm/rudder/internal/release"
+	"github.com/rudderpm/rudder/internal/storage"
+	"github.com/rudderpm/rudder/internal/values"
+)
+
+// ServerSideMode is --server-side for upgrade and rollback: "true", "false" or "auto"
+// (keep the method of the revision the operation starts from).
+type ServerSideMode string
+
+// The server-side modes.
+const (
+	ServerSideAuto  ServerSideMode = "auto"
+	ServerSideTrue  ServerSideMode = "true"
+	ServerSideFalse ServerSideMode = "false"
+)
+
+// resolve decides the apply method for an operation starting from a revision applied
+// with previous ("ssa", "csa" or "" for releases from before Helm 4).
+func (m ServerSideMode) resolve(previous string) (bool, error) {
+	switch m {
+	case ServerSideAuto, "":
+		return previous == string(release.ApplyMethodServerSide), nil
+	case ServerSideTrue:
+		return true, nil
+	case ServerSideFalse:
+		return false, nil
+	}
+	return false, fmt.Errorf("invalid/unknown release server-side apply method: %s", m)
+}
+
+// UpgradeOptions control an upgrade. The zero value upgrades for real, keeping the
+// previous apply method, reusing the previous values only when none are given.
+type UpgradeOptions struct {
+	DryRun         DryRun
+	NoHooks        bool
+	ServerSide     ServerSideMode
+	ForceConflicts bool
+	ForceReplace   bool
+	TakeOwnership  bool
+	Wait           WaitStrategy
+	WaitForJobs    bool
+	Timeout        time.Duration
+	// RollbackOnFailure rolls back to the last successful revision if the upgrade fails.
+	RollbackOnFailure bool
+	// CleanupOnFail deletes objects the failed upgrade created.
+	CleanupOnFail bool
+	// ReuseValues merges the previous revision's values under the given ones (and
+	// renders with the previous revision's chart defaults).
+	ReuseValues bool
+	// ResetValues ignores the previous revision's values.
+	ResetValues bool
+	// ResetThenReuseValues merges the previous values under the given ones, with the
+	// new chart's defaults.
+	ResetThenReuseValues bool
+	Description          string
+	Labels               map[string]string
+	// MaxHistory bounds the revisions kept; 0 means no limit.
+	MaxHistory int
+	SkipCRDs   bool
+	Render     RenderOptions
+}
+
+// Upgrade moves a release to a new chart or values.
+type Upgrade struct {
+	Cluster *Cluster
+	UpgradeOptions
+	Warn func(string)
+}
+
+// Run upgrades the release name to ch with the user's values.
+func (u *Upgrade) Run(ctx context.Context, name string, ch *chart.Chart, vals map[string]any) (*release.Release, error) {
+	o, c := &u.UpgradeOptions, u.Cluster
+	if o.DryRun == "" {
+		o.DryRun = DryRunNone
+	}
+	if o.Wait == "" {
+		o.Wait = WaitHookOnly
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 5 * time.Minute
+	}
+	if o.RollbackOnFailure && o.Wait == WaitHookOnly {
+		o.Wait = WaitWatcher
+	}
+	if err := c.Kube.IsReachable(ctx); err != nil {
+		return nil, fmt.Errorf("kubernetes cluster unreachable: %w", err)
+	}
+	if err := ValidateReleaseName(name); err != nil {
+		return nil, fmt.Errorf("release name is invalid: %s", name)
+	}
+	if err := CheckInstallable(ch); err != nil {
+		return nil, err
+	}
+	if err := checkLabels(o.Labels); err != nil {
+		return nil, err
+	}
+
+	last, err := c.Releases.Last(ctx, name)
+	if errors.Is(err, storage.ErrReleaseNotFound) {
+		return nil, &storage.ReleaseError{Namespace: "", Name: name, Err: storage.ErrNoDeployedReleases}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if last.Info.Status.IsPending() {
+		return nil, ErrPending
+	}
+	current := last
+	if last.Info.Status != release.StatusDeployed {
+		deployed, err := c.Releases.Deployed(ctx, name)
+		switch {
+		case err == nil:
+			current = deployed
+		case errors.Is(err, storage.ErrNoDeployedReleases) &&
+			(last.Info.Status == release.StatusFailed || last.Info.Status == release.StatusSuperseded):
+		default:
+			return nil, err
+		}
+	}
+
+	vals, err = u.values(ch, current, vals)
+	if err != nil {
+		return nil, err
+	}
+	if crds := ch.CRDObjects(); !o.SkipCRDs && len(crds) > 0 && !o.DryRun.isDry() {
+		if err := installCRDs(ctx, c.Kube, crds); err != nil {
+			return nil, err
+		}
+	}
+	caps, err := c.Kube.Capabilities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ro := o.Render
+	ro.ReleaseName, ro.Namespace, ro.Revision, ro.IsUpgrade = name, current.Namespace, last.Version+1, true
+	ro.Capabilities, ro.Lookup = caps, c.Kube.Lookup
+	r, err := Render(ctx, ch, vals, ro)
+	if err != nil {
+		return nil, err
+	}
+	serverSide, err := o.ServerSide.resolve(last.ApplyMethod)
+	if err != nil {
+		return nil, err
+	}
+	next := &release.Release{
+		Name:      name,
+		Namespace: current.Namespace,
+		Chart:     ch,
+		Config:    vals,
+		Info: &release.Info{
+			FirstDeployed: current.Info.FirstDeployed,
+			LastDeployed:  c.now(),
+			Status:        release.StatusPendingUpgrade,
+			Description:   "Preparing upgrade",
+			Notes:         r.Notes,
+		},
+		Version:  last.Version + 1,
+		Manifest: r.Manifest,
+		Hooks:    r.Hooks,
+		Labels:   mergeLabels(last.Labels, o.Labels),
+	}
+	next.ApplyMethod = string(release.ApplyMethodClientSide)
+	if serverSide {
+		next.ApplyMethod = string(release.ApplyMethodServerSide)
+	}
+
+	original, err := c.Kube.Build(ctx, current.Manifest, kube.BuildOptions{Namespace: current.Namespace})
+	if err != nil {
+		return next, fmt.Errorf("unable to build kubernetes objects from current release manifest: %w", err)
+	}
+	target, err := c.buildOwned(ctx, next, next.Manifest)
+	if err != nil {
+		return next, fmt.Errorf("unable to build kubernetes objects from new release manifest: %w", err)
+	}
+	// Objects new to the release must not belong to someone else.
+	had := map[kube.Key]bool{}
+	for _, r := range original {
+		had[r.Key()] = true
+	}
+	var added []*kube.Resource
+	for _, r := range target {
+		if !had[r.Key()] {
+			added = append(added, r)
+		}
+	}
+	adopted, err := c.Kube.Existing(ctx, added, kube.AdoptOptions{Owner: owner(next), TakeOwnership: o.TakeOwnership})
+	if err != nil {
+		return nil, fmt.Errorf("unable to continue with update: %w", err)
+	}
+	original = append(original, adopted...)
+
+	if o.DryRun.isDry() {
+		if o.DryRun == DryRunServer {
+			if _, err := c.Kube.Update(ctx, original, target, kube.ApplyOptions{Method: applyMethod(serverSide), DryRun: true, ForceConflicts: o.ForceConflicts}); err != nil {
+				return next, fmt.Errorf("dry run failed: %w", err)
+			}
+		}
+		next.Info.Description = "Dry run complete"
+		if o.Description != "" {
+			next.Info.Description = o.Description
+		}
+		return next, nil
+	}
+
+	if err := c.Releases.Create(ctx, next, storage.CreateOptions{MaxHistory: o.MaxHistory}); err != nil {
+		return nil, err
+	}
+	created, err := u.perform(ctx, current, next, original, target, serverSide)
+	if err != nil {
+		return u.fail(ctx, next, created, err)
+	}
+	return next, nil
+}
+
+func (u *Upgrade) perform(ctx context.Context, current, next *release.Release, original, target []*kube.Resource, serverSide bool) ([]*kube.Resource, error) {
+	o, c := &u.UpgradeOptions, u.Cluster
+	hooks := hookRunner{cluster: c, method: applyMethod(serverSide), timeout: o.Timeout}
+	if !o.NoHooks {
+		if err := hooks.run(ctx, next, release.HookPreUpgrade); err != nil {
+			return nil, fmt.Errorf("pre-upgrade hooks failed: %w", err)
+		}
+	}
+	res, err := c.Kube.Update(ctx, original, target, kube.ApplyOptions{
+		Method:               applyMethod(serverSide),
+		ForceConflicts:       o.ForceConflicts,
+		ForceReplace:         o.ForceReplace,
+		UpgradeManagedFields: serverSide && current.ApplyMethod != string(release.ApplyMethodServerSide),
+	})
+	created := res.Created
+	if err != nil {
+		return created, err
+	}
+	if err := waitReady(ctx, c, target, o.Wait, o.WaitForJobs, o.Timeout, u.warn); err != nil {
+		return created, err
+	}
+	if !o.NoHooks {
+		if err := hooks.run(ctx, next, release.HookPostUpgrade); err != nil {
+			return created, fmt.Errorf("post-upgrade hooks failed: %w", err)
+		}
+	}
+	current.Info.Status = release.StatusSuperseded
+	if err := c.record(ctx, current); err != nil {
+		u.warn(err.Error())
+	}
+	next.Info.Status = release.StatusDeployed
+	next.Info.Description = "Upgrade complete"
+	if o.Description != "" {
+		next.Info.Description = o.Description
+	}
+	return created, c.record(ctx, next)
+}
+
+// fail records the failed revision, cleans up what it created with CleanupOnFail and
+// rolls back with RollbackOnFailure.
+func (u *Upgrade) fail(ctx context.Context, rel *release.Release, created []*kube.Resource, cause error) (*release.Release, error) {
+	c := u.Cluster
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	defer cancel()
+	rel.Info.Status = release.StatusFailed
+	rel.Info.Description = fmt.Sprintf("Upgrade %q failed: %s", rel.Name, cause)
+	if err := c.record(rctx, rel); err != nil {
+		cause = errors.Join(cause, err)
+	}
+	if u.CleanupOnFail && len(created) > 0 {
+		if _, err := c.Kube.Delete(rctx, created, kube.DeleteOptions{}); err != nil {
+			return rel, fmt.Errorf("an error occurred while cleaning up resources. original upgrade error: %w: unable to cleanup resources: %w", cause, err)
+		}
+	}
+	if !u.RollbackOnFailure {
+		return rel, cause
+	}
+	history, err := c.Releases.History(rctx, rel.Name)
+	if err != nil {
+		return rel, fmt.Errorf("an error occurred while finding last successful release. original upgrade error: %w: %w", cause, err)
+	}
+	good := 0
+	for _, h := range history {
+		if h.Info.Status == release.StatusSuperseded || h.Info.Status == release.StatusDeployed {
+			good = max(good, h.Version)
+		}
+	}
+	if good == 0 {
+		return rel, fmt.Errorf("unable to find a previously successful release when attempting to rollback. original upgrade error: %w", cause)
+	}
+	rb := &Rollback{Cluster: c, Warn: u.Warn, RollbackOptions: RollbackOptions{
+		Version: good, NoHooks: u.NoHooks, ServerSide: u.ServerSide, ForceConflicts: u.ForceConflicts,
+		ForceReplace: u.ForceReplace, Wait: u.Wait, WaitForJobs: u.WaitForJobs, Timeout: u.Timeout,
+	}}
+	if _, err := rb.Run(rctx, rel.Name); err != nil {
+		return rel, fmt.Errorf("an error occurred while rolling back the release. original upgrade error: %w: %w", cause, err)
+	}
+	return rel, fmt.Errorf("release %s failed, and has been rolled back due to rollback-on-failure being set: %w", rel.Name, cause)
+}
+
+// values decides the values of the new revision from the flags, as Helm does.
+func (u *Upgrade) values(ch *chart.Chart, current *release.Release, vals map[string]any) (map[string]any, error) {
+	switch {
+	case u.ResetValues:
+		return vals, nil
+	case u.ReuseValues:
+		old, err := values.Coalesce(current.Chart, current.Config)
+		if err != nil {
+			return nil, fmt.Errorf("failed to rebuild old values: %w", err)
+		}
+		vals = values.CoalesceTables(values.DeepCopy(vals), values.DeepCopy(current.Config))
+		ch.Values = old
+		return vals, nil
+	case u.ResetThenReuseValues:
+		return values.CoalesceTables(values.DeepCopy(vals), values.DeepCopy(current.Config)), nil
+	case len(vals) == 0 && len(current.Config) > 0:
+		return current.Config, nil
+	}
+	return vals, nil
+}
+
+func (u *Upgrade) warn(msg string) {
+	if u.Warn != nil {
+		u.Warn(msg)
+	}
+}
+
+// mergeLabels lays desired over current labels; "null" removes a label.
+func mergeLabels(current, desired map[string]string) map[string]string {
+	out := maps.Clone(current)
+	if out == nil {
+		out = map[string]string{}
+	}
+	for _, k := range slices.Sorted(maps.Keys(desired)) {
+		if desired[k] == "null" {
+			delete(out, k)
+			continue
+		}
+		out[k] = desired[k]
+	}
+	return out
+}

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"fmt"
+	"sync"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/rudderpm/rudder/internal/kube"
+	"github.com/rudderpm/rudder/internal/storage"
+)
+
+// cluster is the connection a command makes to the Kubernetes API server, opened on
+// first use and shared by the command's actions.
+type cluster struct {
+	once    sync.Once
+	err     error
+	config  *rest.Config
+	kube    *kube.Client
+	storage map[string]*storage.Storage
+}
+
+// restConfig reads kubeconfig (KUBECONFIG may list several files; in a pod the
+// in-cluster configuration is used) with the global flags on top.
+func (a *app) restConfig() (*rest.Config, error) {
+	cfg, err := a.settings.kubeConfigLoader().ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes cluster unreachable: %w", err)
+	}
+	// Rudder does not throttle itself unless asked to: the API server's priority and
+	// fairness protects it, and throttling is what makes big charts slow in Helm.
+	cfg.QPS = a.settings.QPS
+	cfg.Burst = a.settings.BurstLimit
+	cfg.UserAgent = "Rudder/" + rudderVersion + " (Helm/" + buildInfo().Version + ")"
+	return cfg, nil
+}
+
+// kubeClient returns the command's Kubernetes client.
+func (a *app) kubeClient() (*kube.Client, error) {
+	c := &a.cluster
+	c.once.Do(func() {
+		if c.config, c.err = a.restConfig(); c.err != nil {
+			return
+		}
+		c.kube, c.err = kube.New(c.config, kube.Options{})
+	})
+	return c.kube, c.err
+}
+
+// releases returns the release store for a namespace ("" means all namespaces), with
+// the driver HELM_DRIVER selects.
+func (a *app) releases(namespace string) (*storage.Storage, error) {
+	c := &a.cluster
+	if s, ok := c.storage[namespace]; ok {
+		return s, nil
+	}
+	driver := a.settings.getenv("HELM_DRIVER")
+	cfg := storage.Config{Namespace: namespace}
+	if driver != "memory" {
+		kc, err := a.kubeClient()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Core = kc.Clientset().CoreV1()
+	} else {
+		if a.memory == nil {
+			a.memory = storage.NewMemory("", storage.DriverOptions{})
+		}
+		cfg.Memory = a.memory
+	}
+	d, err := storage.Open(driver, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := storage.New(d, storage.Options{})
+	if c.storage == nil {
+		c.storage = map[string]*storage.Storage{}
+	}
+	c.storage[namespace] = s
+	return s, nil
+}

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rudderpm/rudder/internal/action"
+)
+
+// addDryRunFlag adds --dry-run as Helm's release commands have it: none, client or
+// server; a bare --dry-run means client.
+func addDryRunFlag(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.String("dry-run", "none", `simulates the operation without persisting changes. Must be one of: "none" (default), "client", or "server". '--dry-run=none' executes the operation normally and persists changes (no simulation). '--dry-run=client' simulates the operation client-side only and avoids cluster connections. '--dry-run=server' simulates the operation on the server, requiring cluster connectivity.`)
+	f.Lookup("dry-run").NoOptDefVal = "unset"
+}
+
+// dryRunFlag reads --dry-run, accepting the legacy booleans.
+func dryRunFlag(cmd *cobra.Command) (action.DryRun, error) {
+	v := cmd.Flag("dry-run").Value.String()
+	switch v {
+	case "unset", "client":
+		return action.DryRunClient, nil
+	case "server":
+		return action.DryRunServer, nil
+	case "none", "":
+		return action.DryRunNone, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return action.DryRunNone, fmt.Errorf(`invalid dry-run value (%q). Must be "none", "server", or "client"`, v)
+	}
+	if b {
+		return action.DryRunClient, nil
+	}
+	return action.DryRunNone, nil
+}
+
+// warner returns a function printing warnings the user should see on stderr.
+func (a *app) warner() func(string) {
+	return func(msg string) { fmt.Fprintf(a.streams.Err, "WARNING: %s\n", msg) }
+}
+
+// cluster builds the release operations' view of the cluster for a namespace.
+func (a *app) actionCluster(namespace string) (*action.Cluster, error) {
+	kc, err := a.kubeClient()
+	if err != nil {
+		return nil, err
+	}
+	store, err := a.releases(namespace)
+	if err != nil {
+		return nil, err
+	}
+	return &action.Cluster{Kube: kc, Releases: store}, nil
+}
