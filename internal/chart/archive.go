@@ -68,8 +68,11 @@ func ReadArchive(r io.Reader, lim ArchiveLimits) ([]*File, error) {
 		if members >= lim.MaxMembers {
 			return nil, &ArchiveError{Member: hd.Name, Reason: fmt.Sprintf("archive has more than %d members", lim.MaxMembers)}
 		}
+		if hd.FileInfo().IsDir() {
+			continue // directories, also regular members whose mode says directory, as in Helm
+		}
 		switch hd.Typeflag {
-		case tar.TypeDir, tar.TypeXGlobalHeader, tar.TypeXHeader:
+		case tar.TypeXGlobalHeader, tar.TypeXHeader:
 			continue
 		case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // old archives still use TypeRegA
 		case tar.TypeSymlink, tar.TypeLink:
@@ -124,7 +127,8 @@ func memberName(raw string) (string, error) {
 	if name == "." {
 		return "", &ArchiveError{Member: raw, Reason: "member lies outside the chart's folder"}
 	}
-	if name == ".." || strings.HasPrefix(name, "../") || parts[0] == ".." {
+	// Like Helm, refuse any name starting with "..", not only "../".
+	if strings.HasPrefix(name, "..") || parts[0] == ".." {
 		return "", &ArchiveError{Member: raw, Reason: "path escapes the chart's folder"}
 	}
 	return name, nil
