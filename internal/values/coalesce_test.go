@@ -1,0 +1,222 @@
+package values
+
+import (
+	"encoding/json"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/rudderpm/rudder/internal/chart"
+)
+
+// spec describes a chart of a test tree: its values.yaml, extra Chart.yaml lines and
+// its subcharts.
+type spec struct {
+	name   string
+	values string
+	extra  string
+	subs   []spec
+}
+
+func buildChart(t *testing.T, s spec) *chart.Chart {
+	t.Helper()
+	files := []*chart.File{
+		{Name: "Chart.yaml", Data: []byte("apiVersion: v2\nname: " + s.name + "\nversion: 0.1.0\n" + s.extra)},
+		{Name: "values.yaml", Data: []byte(s.values)},
+	}
+	c, err := chart.LoadFiles(files)
+	if err != nil {
+		t.Fatalf("chart %s: %v", s.name, err)
+	}
+	for _, sub := range s.subs {
+		c.AddDependency(buildChart(t, sub))
+	}
+	return c
+}
+
+func parseYAML(t *testing.T, s string) map[string]any {
+	t.Helper()
+	m := map[string]any{}
+	if err := yaml.Unmarshal([]byte(s), &m); err != nil {
+		t.Fatalf("test YAML %q: %v", s, err)
+	}
+	return m
+}
+
+// sameValues compares two value trees through JSON, so number types do not matter.
+func sameValues(t *testing.T, got, want map[string]any) {
+	t.Helper()
+	g, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(g) != string(w) {
+		t.Errorf("got  %s\nwant %s", g, w)
+	}
+}
+
+func TestCoalesce(t *testing.T) {
+	sub := func(values string, subs ...spec) spec { return spec{name: "sub", values: values, subs: subs} }
+	tests := []struct {
+		name string
+		top  spec
+		user string
+		want string
+	}{
+		{
+			name: "user values override defaults",
+			top:  spec{name: "top", values: "a: 1\nb: 2\n"},
+			user: "b: 3\nc: 4\n",
+			want: "a: 1\nb: 3\nc: 4\n",
+		},
+		{
+			name: "maps merge deeply",
+			top:  spec{name: "top", values: "m: {x: 1, k: 2, n: {p: 1}}\n"},
+			user: "m: {k: 3, z: 4, n: {q: 2}}\n",
+			want: "m: {x: 1, k: 3, z: 4, n: {p: 1, q: 2}}\n",
+		},
+		{
+			name: "lists are replaced, not merged",
+			top:  spec{name: "top", values: "l: [1, 2, 3]\n"},
+			user: "l: [9]\n",
+			want: "l: [9]\n",
+		},
+		{
+			name: "a user scalar replaces a default map",
+			top:  spec{name: "top", values: "m: {x: 1}\n"},
+			user: "m: flat\n",
+			want: "m: flat\n",
+		},
+		{
+			name: "a user map over a default scalar is kept",
+			top:  spec{name: "top", values: "a: 1\n"},
+			user: "a: {x: 1}\n",
+			want: "a: {x: 1}\n",
+		},
+		{
+			name: "null from the user deletes the default, at any depth",
+			top:  spec{name: "top", values: "a: 1\nm: {x: 1, k: 2}\n"},
+			user: "a: null\nm: {x: null}\n",
+			want: "m: {k: 2}\n",
+		},
+		{
+			name: "nulls in defaults are dropped",
+			top:  spec{name: "top", values: "a: null\nm: {x: null, k: 1}\n"},
+			want: "m: {k: 1}\n",
+		},
+		{
+			name: "a user null for a key without default stays",
+			top:  spec{name: "top", values: "a: 1\n"},
+			user: "b: null\n",
+			want: "a: 1\nb: null\n",
+		},
+		{
+			name: "subchart defaults < parent values < user values",
+			top:  spec{name: "top", values: "sub: {x: parent, k: parent}\n", subs: []spec{sub("x: sub\nk: sub\nz: sub\n")}},
+			user: "sub: {k: user}\n",
+			want: "sub: {x: parent, k: user, z: sub, global: {}}\n",
+		},
+		{
+			// Helm's quirk: the parent's section for a subchart loses its nulls when
+			// the user gives no values for that subchart...
+			name: "a parent's null alone does not delete a subchart default",
+			top:  spec{name: "top", values: "sub: {k: null}\n", subs: []spec{sub("x: sub\nk: sub\n")}},
+			want: "sub: {x: sub, k: sub, global: {}}\n",
+		},
+		{
+			// ...and keeps them, deleting the subchart's default, when the user does.
+			name: "a parent's null deletes a subchart default once the user sets the subchart",
+			top:  spec{name: "top", values: "sub: {k: null}\n", subs: []spec{sub("x: sub\nk: sub\n")}},
+			user: "sub: {x: user}\n",
+			want: "sub: {x: user, global: {}}\n",
+		},
+		{
+			name: "a user null deletes a subchart default, deep",
+			top:  spec{name: "top", subs: []spec{sub("m: {a: 1, b: 2}\n")}},
+			user: "sub: {m: {a: null}}\n",
+			want: "sub: {m: {b: 2}, global: {}}\n",
+		},
+		{
+			name: "globals flow down to every level",
+			top: spec{name: "top", values: "global: {g: top}\n", subs: []spec{
+				sub("", spec{name: "leaf"}),
+			}},
+			want: "global: {g: top}\nsub: {global: {g: top}, leaf: {global: {g: top}}}\n",
+		},
+		{
+			name: "parent globals win over a subchart's own, which are kept otherwise",
+			top:  spec{name: "top", values: "global: {g: top, m: {a: top}}\n", subs: []spec{sub("global: {g: sub, h: sub, m: {a: sub, b: sub}}\n")}},
+			want: "global: {g: top, m: {a: top}}\nsub: {global: {g: top, h: sub, m: {a: top, b: sub}}}\n",
+		},
+		{
+			name: "user globals win everywhere",
+			top:  spec{name: "top", values: "global: {g: top}\n", subs: []spec{sub("global: {g: sub}\n")}},
+			user: "global: {g: user}\n",
+			want: "global: {g: user}\nsub: {global: {g: user}}\n",
+		},
+		{
+			name: "globals set for one subchart stay in it",
+			top:  spec{name: "top", subs: []spec{sub("")}},
+			user: "sub: {global: {only: sub}}\n",
+			want: "sub: {global: {only: sub}}\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := buildChart(t, tt.top)
+			user := parseYAML(t, tt.user)
+			userCopy := DeepCopy(user)
+			got, err := Coalesce(c, user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameValues(t, got, parseYAML(t, tt.want))
+			sameValues(t, user, userCopy) // the input is not modified
+		})
+	}
+}
+
+func TestCoalesceErrors(t *testing.T) {
+	c := buildChart(t, spec{name: "top", subs: []spec{{name: "sub", values: "x: 1\n"}}})
+	for _, user := range []string{"sub: 5\n", "sub: [1]\n", "sub: text\n"} {
+		if _, err := Coalesce(c, parseYAML(t, user)); err == nil {
+			t.Errorf("Coalesce with %q: no error for a subchart's values that are not a map", user)
+		}
+	}
+}
+
+func TestMergeKeepsNulls(t *testing.T) {
+	c := buildChart(t, spec{name: "top", values: "a: 1\nb: null\nm: {x: null}\n"})
+	got, err := Merge(c, parseYAML(t, "a: null\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameValues(t, got, parseYAML(t, "a: null\nb: null\nm: {x: null}\n"))
+}
+
+func TestCoalesceTables(t *testing.T) {
+	tests := []struct {
+		name           string
+		dst, src, want string
+		merge          bool
+	}{
+		{name: "dst wins", dst: "a: 1\n", src: "a: 2\nb: 2\n", want: "a: 1\nb: 2\n"},
+		{name: "maps merge", dst: "m: {a: 1}\n", src: "m: {a: 2, b: 2}\n", want: "m: {a: 1, b: 2}\n"},
+		{name: "null in dst deletes", dst: "a: null\n", src: "a: 2\n", want: "{}\n"},
+		{name: "null in dst kept when merging", dst: "a: null\n", src: "a: 2\n", want: "a: null\n", merge: true},
+		{name: "table not replaced by a scalar", dst: "m: {a: 1}\n", src: "m: 2\n", want: "m: {a: 1}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := CoalesceTables
+			if tt.merge {
+				f = MergeTables
+			}
+			sameValues(t, f(parseYAML(t, tt.dst), parseYAML(t, tt.src)), parseYAML(t, tt.want))
+		})
+	}
+}
