@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Helm's ownership metadata, set on every object of a release.
@@ -185,19 +187,58 @@ type liveMeta struct {
 	err  error
 }
 
-// inspect reads the metadata of each object, concurrently.
+// listThreshold is the number of objects of one kind in one namespace from which
+// inspect lists them all in one request instead of getting them one by one.
+const listThreshold = 8
+
+// inspect reads the metadata of each object. Kinds with many objects in a namespace
+// are listed once (metadata only); the others are read one by one, concurrently. A
+// list that is not allowed (RBAC may grant get but not list) falls back to gets.
 func (c *Client) inspect(ctx context.Context, resources []*Resource, limit int) []liveMeta {
 	out := make([]liveMeta, len(resources))
-	forEach(ctx, indexes(len(resources)), limit, func(ctx context.Context, i int) {
-		r := resources[i]
+	type group struct {
+		gvr       schema.GroupVersionResource
+		namespace string
+	}
+	groups := map[group][]int{}
+	var single []int
+	for i, r := range resources {
 		switch {
 		case r.Name() == "" && r.Object.GetGenerateName() != "":
 			out[i].skip = true
-			return
+			continue
 		case r.Name() != "" && r.Object.GetGenerateName() != "":
 			out[i].err = errors.New("metadata.name and metadata.generateName cannot both be set")
+			continue
+		}
+		g := group{r.GVR, r.Namespace()}
+		groups[g] = append(groups[g], i)
+	}
+	var listed []group
+	for g, idx := range groups {
+		if len(idx) >= listThreshold {
+			listed = append(listed, g)
+		} else {
+			single = append(single, idx...)
+		}
+	}
+	var mu sync.Mutex
+	forEach(ctx, indexes(len(listed)), limit, func(ctx context.Context, k int) {
+		g := listed[k]
+		idx := groups[g]
+		live, err := c.listMeta(ctx, g.gvr, g.namespace)
+		if err != nil {
+			mu.Lock()
+			single = append(single, idx...)
+			mu.Unlock()
 			return
 		}
+		for _, i := range idx {
+			out[i].obj = live[resources[i].Name()]
+		}
+	})
+	forEach(ctx, single, limit, func(ctx context.Context, i int) {
+		r := resources[i]
 		obj, err := c.getMeta(ctx, r)
 		switch {
 		case apierrors.IsNotFound(err):
@@ -208,6 +249,33 @@ func (c *Client) inspect(ctx context.Context, resources []*Resource, limit int) 
 		}
 	})
 	return out
+}
+
+// listMeta lists the metadata of every object of a resource in a namespace ("" for
+// cluster scope), by name.
+func (c *Client) listMeta(ctx context.Context, gvr schema.GroupVersionResource, namespace string) (map[string]*metav1.PartialObjectMetadata, error) {
+	ri := c.metadata.Resource(gvr)
+	out := map[string]*metav1.PartialObjectMetadata{}
+	opts := metav1.ListOptions{Limit: 500}
+	for {
+		var list *metav1.PartialObjectMetadataList
+		var err error
+		if namespace != "" {
+			list, err = ri.Namespace(namespace).List(ctx, opts)
+		} else {
+			list, err = ri.List(ctx, opts)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i := range list.Items {
+			out[list.Items[i].Name] = &list.Items[i]
+		}
+		if list.Continue == "" {
+			return out, nil
+		}
+		opts.Continue = list.Continue
+	}
 }
 
 func (c *Client) getMeta(ctx context.Context, r *Resource) (*metav1.PartialObjectMetadata, error) {

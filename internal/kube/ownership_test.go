@@ -2,6 +2,7 @@ package kube_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -92,5 +93,49 @@ func TestOwnership(t *testing.T) {
 	}
 	if got := names(own.Unowned); !slices.Equal(got, []string{cm + "foreign"}) || len(own.Owned) != 1 {
 		t.Errorf("unowned %v owned %v", got, names(own.Owned))
+	}
+}
+
+// Many objects of one kind are read with one list instead of one get each; the
+// answers must be the same.
+func TestOwnershipOfManyObjects(t *testing.T) {
+	env, c, ns := cluster(t)
+	ctx := testContext(t)
+	owner := kube.Owner{ReleaseName: "rel", ReleaseNamespace: ns}
+	var cms []string
+	for i := range 12 {
+		cms = append(cms, fmt.Sprintf("cm-%02d", i))
+	}
+	// cm-03 exists unowned, cm-07 belongs to the release; the others do not exist.
+	for _, n := range []string{"cm-03", "cm-07"} {
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: n}}
+		if n == "cm-07" {
+			cm.Labels = map[string]string{kube.ManagedByLabel: "Helm"}
+			cm.Annotations = map[string]string{kube.ReleaseNameAnnotation: "rel", kube.ReleaseNamespaceAnnotation: ns}
+		}
+		if _, err := env.Clientset().CoreV1().ConfigMaps(ns).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs := build(t, c, ns, configMaps(cms...))
+	kube.SetOwnership(rs, owner)
+	var oe *kube.OwnershipError
+	if _, err := c.Existing(ctx, rs, kube.AdoptOptions{Owner: owner}); !errors.As(err, &oe) || oe.Resource.Name() != "cm-03" {
+		t.Fatalf("Existing over 12 objects: %v, want cm-03 refused", err)
+	}
+	adopt, err := c.Existing(ctx, rs, kube.AdoptOptions{Owner: owner, TakeOwnership: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := "ConfigMap/" + ns + "/"
+	if got := names(adopt); !slices.Equal(got, []string{cm + "cm-03", cm + "cm-07"}) {
+		t.Errorf("existing objects found by listing: %v", got)
+	}
+	own, err := c.CheckOwned(ctx, rs, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(names(own.Owned), []string{cm + "cm-07"}) || !slices.Equal(names(own.Unowned), []string{cm + "cm-03"}) {
+		t.Errorf("owned %v unowned %v", names(own.Owned), names(own.Unowned))
 	}
 }
