@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/rudderpm/rudder/internal/chart"
@@ -113,5 +114,61 @@ func TestRenderSkipsPartialsAndLibraryTemplates(t *testing.T) {
 	}
 	if len(out) != 1 || out["top/templates/a.yaml"] != "HX" {
 		t.Errorf("got %q, want only top/templates/a.yaml = HX", out)
+	}
+}
+
+func TestRenderErrorMessages(t *testing.T) {
+	tests := []struct {
+		name string
+		tpl  string
+		want string
+	}{
+		{"unclosed action", "{{ .Values.a\n", "parse error at (c/templates/t.yaml:2): unclosed action started at c/templates/t.yaml:1"},
+		{"unknown function", "{{ nosuchfunc 1 }}", `parse error at (c/templates/t.yaml:1): function "nosuchfunc" not defined`},
+		{"missing if value on line 3", "a: 1\nb: 2\n{{ if }}\n", "parse error at (c/templates/t.yaml:3): missing value for if"},
+		{"unexpected end", "{{ end }}", "parse error at (c/templates/t.yaml:1): unexpected {{end}}"},
+		{"undefined variable", "{{ $x }}", `parse error at (c/templates/t.yaml:1): undefined variable "$x"`},
+		{"fail", `{{ fail "failed hard" }}`, "execution error at (c/templates/t.yaml:1:3): failed hard"},
+		{"required inside an include points at the include's line and column", `{{ define "r" }}{{ required "inner req" .x }}{{ end }}{{ include "r" (dict) }}`,
+			"execution error at (c/templates/t.yaml:1:57): inner req"},
+		{"nil pointer", "a\nb\nc\n{{ $x := 1 }}\n  {{ .Values.nope.x }}\n",
+			"c/templates/t.yaml:5:12\n  executing \"c/templates/t.yaml\" at <.Values.nope.x>:\n    nil pointer evaluating interface {}.x"},
+		{"error calling a function", `{{ index .Values.l 10 }}`,
+			`template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <index .Values.l 10>: error calling index: index out of range: 10`},
+		{"missing named template", `{{ include "nope" . }}`,
+			"c/templates/t.yaml:1:3\n  executing \"c/templates/t.yaml\" at <include \"nope\" .>:\n    error calling include:\ntemplate: no template \"nope\" associated with template \"gotpl\""},
+		{"nested includes list every level", `{{ define "n1" }}{{ include "n2" . }}{{ end }}{{ define "n2" }}{{ .a.b }}{{ end }}{{ include "n1" (dict "a" 1) }}`,
+			"c/templates/t.yaml:1:85\n  executing \"c/templates/t.yaml\" at <include \"n1\" (dict \"a\" 1)>:\n    error calling include:\n" +
+				"c/templates/t.yaml:1:20\n  executing \"n1\" at <include \"n2\" .>:\n    error calling include:\n" +
+				"c/templates/t.yaml:1:68\n  executing \"n2\" at <.a.b>:\n    can't evaluate field b in type interface {}"},
+		{"tpl parse error", `{{ tpl "{{ " . }}`,
+			`template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <tpl "{{ " .>: error calling tpl: cannot parse template "{{ ": template: gotpl:1: unclosed action`},
+		{"range over a number", "{{ range .Values.a }}{{ end }}",
+			"c/templates/t.yaml:1:16\n  executing \"c/templates/t.yaml\" at <.Values.a>:\n    range can't iterate over 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := testChart(t, map[string]string{"Chart.yaml": chartYAML("c"), "templates/t.yaml": tt.tpl})
+			_, err := render(t, Engine{}, c, map[string]any{"a": float64(1), "l": []any{1, 2}})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error\n got %q\nwant %q", err.Error(), tt.want)
+			}
+		})
+	}
+}
+
+func TestRenderRecursionLimit(t *testing.T) {
+	c := testChart(t, map[string]string{
+		"Chart.yaml":       chartYAML("c"),
+		"templates/t.yaml": `{{ define "loop" }}{{ include "loop" . }}{{ end }}{{ include "loop" . }}`,
+		// Deep but finite recursion is fine.
+		"templates/u.yaml": `{{ define "count" }}{{ if gt . 0 }}{{ include "count" (sub . 1) }}{{ end }}{{ end }}{{ include "count" 500 }}ok`,
+	})
+	_, err := render(t, Engine{}, c, nil)
+	if err == nil || !strings.Contains(err.Error(), "rendering template has a nested reference name: loop: unable to execute template") {
+		t.Fatalf("err = %v", err)
 	}
 }
