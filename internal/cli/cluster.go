@@ -2,7 +2,11 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"strconv"
 	"sync"
+	"time"
 
 	"k8s.io/client-go/rest"
 
@@ -32,7 +36,31 @@ func (a *app) restConfig() (*rest.Config, error) {
 	cfg.QPS = a.settings.QPS
 	cfg.Burst = a.settings.BurstLimit
 	cfg.UserAgent = "Rudder/" + rudderVersion + " (Helm/" + buildInfo().Version + ")"
+	if a.settings.Debug {
+		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &requestLog{next: rt, w: a.streams.Err, start: time.Now()} })
+	}
 	return cfg, nil
+}
+
+// requestLog prints every API request with its status and duration (--debug).
+type requestLog struct {
+	next  http.RoundTripper
+	w     io.Writer
+	start time.Time
+	mu    sync.Mutex
+}
+
+func (l *requestLog) RoundTrip(req *http.Request) (*http.Response, error) {
+	t0 := time.Now()
+	resp, err := l.next.RoundTrip(req)
+	status := "error"
+	if err == nil {
+		status = strconv.Itoa(resp.StatusCode)
+	}
+	l.mu.Lock()
+	fmt.Fprintf(l.w, "debug: %7.3fs %-6s %s %s (%s)\n", t0.Sub(l.start).Seconds(), req.Method, req.URL.RequestURI(), status, time.Since(t0).Round(time.Millisecond))
+	l.mu.Unlock()
+	return resp, err
 }
 
 // kubeClient returns the command's Kubernetes client.
