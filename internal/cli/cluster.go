@@ -37,7 +37,9 @@ func (a *app) restConfig() (*rest.Config, error) {
 	cfg.Burst = a.settings.BurstLimit
 	cfg.UserAgent = "Rudder/" + rudderVersion + " (Helm/" + buildInfo().Version + ")"
 	if a.settings.Debug {
-		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &requestLog{next: rt, w: a.streams.Err, start: time.Now()} })
+		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+			return &requestLog{next: rt, w: a.streams.Err, start: time.Now()}
+		})
 	}
 	return cfg, nil
 }
