@@ -172,3 +172,25 @@ func TestRenderRecursionLimit(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// FuzzRender feeds arbitrary template text to the engine: it may fail, but must not
+// panic, and a failure must name the template file.
+func FuzzRender(f *testing.F) {
+	for _, seed := range []string{
+		"{{ .Values.a }}", "{{ include \"x\" . }}", "{{ define \"x\" }}{{ end }}", "{{ tpl \"{{ .a\" . }}",
+		"{{ fail \"x\" }}", "{{ .a.b.c }}", "{{", "}}", "{{/*", "{{ template \"t\" }}", "a: {{ toYaml . | nindent 2 }}",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, tpl string) {
+		if strings.Contains(tpl, "repeat") || strings.Contains(tpl, "until") || strings.Contains(tpl, "seq") {
+			t.Skip("may allocate without bound")
+		}
+		c := testChart(t, map[string]string{"Chart.yaml": chartYAML("c"), "templates/t.yaml": tpl})
+		_, err := render(t, Engine{}, c, map[string]any{"a": 1})
+		if err != nil && !strings.Contains(err.Error(), "c/templates/t.yaml") && !strings.Contains(err.Error(), "no template") &&
+			!strings.Contains(err.Error(), "nested reference") && !strings.Contains(err.Error(), "rendering template failed") {
+			t.Errorf("error does not name the template: %v", err)
+		}
+	})
+}
