@@ -1,0 +1,183 @@
+package repo
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Download limits: an index of a very large repository is tens of megabytes; a
+// chart archive is rarely more than a few.
+const (
+	DefaultMaxIndexSize = 512 << 20
+	DefaultMaxChartSize = 64 << 20
+)
+
+// ErrTooLarge reports a download larger than its limit.
+var ErrTooLarge = errors.New("response too large")
+
+// HTTPError is a non-2xx answer.
+type HTTPError struct {
+	URL        string
+	StatusCode int
+	Status     string
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("failed to fetch %s : %s", e.URL, e.Status)
+}
+
+// ClientOptions configure downloads. The zero value verifies TLS against the
+// system roots, sends no credentials and uses the default limits.
+type ClientOptions struct {
+	// Username and Password are sent as basic auth, only to the host of AuthURL
+	// (normally the repository URL) unless PassCredentialsAll is set.
+	Username, Password string
+	AuthURL            string
+	PassCredentialsAll bool
+	// CertFile and KeyFile are a client certificate; CAFile adds trusted roots.
+	CertFile, KeyFile, CAFile string
+	InsecureSkipTLSVerify     bool
+	// Timeout bounds each request; 0 means 120 seconds.
+	Timeout time.Duration
+	// MaxSize bounds a response body; 0 means DefaultMaxChartSize.
+	MaxSize int64
+	// UserAgent, when set, is sent with each request.
+	UserAgent string
+	// Transport, when set, replaces the HTTP transport (tests).
+	Transport http.RoundTripper
+}
+
+// EntryOptions are the download options of a configured repository.
+func EntryOptions(e *Entry) ClientOptions {
+	return ClientOptions{Username: e.Username, Password: e.Password, AuthURL: e.URL,
+		PassCredentialsAll: e.PassCredentialsAll, CertFile: e.CertFile, KeyFile: e.KeyFile,
+		CAFile: e.CAFile, InsecureSkipTLSVerify: e.InsecureSkipTLSVerify}
+}
+
+// Get downloads u and returns its body. Credentials go only to the host they
+// belong to: on a redirect to another host they are dropped unless
+// PassCredentialsAll is set.
+func Get(ctx context.Context, u string, o ClientOptions) ([]byte, error) {
+	client, err := o.httpClient()
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	o.authorize(req)
+	if o.UserAgent != "" {
+		req.Header.Set("User-Agent", o.UserAgent)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, &HTTPError{URL: u, StatusCode: resp.StatusCode, Status: resp.Status}
+	}
+	limit := o.MaxSize
+	if limit <= 0 {
+		limit = DefaultMaxChartSize
+	}
+	if resp.ContentLength > limit {
+		return nil, fmt.Errorf("%s: %w: %d bytes, limit %d", u, ErrTooLarge, resp.ContentLength, limit)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", u, err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%s: %w: limit %d bytes", u, ErrTooLarge, limit)
+	}
+	return body, nil
+}
+
+// sameHost tells whether two URLs name the same host and port.
+func sameHost(a, b *url.URL) bool {
+	return strings.EqualFold(a.Hostname(), b.Hostname()) && a.Port() == b.Port()
+}
+
+// authorize adds basic auth when the request goes to the credentials' host.
+func (o ClientOptions) authorize(req *http.Request) {
+	if o.Username == "" && o.Password == "" {
+		return
+	}
+	if !o.PassCredentialsAll && o.AuthURL != "" {
+		au, err := url.Parse(o.AuthURL)
+		if err != nil || !sameHost(au, req.URL) {
+			return
+		}
+	}
+	req.SetBasicAuth(o.Username, o.Password)
+}
+
+func (o ClientOptions) httpClient() (*http.Client, error) {
+	timeout := o.Timeout
+	if timeout == 0 {
+		timeout = 120 * time.Second
+	}
+	rt := o.Transport
+	if rt == nil {
+		tlsConf, err := o.tlsConfig()
+		if err != nil {
+			return nil, err
+		}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = tlsConf
+		rt = t
+	}
+	return &http.Client{
+		Transport: rt,
+		Timeout:   timeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 10 {
+				return errors.New("stopped after 10 redirects")
+			}
+			// Go keeps Authorization on redirects within a domain's subdomains;
+			// be stricter: only the very host the credentials are for gets them.
+			req.Header.Del("Authorization")
+			if o.PassCredentialsAll || sameHost(via[0].URL, req.URL) {
+				o.authorize(req)
+			}
+			return nil
+		},
+	}, nil
+}
+
+func (o ClientOptions) tlsConfig() (*tls.Config, error) {
+	conf := &tls.Config{InsecureSkipVerify: o.InsecureSkipTLSVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // the user asked for it
+	if o.CertFile != "" || o.KeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("client certificate %s: %w", o.CertFile, err)
+		}
+		conf.Certificates = []tls.Certificate{cert}
+	}
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("CA file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA file %s: no certificates found", o.CAFile)
+		}
+		conf.RootCAs = pool
+	}
+	return conf, nil
+}
