@@ -41,11 +41,11 @@ const cacheMagic = "RDRIDX01"
 
 // Version flags of the compact cache.
 const (
-	flagSemver     = 1 << iota // the version parses as a semantic version
-	flagPrerelease             // ... with a pre-release part
-	flagAboveZero              // ... greater than 0.0.0 (so accepted by Helm's default ">0.0.0" when stable)
-	flagAboveZeroPre           // ... greater than 0.0.0-0 (accepted by --devel's ">0.0.0-0")
-	flagDeprecated             // the chart version is marked deprecated
+	flagSemver       = 1 << iota // the version parses as a semantic version
+	flagPrerelease               // ... with a pre-release part
+	flagAboveZero                // ... greater than 0.0.0 (so accepted by Helm's default ">0.0.0" when stable)
+	flagAboveZeroPre             // ... greater than 0.0.0-0 (accepted by --devel's ">0.0.0-0")
+	flagDeprecated               // the chart version is marked deprecated
 )
 
 // CachedVersion is one chart version as the compact cache keeps it.

@@ -312,7 +312,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/charts", s.postChart)
 	m.HandleFunc("POST /api/prov", s.postProv)
 	m.HandleFunc("DELETE /api/charts/{name}/{version}", s.deleteChart)
-	m.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]bool{"healthy": true}) })
+	m.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]bool{"healthy": true})
+	})
 	s.mux = m
 }
 
