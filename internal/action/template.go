@@ -28,7 +28,18 @@ type Template struct {
 type Document struct {
 	Source  string
 	Content string
+	Kind    DocumentKind
 }
+
+// DocumentKind says what part of the output a document belongs to.
+type DocumentKind int
+
+// The kinds of documents, in output order.
+const (
+	DocumentCRD DocumentKind = iota
+	DocumentManifest
+	DocumentHook
+)
 
 // TemplateResult is what Template produced.
 type TemplateResult struct {
@@ -70,11 +81,11 @@ func (t Template) Run(ctx context.Context, ch *chart.Chart, userVals map[string]
 
 	if t.IncludeCRDs {
 		for _, crd := range ch.CRDObjects() {
-			res.Documents = append(res.Documents, Document{Source: crd.Filename, Content: string(crd.File.Data)})
+			res.Documents = append(res.Documents, Document{Source: crd.Filename, Content: string(crd.File.Data), Kind: DocumentCRD})
 		}
 	}
 	for _, m := range r.Manifests {
-		res.Documents = append(res.Documents, Document{Source: m.Name, Content: m.Content})
+		res.Documents = append(res.Documents, Document{Source: m.Name, Content: m.Content, Kind: DocumentManifest})
 	}
 	var b strings.Builder
 	b.WriteString(strings.TrimSpace(r.Manifest))
@@ -83,7 +94,7 @@ func (t Template) Run(ctx context.Context, ch *chart.Chart, userVals map[string]
 		if t.NoHooks || (t.SkipTests && h.Has(release.HookTest)) {
 			continue
 		}
-		res.Documents = append(res.Documents, Document{Source: h.Path, Content: h.Manifest})
+		res.Documents = append(res.Documents, Document{Source: h.Path, Content: h.Manifest, Kind: DocumentHook})
 		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", h.Path, h.Manifest)
 	}
 	res.Text = b.String()

@@ -78,6 +78,12 @@ func (a *app) newTemplateCmd() *cobra.Command {
 				PostRenderer:         o.postRenderer(),
 			}
 			t.NoHooks = o.noHooks
+			// With --output-dir, Helm writes every document and --show-only then looks
+			// at the (empty) standard output instead, so it can only fail.
+			showOnly := t.ShowOnly
+			if outputDir != "" {
+				t.ShowOnly = nil
+			}
 			if ch.Metadata.Deprecated {
 				fmt.Fprintln(a.streams.Err, "WARNING: This chart is deprecated")
 			}
@@ -94,11 +100,14 @@ func (a *app) newTemplateCmd() *cobra.Command {
 				return fmt.Errorf("%w\n\nUse --debug flag to render out invalid YAML", err)
 			}
 			if outputDir != "" {
-				dir := outputDir
-				if useRelName {
-					dir = filepath.Join(outputDir, name)
+				if err := a.writeDocuments(outputDir, name, useRelName, res.Documents); err != nil {
+					return err
 				}
-				return a.writeDocuments(dir, res.Documents)
+				if len(showOnly) > 0 {
+					return fmt.Errorf("could not find template %s in chart", filepath.ToSlash(showOnly[0]))
+				}
+				fmt.Fprintln(a.streams.Out) // what is left of the output once written to files
+				return nil
 			}
 			fmt.Fprint(a.streams.Out, res.Text)
 			return nil
@@ -125,12 +134,25 @@ func (a *app) newTemplateCmd() *cobra.Command {
 	return cmd
 }
 
-// writeDocuments writes each document under dir at its source path, as
-// `helm template --output-dir` does, appending documents of the same source.
-func (a *app) writeDocuments(dir string, docs []action.Document) error {
+// writeDocuments writes each document to a file named by its source under outputDir,
+// as `helm template --output-dir` does: manifests and hooks go under the release name
+// too with --release-name, CRDs never do; the documents of one source are appended to
+// its file, which is truncated first, except that a hook is appended to a file that
+// already exists, even from an earlier run. Each file written is reported as
+// "wrote <outputDir>/<path>".
+func (a *app) writeDocuments(outputDir, release string, useRelName bool, docs []action.Document) error {
 	written := map[string]bool{}
 	for _, d := range docs {
-		name := filepath.Join(dir, filepath.FromSlash(d.Source))
+		dir := outputDir
+		if useRelName && d.Kind != action.DocumentCRD {
+			dir = filepath.Join(outputDir, release)
+		}
+		name := dir + string(filepath.Separator) + d.Source
+		if d.Kind == action.DocumentHook {
+			if _, err := os.Stat(filepath.Join(dir, d.Source)); err == nil {
+				written[name] = true
+			}
+		}
 		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 			return err
 		}
@@ -138,7 +160,7 @@ func (a *app) writeDocuments(dir string, docs []action.Document) error {
 		if written[name] {
 			flags = os.O_APPEND | os.O_WRONLY
 		}
-		f, err := os.OpenFile(name, flags, 0o644)
+		f, err := os.OpenFile(name, flags, 0o666)
 		if err != nil {
 			return err
 		}
