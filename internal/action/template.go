@@ -19,6 +19,8 @@ type Template struct {
 	NoHooks bool
 	// SkipTests leaves test hooks out of the output.
 	SkipTests bool
+	// Labels would be stored on the release: like install, template refuses system labels.
+	Labels map[string]string
 	// ShowOnly keeps only the documents rendered from templates matching these globs
 	// (paths relative to the top chart: templates/x.yaml, charts/sub/templates/y.yaml).
 	ShowOnly []string
@@ -65,6 +67,9 @@ func (t Template) Run(ctx context.Context, ch *chart.Chart, userVals map[string]
 		if err := CheckDependencies(ch); err != nil {
 			return nil, fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: %w", err)
 		}
+	}
+	if err := checkLabels(t.Labels); err != nil {
+		return nil, err
 	}
 	r, err := Render(ctx, ch, userVals, t.RenderOptions)
 	if r == nil {

@@ -143,3 +143,21 @@ func TestTemplateRefusesAPIVersionV3(t *testing.T) {
 		})
 	}
 }
+
+func TestTemplateRefusesSystemLabels(t *testing.T) {
+	ch := memChart(t, map[string]string{"Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n", "templates/a.yaml": okConfigMap})
+	for _, tt := range []struct {
+		labels  map[string]string
+		wantErr bool
+	}{
+		{labels: nil},
+		{labels: map[string]string{"team": "a"}},
+		{labels: map[string]string{"team": "a", "owner": "me"}, wantErr: true},
+		{labels: map[string]string{"createdAt": "1"}, wantErr: true},
+	} {
+		_, err := action.Template{RenderOptions: action.RenderOptions{ReleaseName: "r"}, Labels: tt.labels}.Run(context.Background(), ch, nil)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("labels %v: err = %v, want an error: %v", tt.labels, err, tt.wantErr)
+		}
+	}
+}

@@ -78,6 +78,7 @@ func (a *app) newTemplateCmd() *cobra.Command {
 				PostRenderer:         o.postRenderer(),
 			}
 			t.NoHooks = o.noHooks
+			t.Labels = o.labels
 			// With --output-dir, Helm writes every document and --show-only then looks
 			// at the (empty) standard output instead, so it can only fail.
 			showOnly := t.ShowOnly
