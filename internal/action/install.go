@@ -103,6 +103,11 @@ func (i *Install) Run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 		return nil, err
 	}
 	if !o.DryRun.isDry() {
+		unlock, err := c.lock(ctx, o.ReleaseName, "install", i.warn)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
 		if err := i.nameAvailable(ctx); err != nil {
 			return nil, fmt.Errorf("release name check failed: %w", err)
 		}
@@ -255,7 +260,9 @@ func (i *Install) fail(ctx context.Context, rel *release.Release, cause error) (
 		}
 		return rel, cause
 	}
-	u := &Uninstall{Cluster: i.Cluster, UninstallOptions: UninstallOptions{NoHooks: i.NoHooks, Timeout: i.Timeout}, Warn: i.Warn}
+	nested := *i.Cluster // this process holds the release's lock already
+	nested.Locks = nil
+	u := &Uninstall{Cluster: &nested, UninstallOptions: UninstallOptions{NoHooks: i.NoHooks, Timeout: i.Timeout}, Warn: i.Warn}
 	if _, err := u.Run(rctx, rel.Name); err != nil {
 		return rel, fmt.Errorf("an error occurred while uninstalling the release. original install error: %w: %w", cause, err)
 	}

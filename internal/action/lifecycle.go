@@ -45,6 +45,9 @@ const (
 type Cluster struct {
 	Kube     *kube.Client
 	Releases *storage.Storage
+	// Locks keeps two operations from changing one release at once; nil means no
+	// locking.
+	Locks storage.Locker
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -89,4 +92,53 @@ func (c *Cluster) buildOwned(ctx context.Context, rel *release.Release, manifest
 	}
 	kube.SetOwnership(rs, owner(rel))
 	return rs, nil
+}
+
+// interruptedDescription marks a revision whose operation never finished.
+const interruptedDescription = "Interrupted: the operation that created this revision stopped before it finished"
+
+// lock takes the release's lock for op and, holding it, marks as failed a revision
+// left pending by an operation that was interrupted (killed, or its machine lost),
+// so that the release is never stuck. The returned function releases the lock; it
+// works even after ctx is cancelled.
+func (c *Cluster) lock(ctx context.Context, name, op string, warn func(string)) (func(), error) {
+	if c.Locks == nil {
+		return func() {}, nil
+	}
+	l, err := c.Locks.Lock(ctx, name, op)
+	if err != nil {
+		return nil, err
+	}
+	if l.Unavailable != "" && warn != nil {
+		warn("running without a release lock: " + l.Unavailable)
+	}
+	unlock := func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = l.Unlock(uctx)
+	}
+	last, err := c.Releases.Last(ctx, name)
+	if errors.Is(err, storage.ErrReleaseNotFound) {
+		return unlock, nil
+	}
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	if !last.Info.Status.IsPending() {
+		return unlock, nil
+	}
+	// A pending revision with nobody holding the lock was interrupted, unless it is
+	// very recent and was not made under a lock: then a Helm process, which does not
+	// take Rudder's locks, may still be working on it.
+	if !l.TookOver && c.now().Sub(last.Info.LastDeployed) < storage.LockDuration {
+		unlock()
+		return nil, ErrPending
+	}
+	last.SetStatus(release.StatusFailed, interruptedDescription)
+	if err := c.record(ctx, last); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
 }

@@ -61,6 +61,13 @@ func (r *Rollback) Run(ctx context.Context, name string) (*release.Release, erro
 	if err := ValidateReleaseName(name); err != nil {
 		return nil, fmt.Errorf("prepareRollback: Release name is invalid: %s", name)
 	}
+	if !o.DryRun.isDry() {
+		unlock, err := c.lock(ctx, name, "rollback", r.warn)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	current, err := c.Releases.Last(ctx, name)
 	if err != nil {
 		return nil, err

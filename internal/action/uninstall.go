@@ -61,6 +61,13 @@ func (u *Uninstall) Run(ctx context.Context, name string) (*UninstallResult, err
 	if err := ValidateReleaseName(name); err != nil {
 		return nil, fmt.Errorf("uninstall: Release name is invalid: %s", name)
 	}
+	if !u.DryRun {
+		unlock, err := c.lock(ctx, name, "uninstall", u.warn)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	history, err := c.Releases.History(ctx, name)
 	if err == nil && len(history) == 0 {
 		err = storage.ErrReleaseNotFound

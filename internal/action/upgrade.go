@@ -107,6 +107,13 @@ func (u *Upgrade) Run(ctx context.Context, name string, ch *chart.Chart, vals ma
 		return nil, err
 	}
 
+	if !o.DryRun.isDry() {
+		unlock, err := c.lock(ctx, name, "upgrade", u.warn)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	last, err := c.Releases.Last(ctx, name)
 	if errors.Is(err, storage.ErrReleaseNotFound) {
 		return nil, &storage.ReleaseError{Namespace: "", Name: name, Err: storage.ErrNoDeployedReleases}
@@ -294,7 +301,9 @@ func (u *Upgrade) fail(ctx context.Context, rel *release.Release, created []*kub
 	if good == 0 {
 		return rel, fmt.Errorf("unable to find a previously successful release when attempting to rollback. original upgrade error: %w", cause)
 	}
-	rb := &Rollback{Cluster: c, Warn: u.Warn, RollbackOptions: RollbackOptions{
+	nested := *c // this process holds the release's lock already
+	nested.Locks = nil
+	rb := &Rollback{Cluster: &nested, Warn: u.Warn, RollbackOptions: RollbackOptions{
 		Version: good, NoHooks: u.NoHooks, ServerSide: u.ServerSide, ForceConflicts: u.ForceConflicts,
 		ForceReplace: u.ForceReplace, Wait: u.Wait, WaitForJobs: u.WaitForJobs, Timeout: u.Timeout,
 	}}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rudderpm/rudder/internal/action"
+	"github.com/rudderpm/rudder/internal/storage"
 )
 
 // addDryRunFlag adds --dry-run as Helm's release commands have it: none, client or
@@ -53,5 +54,11 @@ func (a *app) actionCluster(namespace string) (*action.Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &action.Cluster{Kube: kc, Releases: store}, nil
+	c := &action.Cluster{Kube: kc, Releases: store}
+	if a.settings.getenv("HELM_DRIVER") == "memory" {
+		c.Locks = &a.memoryLocks
+	} else {
+		c.Locks = &storage.LeaseLocker{Leases: kc.Clientset().CoordinationV1(), Namespace: namespace}
+	}
+	return c, nil
 }

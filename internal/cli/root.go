@@ -40,7 +40,8 @@ type app struct {
 	settings *settings
 	cluster  cluster
 	// memory backs HELM_DRIVER=memory for the life of the process.
-	memory *storage.Memory
+	memory      *storage.Memory
+	memoryLocks storage.MemoryLocker
 }
 
 // Run executes the command line args and returns the process exit code.

@@ -3,17 +3,71 @@ package cli
 import (
 	"context"
 	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/rudderpm/rudder/internal/testenv"
 )
 
 // TestMain lets script tests run "rudder" as a command: the test binary re-executes
-// itself as the CLI.
+// itself as the CLI, with signals handled as cmd/rudder does. Tests that need a
+// cluster share the package's local control plane.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"rudder": func() { os.Exit(Run(context.Background(), os.Args[1:], OSStreams())) },
-	})
+	os.Exit(testscript.RunMain(testenvRunner{m}, map[string]func() int{
+		"rudder": func() int {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			go func() { <-ctx.Done(); stop() }()
+			defer stop()
+			return Run(ctx, os.Args[1:], OSStreams())
+		},
+	}))
+}
+
+type testenvRunner struct{ m *testing.M }
+
+func (r testenvRunner) Run() int { return testenv.Run(r.m) }
+
+// TestClusterScripts runs the scenarios of testdata/cluster/*.txtar against the
+// local control plane, each in a namespace of its own ($NAMESPACE, also the default
+// namespace of rudder commands).
+func TestClusterScripts(t *testing.T) {
+	env := testenv.Start(t)
+	files, err := filepath.Glob("testdata/cluster/*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no cluster scripts: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			t.Parallel()
+			ns := env.Namespace(t)
+			testscript.Run(t, testscript.Params{
+				Files: []string{file},
+				Setup: func(e *testscript.Env) error {
+					e.Setenv("HOME", e.WorkDir+"/home")
+					e.Setenv("KUBECONFIG", env.Kubeconfig())
+					e.Setenv("HELM_NAMESPACE", ns)
+					e.Setenv("NAMESPACE", ns)
+					return os.MkdirAll(e.WorkDir+"/home", 0o755)
+				},
+				Cmds: map[string]func(*testscript.TestScript, bool, []string){"sleep": sleepCmd},
+			})
+		})
+	}
+}
+
+// sleepCmd is the scripts' "sleep DURATION".
+func sleepCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep duration")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
 }
 
 // TestScripts runs the whole-CLI scenarios in testdata/script/*.txtar.

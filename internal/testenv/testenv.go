@@ -76,7 +76,15 @@ var shared struct {
 
 // Main runs the package's tests and stops the cluster they started, if any.
 // Call it from TestMain; it does not return.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Runner is what Run runs: a *testing.M, or a wrapper of one.
+type Runner interface{ Run() int }
+
+// Run is Main for a TestMain that composes it with another wrapper (such as
+// testscript.Main): it runs the tests, stops the shared cluster and returns the
+// exit code.
+func Run(m Runner) int {
 	shared.Lock()
 	shared.inMain = true
 	shared.Unlock()
@@ -88,7 +96,7 @@ func Main(m *testing.M) {
 		shared.stop()
 	}
 	shared.Unlock()
-	os.Exit(code)
+	return code
 }
 
 // Start returns the cluster for t: the test binary's shared one under Main
