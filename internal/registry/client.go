@@ -1,0 +1,450 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/opencontainers/go-digest"
+	specs "github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/registry"
+	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/auth"
+	"oras.land/oras-go/v2/registry/remote/credentials"
+	"oras.land/oras-go/v2/registry/remote/retry"
+
+	"github.com/rudderpm/rudder/internal/chart"
+)
+
+// Helm's media types.
+const (
+	ConfigMediaType           = "application/vnd.cncf.helm.config.v1+json"
+	ChartLayerMediaType       = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
+	ProvLayerMediaType        = "application/vnd.cncf.helm.chart.provenance.v1.prov"
+	LegacyChartLayerMediaType = "application/tar+gzip"
+)
+
+// Size limits of what a pull reads.
+const (
+	maxManifestSize = 4 << 20
+	maxChartSize    = 64 << 20
+	maxProvSize     = 1 << 20
+)
+
+// Options configure a Client. The zero value uses no stored credentials, HTTPS
+// with verification, and the system's roots.
+type Options struct {
+	// CredentialsFile is the Docker-format config.json logins are kept in.
+	CredentialsFile string
+	// Username and Password, when set, are used instead of stored credentials.
+	Username, Password string
+	PlainHTTP          bool
+	// InsecureSkipTLSVerify, CertFile, KeyFile and CAFile configure TLS.
+	InsecureSkipTLSVerify     bool
+	CertFile, KeyFile, CAFile string
+	UserAgent                 string
+}
+
+// Client talks to OCI registries.
+type Client struct {
+	opts  Options
+	http  *http.Client
+	store credentials.Store
+}
+
+// New returns a client.
+func New(o Options) (*Client, error) {
+	c := &Client{opts: o}
+	t := retry.NewTransport(nil)
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	tlsConf := &tls.Config{InsecureSkipVerify: o.InsecureSkipTLSVerify} //nolint:gosec // the user asked for it
+	if o.CertFile != "" || o.KeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("client certificate %s: %w", o.CertFile, err)
+		}
+		tlsConf.Certificates = []tls.Certificate{cert}
+	}
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("CA file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA file %s: no certificates found", o.CAFile)
+		}
+		tlsConf.RootCAs = pool
+	}
+	base.TLSClientConfig = tlsConf
+	t.Base = base
+	c.http = &http.Client{Transport: t}
+	if o.CredentialsFile != "" {
+		opts := credentials.StoreOptions{AllowPlaintextPut: true, DetectDefaultNativeStore: true}
+		store, err := credentials.NewStore(o.CredentialsFile, opts)
+		if err != nil {
+			return nil, fmt.Errorf("registry credentials %s: %w", o.CredentialsFile, err)
+		}
+		c.store = store
+		if docker, err := credentials.NewStoreFromDocker(opts); err == nil {
+			c.store = credentials.NewStoreWithFallbacks(store, docker)
+		}
+	}
+	return c, nil
+}
+
+func (c *Client) authClient(username, password string) *auth.Client {
+	ac := &auth.Client{Client: c.http, Cache: auth.NewCache()}
+	if c.opts.UserAgent != "" {
+		ac.SetUserAgent(c.opts.UserAgent)
+	}
+	switch {
+	case username != "" || password != "":
+		ac.Credential = func(context.Context, string) (auth.Credential, error) {
+			return auth.Credential{Username: username, Password: password}, nil
+		}
+	case c.store != nil:
+		ac.Credential = credentials.Credential(c.store)
+	}
+	return ac
+}
+
+func (c *Client) repository(ref registry.Reference) (*remote.Repository, error) {
+	r, err := remote.NewRepository(ref.Registry + "/" + ref.Repository)
+	if err != nil {
+		return nil, err
+	}
+	r.PlainHTTP = c.opts.PlainHTTP
+	r.Client = c.authClient(c.opts.Username, c.opts.Password)
+	return r, nil
+}
+
+// Login checks credentials against a registry and stores them.
+func (c *Client) Login(ctx context.Context, host, username, password string) error {
+	if c.store == nil {
+		return errors.New("no credentials file to store the login in")
+	}
+	reg, err := remote.NewRegistry(host)
+	if err != nil {
+		return err
+	}
+	reg.PlainHTTP = c.opts.PlainHTTP
+	ac := c.authClient(username, password)
+	ac.ForceAttemptOAuth2 = true
+	reg.Client = ac
+	if err := reg.Ping(ctx); err != nil {
+		ac.ForceAttemptOAuth2 = false
+		if err := reg.Ping(ctx); err != nil {
+			return fmt.Errorf("authenticating to %q: %w", host, err)
+		}
+	}
+	key := credentials.ServerAddressFromHostname(credentials.ServerAddressFromRegistry(host))
+	return c.store.Put(ctx, key, auth.Credential{Username: username, Password: password})
+}
+
+// Logout forgets the credentials of a registry.
+func (c *Client) Logout(ctx context.Context, host string) error {
+	if c.store == nil {
+		return errors.New("no credentials file")
+	}
+	return credentials.Logout(ctx, c.store, host)
+}
+
+// ParseReference parses "host/path/name[:tag|@digest]", with or without "oci://".
+func ParseReference(s string) (registry.Reference, error) {
+	ref, err := registry.ParseReference(strings.TrimPrefix(s, "oci://"))
+	if err != nil {
+		return ref, fmt.Errorf("invalid OCI reference %q: %w", s, err)
+	}
+	return ref, nil
+}
+
+// PushResult says what was pushed.
+type PushResult struct {
+	Ref            string // host/repo:tag
+	ManifestDigest string
+	ChartDigest    string
+}
+
+// Push uploads a chart archive (and its provenance file, if any) to ref, which
+// must end in /<chart name>:<chart version> ("+" in the version becomes "_").
+// created is recorded as the org.opencontainers.image.created annotation.
+func (c *Client) Push(ctx context.Context, ref string, archive, prov []byte, md *chart.Metadata, created time.Time) (*PushResult, error) {
+	r, err := ParseReference(ref)
+	if err != nil {
+		return nil, err
+	}
+	if path.Base(r.Repository) != md.Name || r.Reference != Tag(md.Version) {
+		return nil, errors.New("strict mode enabled, ref basename and tag must match the chart name and version")
+	}
+	repo, err := c.repository(r)
+	if err != nil {
+		return nil, err
+	}
+	config, err := json.Marshal(md)
+	if err != nil {
+		return nil, err
+	}
+	push := func(mediaType string, data []byte) (ocispec.Descriptor, error) {
+		d := content.NewDescriptorFromBytes(mediaType, data)
+		exists, err := repo.Exists(ctx, d)
+		if err == nil && exists {
+			return d, nil
+		}
+		if err := repo.Push(ctx, d, bytes.NewReader(data)); err != nil {
+			return d, fmt.Errorf("pushing %s to %s: %w", mediaType, ref, err)
+		}
+		return d, nil
+	}
+	chartDesc, err := push(ChartLayerMediaType, archive)
+	if err != nil {
+		return nil, err
+	}
+	configDesc, err := push(ConfigMediaType, config)
+	if err != nil {
+		return nil, err
+	}
+	layers := []ocispec.Descriptor{chartDesc}
+	if prov != nil {
+		provDesc, err := push(ProvLayerMediaType, prov)
+		if err != nil {
+			return nil, err
+		}
+		layers = append(layers, provDesc)
+	}
+	sort.Slice(layers, func(i, j int) bool { return layers[i].Digest < layers[j].Digest })
+	manifest := ocispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, Config: configDesc, Layers: layers,
+		Annotations: Annotations(md, created)}
+	mb, err := json.Marshal(manifest)
+	if err != nil {
+		return nil, err
+	}
+	md0 := content.NewDescriptorFromBytes(ocispec.MediaTypeImageManifest, mb)
+	if err := repo.PushReference(ctx, md0, bytes.NewReader(mb), r.Reference); err != nil {
+		return nil, fmt.Errorf("pushing manifest %s: %w", ref, err)
+	}
+	return &PushResult{Ref: r.String(), ManifestDigest: md0.Digest.String(), ChartDigest: chartDesc.Digest.String()}, nil
+}
+
+// Tag is the tag of a chart version: OCI tags have no "+", so it becomes "_".
+func Tag(version string) string { return strings.ReplaceAll(version, "+", "_") }
+
+// Annotations are the manifest annotations Helm derives from a chart's metadata.
+func Annotations(md *chart.Metadata, created time.Time) map[string]string {
+	a := map[string]string{}
+	set := func(k, v string) {
+		if strings.TrimSpace(v) != "" {
+			a[k] = v
+		}
+	}
+	set(ocispec.AnnotationDescription, md.Description)
+	set(ocispec.AnnotationTitle, md.Name)
+	set(ocispec.AnnotationVersion, md.Version)
+	set(ocispec.AnnotationURL, md.Home)
+	set(ocispec.AnnotationCreated, created.UTC().Format(time.RFC3339))
+	if len(md.Sources) > 0 {
+		set(ocispec.AnnotationSource, md.Sources[0])
+	}
+	if len(md.Maintainers) > 0 {
+		var b strings.Builder
+		for i, m := range md.Maintainers {
+			if m == nil {
+				continue
+			}
+			b.WriteString(m.Name)
+			if m.Email != "" {
+				b.WriteString(" (" + m.Email + ")")
+			}
+			if i < len(md.Maintainers)-1 {
+				b.WriteString(", ")
+			}
+		}
+		set(ocispec.AnnotationAuthors, b.String())
+	}
+	fixed := []string{ocispec.AnnotationVersion, ocispec.AnnotationTitle}
+	for k, v := range md.Annotations {
+		if !slices.Contains(fixed, k) {
+			a[k] = v
+		}
+	}
+	return a
+}
+
+// PullOptions say what Pull fetches. The zero value fetches the chart only.
+type PullOptions struct {
+	// WithProv fetches the provenance layer too; missing it is an error only
+	// when RequireProv is set.
+	WithProv    bool
+	RequireProv bool
+}
+
+// PullResult is a pulled chart.
+type PullResult struct {
+	Ref            string // host/repo:tag or host/repo@digest as resolved
+	ManifestDigest string
+	ChartDigest    string
+	Chart          []byte
+	Prov           []byte // nil when not asked for or absent
+	Metadata       *chart.Metadata
+}
+
+// Pull fetches the chart a reference (tag or digest) points at.
+func (c *Client) Pull(ctx context.Context, ref string, o PullOptions) (*PullResult, error) {
+	r, err := ParseReference(ref)
+	if err != nil {
+		return nil, err
+	}
+	if r.Reference == "" {
+		return nil, fmt.Errorf("%s: no tag or digest given", ref)
+	}
+	repo, err := c.repository(r)
+	if err != nil {
+		return nil, err
+	}
+	desc, rc, err := repo.FetchReference(ctx, r.Reference)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ref, err)
+	}
+	defer rc.Close()
+	if desc.Size > maxManifestSize {
+		return nil, fmt.Errorf("%s: manifest of %d bytes is too large", ref, desc.Size)
+	}
+	mb, err := content.ReadAll(rc, desc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ref, err)
+	}
+	if desc.MediaType != ocispec.MediaTypeImageManifest {
+		return nil, fmt.Errorf("%s: unsupported manifest media type %q", ref, desc.MediaType)
+	}
+	var m ocispec.Manifest
+	if err := json.Unmarshal(mb, &m); err != nil {
+		return nil, fmt.Errorf("%s: manifest: %w", ref, err)
+	}
+	if m.Config.MediaType != ConfigMediaType {
+		return nil, fmt.Errorf("%s: not a Helm chart (config media type %q)", ref, m.Config.MediaType)
+	}
+	res := &PullResult{Ref: r.String(), ManifestDigest: desc.Digest.String()}
+	if !strings.HasPrefix(r.Reference, "sha256:") {
+		res.Ref = r.Registry + "/" + r.Repository + ":" + r.Reference
+	}
+	var chartDesc, provDesc *ocispec.Descriptor
+	for i, l := range m.Layers {
+		switch l.MediaType {
+		case ChartLayerMediaType, LegacyChartLayerMediaType:
+			chartDesc = &m.Layers[i]
+		case ProvLayerMediaType:
+			provDesc = &m.Layers[i]
+		}
+	}
+	if chartDesc == nil {
+		return nil, fmt.Errorf("%s: manifest has no chart layer", ref)
+	}
+	fetch := func(d ocispec.Descriptor, limit int64) ([]byte, error) {
+		if d.Size > limit {
+			return nil, fmt.Errorf("%s: layer %s of %d bytes is too large", ref, d.Digest, d.Size)
+		}
+		b, err := content.FetchAll(ctx, repo, d)
+		if err != nil {
+			return nil, fmt.Errorf("%s: layer %s: %w", ref, d.Digest, err)
+		}
+		return b, nil
+	}
+	if res.Chart, err = fetch(*chartDesc, maxChartSize); err != nil {
+		return nil, err
+	}
+	res.ChartDigest = chartDesc.Digest.String()
+	if cb, err := fetch(m.Config, maxManifestSize); err == nil {
+		md := &chart.Metadata{}
+		if json.Unmarshal(cb, md) == nil {
+			res.Metadata = md
+		}
+	}
+	if o.WithProv || o.RequireProv {
+		switch {
+		case provDesc != nil:
+			if res.Prov, err = fetch(*provDesc, maxProvSize); err != nil {
+				return nil, err
+			}
+		case o.RequireProv:
+			return nil, fmt.Errorf("%s: no provenance layer: the chart was pushed unsigned", ref)
+		}
+	}
+	return res, nil
+}
+
+// Tags lists a repository's tags, "_" turned back into "+".
+func (c *Client) Tags(ctx context.Context, repoRef string) ([]string, error) {
+	r, err := ParseReference(repoRef)
+	if err != nil {
+		return nil, err
+	}
+	repo, err := c.repository(r)
+	if err != nil {
+		return nil, err
+	}
+	var tags []string
+	err = repo.Tags(ctx, "", func(ts []string) error {
+		for _, t := range ts {
+			tags = append(tags, strings.ReplaceAll(t, "_", "+"))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: listing tags: %w", repoRef, err)
+	}
+	return tags, nil
+}
+
+// ResolveVersion picks the newest tag of repoRef that the constraint accepts
+// (an exact tag wins). "" means the newest stable version.
+func (c *Client) ResolveVersion(ctx context.Context, repoRef, constraint string) (string, error) {
+	tags, err := c.Tags(ctx, repoRef)
+	if err != nil {
+		return "", err
+	}
+	if constraint != "" && slices.Contains(tags, constraint) {
+		return constraint, nil
+	}
+	cs := constraint
+	if cs == "" {
+		cs = "*"
+	}
+	cons, err := semver.NewConstraint(cs)
+	if err != nil {
+		return "", fmt.Errorf("invalid version constraint %q: %w", constraint, err)
+	}
+	var best *semver.Version
+	for _, t := range tags {
+		v, err := semver.StrictNewVersion(t)
+		if err != nil {
+			continue
+		}
+		if cons.Check(v) && (best == nil || v.GreaterThan(best)) {
+			best = v
+		}
+	}
+	if best == nil {
+		return "", fmt.Errorf("could not locate a version matching provided version string %s", constraint)
+	}
+	return best.Original(), nil
+}
+
+// Digest is the OCI digest of data.
+func Digest(data []byte) string { return digest.FromBytes(data).String() }
