@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/provenance"
 )
 
 // chartPathOptions are the flags that say where a chart comes from.
@@ -58,13 +60,52 @@ func (a *app) locateChart(ref string, c *chartPathOptions) (string, error) {
 	ref = strings.TrimSpace(ref)
 	if c.RepoURL == "" {
 		if _, err := os.Stat(ref); err == nil {
-			return filepath.Abs(ref)
+			abs, err := filepath.Abs(ref)
+			if err != nil {
+				return abs, err
+			}
+			if c.Verify {
+				if err := verifyLocalChart(abs, abs+".prov", c.Keyring); err != nil {
+					return "", err
+				}
+			}
+			return abs, nil
 		}
 		if filepath.IsAbs(ref) || strings.HasPrefix(ref, ".") {
 			return ref, fmt.Errorf("path %q not found", ref)
 		}
 	}
 	return "", fmt.Errorf("chart %q: chart repositories are not supported yet; give a chart directory or archive", ref)
+}
+
+// verifyLocalChart checks a chart archive against its provenance file, as Helm's
+// --verify does for a local chart: folders and files not named .tgz cannot be verified.
+func verifyLocalChart(path, provFile, keyring string) error {
+	switch fi, err := os.Stat(path); {
+	case err != nil:
+		return err
+	case fi.IsDir():
+		return errors.New("unpacked charts cannot be verified")
+	case !strings.EqualFold(filepath.Ext(path), ".tgz"):
+		return errors.New("chart must be a tgz file")
+	}
+	if _, err := os.Stat(provFile); err != nil {
+		return fmt.Errorf("could not load provenance file %s: %w", provFile, err)
+	}
+	ring, err := provenance.LoadKeyring(keyring)
+	if err != nil {
+		return fmt.Errorf("failed to load keyring: %w", err)
+	}
+	archive, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("failed to read chart archive: %w", err)
+	}
+	prov, err := os.ReadFile(provFile)
+	if err != nil {
+		return fmt.Errorf("failed to read provenance file: %w", err)
+	}
+	_, err = provenance.Verify(archive, prov, filepath.Base(path), ring)
+	return err
 }
 
 // loadChart locates and loads a chart.
