@@ -37,6 +37,14 @@
 // or kept, object by object, with the warnings the server returned; nothing is
 // printed or logged.
 //
-// Waiting for readiness (--wait) is not here yet: a waiter will take the
-// []*Resource of a release and the Client's Dynamic, RESTMapper and Clientset.
+// Waiting for readiness (--wait) watches the objects (one informer per kind and
+// namespace) and computes their status with kstatus (ReadinessKstatus, Helm 4's
+// --wait=watcher) or with Helm 3's rules (ReadinessLegacy); progress flows as
+// WaitEvents, and a *WaitError names every object not ready and why:
+//
+//	err = c.WaitReady(ctx, target, kube.WaitOptions{WaitForJobs: true, Events: progress})
+//	var we *kube.WaitError
+//	if errors.As(err, &we) { ... we.NotReady ... }
+//
+// ComputeStatus is the status of one live object, a pure function.
 package kube
