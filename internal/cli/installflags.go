@@ -2,10 +2,8 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"text/template"
@@ -46,8 +44,7 @@ type installFlags struct {
 	enableDNS                bool
 	hideNotes                bool
 	takeOwnership            bool
-	postRendererCmd          string
-	postRendererArgs         []string
+	postRender               postRendererFlags
 }
 
 func (o *installFlags) addFlags(cmd *cobra.Command, s *settings) {
@@ -80,8 +77,9 @@ func (o *installFlags) addFlags(cmd *cobra.Command, s *settings) {
 	f.BoolVar(&o.enableDNS, "enable-dns", false, "enable DNS lookups when rendering templates")
 	f.BoolVar(&o.hideNotes, "hide-notes", false, "if set, do not show notes in install output. Does not affect presence in chart metadata")
 	f.BoolVar(&o.takeOwnership, "take-ownership", false, "if set, install will ignore the check for helm annotations and take ownership of the existing resources")
-	f.StringVar(&o.postRendererCmd, "post-renderer", "", "the path to an executable to be used for post rendering: it reads the manifests on stdin and writes the result on stdout")
-	f.StringArrayVar(&o.postRendererArgs, "post-renderer-args", nil, "an argument to the post-renderer (can specify multiple)")
+	o.postRender.pluginDirs = s.PluginsDirectory
+	f.Var(postRendererNameValue{&o.postRender}, "post-renderer", "the name of a postrenderer type plugin to be used for post rendering. If it exists, the plugin will be used")
+	f.Var(postRendererArgsValue{&o.postRender}, "post-renderer-args", "an argument to the post-renderer (can specify multiple)")
 	f.Var(newWaitValue(&o.wait), "wait", "wait until resources are ready (up to --timeout). Use '--wait' alone for 'watcher' strategy, or specify one of: 'watcher', 'hookOnly', 'legacy'. Default when flag is omitted: 'hookOnly'.")
 	f.Lookup("wait").NoOptDefVal = "watcher"
 	addValueFlags(f, &o.values)
@@ -139,36 +137,8 @@ func renderNameTemplate(text string) (string, error) {
 	return b.String(), nil
 }
 
-// postRenderer returns the --post-renderer executable as an action.PostRenderer.
-func (o *installFlags) postRenderer() action.PostRenderer {
-	if o.postRendererCmd == "" {
-		return nil
-	}
-	return execPostRenderer{path: o.postRendererCmd, args: o.postRendererArgs}
-}
-
-// execPostRenderer pipes manifests through an executable.
-type execPostRenderer struct {
-	path string
-	args []string
-}
-
-func (p execPostRenderer) Run(ctx context.Context, in *bytes.Buffer) (*bytes.Buffer, error) {
-	bin, err := exec.LookPath(p.path)
-	if err != nil {
-		return nil, fmt.Errorf("post-renderer %q: %w", p.path, err)
-	}
-	cmd := exec.CommandContext(ctx, bin, p.args...)
-	var out, errb bytes.Buffer
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, &out, &errb
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("post-renderer %q: %w: %s", p.path, err, strings.TrimSpace(errb.String()))
-	}
-	if len(bytes.TrimSpace(out.Bytes())) == 0 {
-		return nil, fmt.Errorf("post-renderer %q produced empty output", p.path)
-	}
-	return &out, nil
-}
+// postRenderer returns the --post-renderer plugin as an action.PostRenderer, or nil.
+func (o *installFlags) postRenderer() action.PostRenderer { return o.postRender.renderer() }
 
 // waitValue is the --wait flag: watcher, hookOnly or legacy (true/false still accepted).
 type waitValue struct{ p *string }
