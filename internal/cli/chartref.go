@@ -1,16 +1,15 @@
 package cli
 
 import (
-	"errors"
-	"fmt"
+	"context"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/pflag"
 
+	"github.com/rudderpm/rudder/internal/action"
 	"github.com/rudderpm/rudder/internal/chart"
-	"github.com/rudderpm/rudder/internal/provenance"
+	"github.com/rudderpm/rudder/internal/registry"
 )
 
 // chartPathOptions are the flags that say where a chart comes from.
@@ -55,64 +54,63 @@ func defaultKeyring(s *settings) string {
 	return filepath.Join(home, ".gnupg", "pubring.gpg")
 }
 
-// locateChart resolves a chart reference to a local path.
-func (a *app) locateChart(ref string, c *chartPathOptions) (string, error) {
-	ref = strings.TrimSpace(ref)
-	if c.RepoURL == "" {
-		if _, err := os.Stat(ref); err == nil {
-			abs, err := filepath.Abs(ref)
-			if err != nil {
-				return abs, err
-			}
-			if c.Verify {
-				if err := verifyLocalChart(abs, abs+".prov", c.Keyring); err != nil {
-					return "", err
-				}
-			}
-			return abs, nil
-		}
-		if filepath.IsAbs(ref) || strings.HasPrefix(ref, ".") {
-			return ref, fmt.Errorf("path %q not found", ref)
-		}
-	}
-	return "", fmt.Errorf("chart %q: chart repositories are not supported yet; give a chart directory or archive", ref)
+// request turns the flags into a chart request for ref.
+func (c *chartPathOptions) request(ref string) action.ChartRequest {
+	return action.ChartRequest{Ref: ref, Version: c.Version, RepoURL: c.RepoURL,
+		Username: c.Username, Password: c.Password, PassCredentialsAll: c.PassCredentialsAll,
+		CertFile: c.CertFile, KeyFile: c.KeyFile, CAFile: c.CaFile,
+		InsecureSkipTLSVerify: c.InsecureSkipTLSVerify, Verify: c.Verify, Keyring: c.Keyring}
 }
 
-// verifyLocalChart checks a chart archive against its provenance file, as Helm's
-// --verify does for a local chart: folders and files not named .tgz cannot be verified.
-func verifyLocalChart(path, provFile, keyring string) error {
-	switch fi, err := os.Stat(path); {
-	case err != nil:
-		return err
-	case fi.IsDir():
-		return errors.New("unpacked charts cannot be verified")
-	case !strings.EqualFold(filepath.Ext(path), ".tgz"):
-		return errors.New("chart must be a tgz file")
+// registryClient returns an OCI client with the stored logins and the flags' TLS
+// settings.
+func (a *app) registryClient(c *chartPathOptions) (*registry.Client, error) {
+	o := registry.Options{CredentialsFile: a.settings.RegistryConfig, UserAgent: "Helm/4.3.1"}
+	if c != nil {
+		o.Username, o.Password = c.Username, c.Password
+		o.PlainHTTP, o.InsecureSkipTLSVerify = c.PlainHTTP, c.InsecureSkipTLSVerify
+		o.CertFile, o.KeyFile, o.CAFile = c.CertFile, c.KeyFile, c.CaFile
 	}
-	if _, err := os.Stat(provFile); err != nil {
-		return fmt.Errorf("could not load provenance file %s: %w", provFile, err)
-	}
-	ring, err := provenance.LoadKeyring(keyring)
-	if err != nil {
-		return fmt.Errorf("failed to load keyring: %w", err)
-	}
-	archive, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("failed to read chart archive: %w", err)
-	}
-	prov, err := os.ReadFile(provFile)
-	if err != nil {
-		return fmt.Errorf("failed to read provenance file: %w", err)
-	}
-	_, err = provenance.Verify(archive, prov, filepath.Base(path), ring)
-	return err
+	return registry.New(o)
 }
 
-// loadChart locates and loads a chart.
-func (a *app) loadChart(ref string, c *chartPathOptions) (*chart.Chart, error) {
-	p, err := a.locateChart(ref, c)
+// chartSource is where charts come from, configured from the settings.
+func (a *app) chartSource(c *chartPathOptions) (*action.ChartSource, error) {
+	reg, err := a.registryClient(c)
 	if err != nil {
 		return nil, err
 	}
-	return chart.Load(p)
+	return &action.ChartSource{RepositoryConfig: a.settings.RepositoryConfig, RepositoryCache: a.settings.RepositoryCache,
+		ContentCache: a.settings.ContentCache, Registry: reg}, nil
+}
+
+// locateChart resolves a chart reference (a path, repo/chart, a URL, --repo plus a
+// name, or oci://) to a chart on disk, downloading it into the content cache.
+func (a *app) locateChart(ctx context.Context, ref string, c *chartPathOptions) (*action.LocatedChart, error) {
+	src, err := a.chartSource(c)
+	if err != nil {
+		return nil, err
+	}
+	lc, err := src.Locate(ctx, c.request(ref))
+	if err != nil {
+		return nil, err
+	}
+	if lc.OCIRef != "" {
+		a.printPulled(lc)
+	}
+	return lc, nil
+}
+
+// printPulled reports an OCI pull on stderr, as Helm does.
+func (a *app) printPulled(lc *action.LocatedChart) {
+	a.streams.Err.Write([]byte("Pulled: " + lc.OCIRef + "\nDigest: " + lc.ManifestDigest + "\n"))
+}
+
+// loadChart locates and loads a chart.
+func (a *app) loadChart(ctx context.Context, ref string, c *chartPathOptions) (*chart.Chart, error) {
+	lc, err := a.locateChart(ctx, ref, c)
+	if err != nil {
+		return nil, err
+	}
+	return chart.Load(lc.Path)
 }

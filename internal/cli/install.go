@@ -65,7 +65,7 @@ func (a *app) runInstall(cmd *cobra.Command, name, ref string, o *installFlags, 
 	if o.chartPath.Version == "" && o.devel {
 		o.chartPath.Version = ">0.0.0-0"
 	}
-	ch, err := a.loadChart(ref, &o.chartPath)
+	ch, err := a.loadChart(cmd.Context(), ref, &o.chartPath)
 	if err != nil {
 		return nil, err
 	}

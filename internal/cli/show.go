@@ -41,7 +41,7 @@ func (a *app) newShowCmd() *cobra.Command {
 				if path.Version == "" && devel {
 					path.Version = ">0.0.0-0"
 				}
-				ch, err := a.loadChart(args[0], &path)
+				ch, err := a.loadChart(cmd.Context(), args[0], &path)
 				if err != nil {
 					return err
 				}

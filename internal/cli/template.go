@@ -59,7 +59,7 @@ func (a *app) newTemplateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ch, err := a.loadChart(ref, &o.chartPath)
+			ch, err := a.loadChart(cmd.Context(), ref, &o.chartPath)
 			if err != nil {
 				return err
 			}

@@ -64,7 +64,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 			if o.chartPath.Version == "" && o.devel {
 				o.chartPath.Version = ">0.0.0-0"
 			}
-			ch, err := a.loadChart(ref, &o.chartPath)
+			ch, err := a.loadChart(cmd.Context(), ref, &o.chartPath)
 			if err != nil {
 				return err
 			}
