@@ -1,0 +1,50 @@
+package cli
+
+// The progress view of --wait (package waitview renders it).
+//
+// Wiring, for install, upgrade and rollback: the command hands the action a
+// callback, and the action passes it on to kube.WaitOptions.Events:
+//
+//	// internal/cli/install.go
+//	inst := &action.Install{..., InstallOptions: action.InstallOptions{..., WaitEvents: a.waitProgress()}}
+//	// internal/action/wait.go
+//	err := c.Kube.WaitReady(wctx, resources, kube.WaitOptions{
+//		Readiness: readiness, WaitForJobs: waitForJobs, Events: events, // events may be nil
+//	})
+//
+// On a terminal (stderr), the view is redrawn in place: the objects not ready yet,
+// why, their newest warning events, and the time spent against --timeout; it
+// shrinks to one line when every object is ready, and is cleared when waiting
+// fails (the error says the rest). Elsewhere (CI logs, pipes, TERM=dumb), it
+// prints a timestamped line whenever something changes.
+
+import (
+	"golang.org/x/term"
+
+	"github.com/rudderpm/rudder/internal/cli/waitview"
+	"github.com/rudderpm/rudder/internal/kube"
+)
+
+// waitProgress returns the callback that shows --wait's progress on stderr: live
+// on a terminal, plain lines otherwise, colored as --color says. One callback may
+// serve several waits one after another (an upgrade, then its rollback).
+func (a *app) waitProgress() func(kube.WaitEvent) {
+	w := a.streams.Err
+	if w == nil {
+		return nil
+	}
+	opts := waitview.Options{Namespace: a.settings.Namespace()}
+	if f, ok := w.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(f.Fd())) {
+		fd := int(f.Fd())
+		opts.Live = a.streams.Getenv("TERM") != "dumb"
+		opts.Size = func() (int, int) {
+			cols, rows, err := term.GetSize(fd)
+			if err != nil {
+				return 0, 0
+			}
+			return cols, rows
+		}
+	}
+	opts.Color = a.settings.ColorMode == "always" || a.settings.ColorMode == "auto" && opts.Live
+	return waitview.New(w, opts).Handle
+}
