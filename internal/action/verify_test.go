@@ -1,6 +1,7 @@
-package cli
+package action
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,7 @@ import (
 	"github.com/rudderpm/rudder/internal/provenance"
 )
 
-func TestVerifyLocalChart(t *testing.T) {
+func TestVerifyChart(t *testing.T) {
 	dir := t.TempDir()
 	signer, err := openpgp.NewEntity("signer", "test", "signer@example.com", nil)
 	if err != nil {
@@ -68,7 +69,7 @@ func TestVerifyLocalChart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := verifyLocalChart(tt.path, tt.path+".prov", tt.keyring)
+			_, err := VerifyChart(context.Background(), tt.path, tt.keyring)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
