@@ -110,6 +110,9 @@ func (s *settings) kubeConfigLoader() clientcmd.ClientConfig {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	if s.KubeConfig != "" {
 		rules.ExplicitPath = s.KubeConfig
+	} else if list := s.getenv("KUBECONFIG"); list != "" {
+		// KUBECONFIG may name several files, merged as kubectl merges them.
+		rules.Precedence = filepath.SplitList(list)
 	}
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: s.KubeContext}
 	overrides.Context.Namespace = s.namespace
