@@ -8,6 +8,7 @@ import (
 	"github.com/rudderpm/rudder/internal/action"
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/engine"
+	"github.com/rudderpm/rudder/internal/release"
 )
 
 const installLong = `Install a chart as a new release.
@@ -26,7 +27,7 @@ and never updated or deleted afterwards. Objects of one kind are applied concurr
 func (a *app) newInstallCmd() *cobra.Command {
 	var (
 		o          installFlags
-		out        releaseOutput
+		out        outputFormat
 		hideSecret bool
 		historyMax int
 	)
@@ -48,7 +49,7 @@ func (a *app) newInstallCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("INSTALLATION FAILED: %w", err)
 			}
-			return a.writeRelease(rel, out, o.hideNotes)
+			return a.printOperationResult(rel, out, o.hideNotes)
 		},
 	}
 	o.addFlags(cmd, a.settings)
@@ -56,12 +57,12 @@ func (a *app) newInstallCmd() *cobra.Command {
 	f.BoolVar(&hideSecret, "hide-secret", false, "hide Kubernetes Secrets when also using the --dry-run flag")
 	f.IntVar(&historyMax, "history-max", a.settings.MaxHistory, "limit the maximum number of revisions saved per release. Use 0 for no limit")
 	addDryRunFlag(cmd)
-	out.addFlag(cmd)
+	addOutputFlag(cmd, &out)
 	return cmd
 }
 
 // runInstall loads the chart and installs it; upgrade --install shares it.
-func (a *app) runInstall(cmd *cobra.Command, name, ref string, o *installFlags, dry action.DryRun, hideSecret bool, historyMax int) (*releaseResult, error) {
+func (a *app) runInstall(cmd *cobra.Command, name, ref string, o *installFlags, dry action.DryRun, hideSecret bool, historyMax int) (*release.Release, error) {
 	if o.chartPath.Version == "" && o.devel {
 		o.chartPath.Version = ">0.0.0-0"
 	}
@@ -121,7 +122,7 @@ func (a *app) runInstall(cmd *cobra.Command, name, ref string, o *installFlags, 
 	if err != nil {
 		return nil, err
 	}
-	return &releaseResult{rel: rel, dryRun: dry != action.DryRunNone}, nil
+	return rel, nil
 }
 
 // checkChartDependencies refuses a chart whose declared dependencies are not in charts/.

@@ -107,6 +107,10 @@ func newRootCmd(s Streams) *cobra.Command {
 		a.newUpgradeCmd(),
 		a.newRollbackCmd(),
 		a.newUninstallCmd(),
+		a.newListCmd(),
+		a.newHistoryCmd(),
+		a.newStatusCmd(),
+		a.newGetCmd(),
 	)
 	return root
 }

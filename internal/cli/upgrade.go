@@ -25,7 +25,7 @@ merge for older ones. Objects removed from the chart are deleted.
 func (a *app) newUpgradeCmd() *cobra.Command {
 	var (
 		o                                   installFlags
-		out                                 releaseOutput
+		out                                 outputFormat
 		install, hideSecret                 bool
 		serverSide                          string
 		reuse, reset, resetThenReuse, clean bool
@@ -49,7 +49,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 					return err
 				}
 				if missing.absent || missing.uninstalled {
-					if out.format == "table" {
+					if out == formatTable {
 						fmt.Fprintf(a.streams.Out, "Release %q does not exist. Installing it now.\n", name)
 					}
 					o.serverSide = serverSide != "false"
@@ -58,7 +58,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 					if err != nil {
 						return err
 					}
-					return a.writeRelease(res, out, o.hideNotes)
+					return a.printOperationResult(res, out, o.hideNotes)
 				}
 			}
 			if o.chartPath.Version == "" && o.devel {
@@ -116,10 +116,10 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("UPGRADE FAILED: %w", err)
 			}
-			if out.format == "table" {
+			if out == formatTable {
 				fmt.Fprintf(a.streams.Out, "Release %q has been upgraded. Happy Helming!\n", name)
 			}
-			return a.writeRelease(&releaseResult{rel: rel, dryRun: dry != action.DryRunNone}, out, o.hideNotes)
+			return a.printOperationResult(rel, out, o.hideNotes)
 		},
 	}
 	o.addFlags(cmd, a.settings)
@@ -133,7 +133,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 	f.BoolVar(&clean, "cleanup-on-fail", false, "allow deletion of new resources created in this upgrade when upgrade fails")
 	f.IntVar(&historyMax, "history-max", a.settings.MaxHistory, "limit the maximum number of revisions saved per release. Use 0 for no limit")
 	addDryRunFlag(cmd)
-	out.addFlag(cmd)
+	addOutputFlag(cmd, &out)
 	return cmd
 }
 

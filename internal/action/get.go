@@ -1,0 +1,71 @@
+package action
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rudderpm/rudder/internal/release"
+	"github.com/rudderpm/rudder/internal/values"
+)
+
+// ReleaseReader reads one revision of a release, or its newest;
+// *storage.Storage is one.
+type ReleaseReader interface {
+	Get(ctx context.Context, name string, version int) (*release.Release, error)
+	Last(ctx context.Context, name string) (*release.Release, error)
+}
+
+// Get reads one revision of a release as it was recorded.
+type Get struct {
+	Releases ReleaseReader
+	// Revision is the revision to read; 0 (or less) reads the newest, whatever its status.
+	Revision int
+}
+
+// Run returns the revision. A missing release or revision is an error matching
+// storage.ErrReleaseNotFound.
+func (g Get) Run(ctx context.Context, name string) (*release.Release, error) {
+	if ValidateReleaseName(name) != nil {
+		return nil, fmt.Errorf("releaseContent: Release name is invalid: %s", name)
+	}
+	if g.Revision <= 0 {
+		return g.Releases.Last(ctx, name)
+	}
+	return g.Releases.Get(ctx, name, g.Revision)
+}
+
+// GetValues reads the values of one revision of a release.
+type GetValues struct {
+	Releases ReleaseReader
+	// Revision is the revision to read; 0 (or less) reads the newest.
+	Revision int
+	// All returns the computed values: the chart's defaults coalesced with the
+	// values the user supplied. Otherwise only the user's are returned.
+	All bool
+}
+
+// Run returns the values, nil when the user supplied none (and All is false).
+func (g GetValues) Run(ctx context.Context, name string) (map[string]any, error) {
+	rel, err := Get{Releases: g.Releases, Revision: g.Revision}.Run(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if !g.All {
+		return rel.Config, nil
+	}
+	return ComputedValues(rel)
+}
+
+// ComputedValues are the values a revision was rendered with, as far as its
+// record tells: the chart's defaults coalesced with the user's values. (Records
+// keep no subcharts, so their defaults are missing, as in Helm.)
+func ComputedValues(rel *release.Release) (map[string]any, error) {
+	if rel.Chart == nil {
+		return values.DeepCopy(rel.Config), nil
+	}
+	vals, err := values.Coalesce(rel.Chart, rel.Config)
+	if err != nil {
+		return nil, err
+	}
+	return vals.AsMap(), nil
+}

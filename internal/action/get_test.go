@@ -1,0 +1,88 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/release"
+	"github.com/rudderpm/rudder/internal/storage"
+)
+
+func TestGet(t *testing.T) {
+	store := newStore(t,
+		rev{"a", "web", 1, release.StatusSuperseded, 1, nil},
+		rev{"a", "web", 2, release.StatusFailed, 2, nil},
+	)
+	ns := storage.New(store.Driver().(*storage.Memory).InNamespace("a"), storage.Options{})
+	ctx := context.Background()
+	for _, tt := range []struct {
+		revision, want int
+	}{{0, 2}, {-1, 2}, {1, 1}, {2, 2}} {
+		rel, err := Get{Releases: ns, Revision: tt.revision}.Run(ctx, "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rel.Version != tt.want {
+			t.Errorf("revision %d: got revision %d, want %d", tt.revision, rel.Version, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		name     string
+		revision int
+	}{{"web", 3}, {"missing", 0}, {"missing", 1}} {
+		if _, err := (Get{Releases: ns, Revision: tt.revision}).Run(ctx, tt.name); !errors.Is(err, storage.ErrReleaseNotFound) {
+			t.Errorf("%s revision %d: %v, want not found", tt.name, tt.revision, err)
+		}
+	}
+	if _, err := (Get{Releases: ns}).Run(ctx, "Web"); err == nil || err.Error() != "releaseContent: Release name is invalid: Web" {
+		t.Errorf("bad name: %v", err)
+	}
+}
+
+func TestGetValues(t *testing.T) {
+	mem := storage.NewMemory("a", storage.DriverOptions{})
+	rel := &release.Release{
+		Name: "web", Namespace: "a", Version: 1,
+		Info: &release.Info{Status: release.StatusDeployed},
+		Chart: &chart.Chart{
+			Metadata: &chart.Metadata{Name: "c", Version: "1.0.0"},
+			Values:   map[string]any{"image": map[string]any{"repo": "nginx", "tag": "1"}, "replicas": 1.0, "drop": "me"},
+		},
+		Config: map[string]any{"image": map[string]any{"tag": "2"}, "drop": nil},
+	}
+	if err := mem.Create(context.Background(), rel); err != nil {
+		t.Fatal(err)
+	}
+	bare := &release.Release{Name: "bare", Namespace: "a", Version: 1, Info: &release.Info{Status: release.StatusDeployed}}
+	if err := mem.Create(context.Background(), bare); err != nil {
+		t.Fatal(err)
+	}
+	store := storage.New(mem, storage.Options{})
+	ctx := context.Background()
+
+	user, err := GetValues{Releases: store}.Run(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := rel.Config; !reflect.DeepEqual(user, want) {
+		t.Errorf("user values %v, want %v", user, want)
+	}
+	all, err := GetValues{Releases: store, All: true}.Run(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"image": map[string]any{"repo": "nginx", "tag": "2"}, "replicas": 1.0}
+	if !reflect.DeepEqual(all, want) {
+		t.Errorf("computed values %v, want %v", all, want)
+	}
+	// No chart and no values: nothing, not an error.
+	if v, err := (GetValues{Releases: store, All: true}).Run(ctx, "bare"); err != nil || len(v) != 0 {
+		t.Errorf("bare release: %v, %v", v, err)
+	}
+	if _, err := (GetValues{Releases: store, Revision: 4}).Run(ctx, "web"); !errors.Is(err, storage.ErrReleaseNotFound) {
+		t.Errorf("missing revision: %v", err)
+	}
+}
