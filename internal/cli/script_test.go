@@ -18,14 +18,20 @@ import (
 // itself as the CLI, with signals handled as cmd/rudder does. Tests that need a
 // cluster share the package's local control plane.
 func TestMain(m *testing.M) {
-	os.Exit(testscript.RunMain(testenvRunner{m}, map[string]func() int{
-		"rudder": func() int {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			go func() { <-ctx.Done(); stop() }()
-			defer stop()
-			return Run(ctx, os.Args[1:], OSStreams())
-		},
-	}))
+	if os.Getenv(selfCLIEnv) == "1" { // the fault tests run the test binary as rudder
+		os.Exit(runAsRudder())
+	}
+	os.Exit(testscript.RunMain(testenvRunner{m}, map[string]func() int{"rudder": runAsRudder}))
+}
+
+// selfCLIEnv makes the test binary behave as the rudder command.
+const selfCLIEnv = "RUDDER_TEST_RUN_AS_CLI"
+
+func runAsRudder() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() { <-ctx.Done(); stop() }()
+	defer stop()
+	return Run(ctx, os.Args[1:], OSStreams())
 }
 
 type testenvRunner struct{ m *testing.M }
