@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"context"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/pflag"
 
+	"github.com/rudderpm/rudder/internal/repo"
 	"github.com/rudderpm/rudder/internal/values"
 )
 
@@ -18,11 +21,15 @@ func addValueFlags(f *pflag.FlagSet, v *values.Options) {
 	f.StringArrayVar(&v.LiteralValues, "set-literal", []string{}, "set a literal STRING value on the command line")
 }
 
-// mergeValues reads the user-supplied values; "-" reads standard input.
+// mergeValues reads the user-supplied values; "-" reads standard input and an
+// http(s) URL is downloaded (size-limited, TLS verified), as Helm allows.
 func (a *app) mergeValues(v values.Options) (map[string]any, error) {
 	return v.Merge(func(name string) ([]byte, error) {
 		if name == "-" {
 			return io.ReadAll(a.streams.In)
+		}
+		if strings.HasPrefix(name, "http://") || strings.HasPrefix(name, "https://") {
+			return repo.Get(context.Background(), name, repo.ClientOptions{MaxSize: 16 << 20})
 		}
 		return os.ReadFile(name)
 	})
