@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -75,10 +77,18 @@ type UpdateResult struct {
 	Warnings []repo.IndexWarning
 }
 
+// UpdateOptions report the progress of Update. The zero value reports nothing.
+type UpdateOptions struct {
+	// Started is called once the repositories are chosen, before any download.
+	Started func(n int)
+	// Done is called as each repository is finished, one call at a time.
+	Done func(UpdateResult)
+}
+
 // Update refreshes the cached indexes of the named repositories (all when none
 // are named), concurrently. A repository that fails does not stop the others;
-// its error is in its result.
-func (r Repositories) Update(ctx context.Context, names []string) ([]UpdateResult, error) {
+// its error is in its result. Results are in the order of repositories.yaml.
+func (r Repositories) Update(ctx context.Context, names []string, o UpdateOptions) ([]UpdateResult, error) {
 	f, err := repo.LoadFile(r.Config)
 	if errors.Is(err, repo.ErrNoFile) || (err == nil && len(f.Repositories) == 0) {
 		return nil, ErrNoRepositories
@@ -97,19 +107,28 @@ func (r Repositories) Update(ctx context.Context, names []string) ([]UpdateResul
 			entries = append(entries, e)
 		}
 	}
+	if o.Started != nil {
+		o.Started(len(entries))
+	}
 	res := make([]UpdateResult, len(entries))
-	g, ctx := errgroup.WithContext(ctx)
+	var g errgroup.Group
 	limit := r.Parallel
 	if limit <= 0 {
 		limit = 8
 	}
 	g.SetLimit(limit)
+	var mu sync.Mutex
 	for i, e := range entries {
 		g.Go(func() error {
-			o := repo.EntryOptions(e)
-			o.Timeout = r.Timeout
-			w, err := repo.UpdateIndex(ctx, e, r.Cache, o)
+			co := repo.EntryOptions(e)
+			co.Timeout = r.Timeout
+			w, err := repo.UpdateIndex(ctx, e, r.Cache, co)
 			res[i] = UpdateResult{Entry: e, Err: err, Warnings: w}
+			if o.Done != nil {
+				mu.Lock()
+				defer mu.Unlock()
+				o.Done(res[i])
+			}
 			return nil
 		})
 	}
@@ -126,8 +145,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Remove forgets repositories and deletes their cached files.
-func (r Repositories) Remove(names []string) error {
+// Remove forgets repositories and deletes their cached files, one after the
+// other; removed, when not nil, is called after each. It stops at the first name
+// that is not configured.
+func (r Repositories) Remove(names []string, removed func(name string)) error {
 	f, err := repo.LoadFile(r.Config)
 	if errors.Is(err, repo.ErrNoFile) || (err == nil && len(f.Repositories) == 0) {
 		return errors.New("no repositories configured")
@@ -145,6 +166,9 @@ func (r Repositories) Remove(names []string) error {
 		if err := repo.RemoveCache(r.Cache, n); err != nil {
 			return fmt.Errorf("can't remove index file %s: %w", filepath.Join(r.Cache, repo.CacheIndexFile(n)), err)
 		}
+		if removed != nil {
+			removed(n)
+		}
 	}
 	return nil
 }
@@ -158,10 +182,19 @@ func (r Repositories) List() ([]*repo.Entry, error) {
 	return f.Repositories, nil
 }
 
+// SearchNotice is something a user should know about one repository's cache
+// while searching: it could not be read (Err; the repository was skipped), or
+// entries of its index were skipped (Warnings).
+type SearchNotice struct {
+	Repo     string
+	Source   string // the cached index file
+	Err      error
+	Warnings []repo.IndexWarning
+}
+
 // Search looks for charts in the cached indexes of every configured repository,
-// through their compact caches. Repositories whose cache cannot be read are
-// skipped and reported in the second result.
-func (r Repositories) Search(ctx context.Context, o repo.SearchOptions) ([]repo.SearchResult, []error, error) {
+// through their compact caches (rebuilt from index.yaml when stale).
+func (r Repositories) Search(ctx context.Context, o repo.SearchOptions) ([]repo.SearchResult, []SearchNotice, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
@@ -170,17 +203,18 @@ func (r Repositories) Search(ctx context.Context, o repo.SearchOptions) ([]repo.
 		return nil, nil, errors.New("no repositories configured")
 	}
 	var caches []*repo.Cache
-	var problems []error
+	var notices []SearchNotice
 	for _, e := range f.Repositories {
-		c, _, err := repo.LoadCache(r.Cache, e.Name)
-		if err != nil {
-			problems = append(problems, fmt.Errorf("repo %q is corrupt or missing: %w", e.Name, err))
-			continue
+		c, warnings, err := repo.LoadCache(r.Cache, e.Name)
+		if err != nil || len(warnings) > 0 {
+			notices = append(notices, SearchNotice{Repo: e.Name, Source: filepath.Join(r.Cache, repo.CacheIndexFile(e.Name)), Err: err, Warnings: warnings})
 		}
-		caches = append(caches, c)
+		if err == nil {
+			caches = append(caches, c)
+		}
 	}
 	res, err := repo.Search(caches, o)
-	return res, problems, err
+	return res, notices, err
 }
 
 // RepoIndex writes index.yaml for a folder of chart archives, as `helm repo
@@ -208,34 +242,43 @@ func (o RepoIndex) Run(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
+	if fi, err := os.Stat(abs); err != nil {
+		return err
+	} else if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
 	idx, err := repo.IndexDirectory(abs, o.URL, now())
 	if err != nil {
 		return err
 	}
 	if o.Merge != "" {
-		var old *repo.IndexFile
-		if b, err := os.ReadFile(o.Merge); err == nil {
-			old, _, err = repo.ParseIndex(b)
-			if err != nil {
+		old, _, err := repo.LoadIndexFile(o.Merge)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			// As Helm does, start the index to merge into.
+			old = repo.NewIndexFile(now())
+			if err := writeIndex(old, o.Merge, o.JSON); err != nil {
 				return fmt.Errorf("merge failed: %w", err)
 			}
-		} else if !os.IsNotExist(err) {
+		case err != nil:
 			return fmt.Errorf("merge failed: %w", err)
 		}
-		if old != nil {
-			idx.Merge(old)
-		}
+		idx.Merge(old)
 	}
 	idx.SortEntries()
-	out := filepath.Join(abs, "index.yaml")
-	if o.JSON {
+	return writeIndex(idx, filepath.Join(abs, "index.yaml"), o.JSON)
+}
+
+// writeIndex writes an index file as YAML or, with asJSON, indented JSON.
+func writeIndex(idx *repo.IndexFile, path string, asJSON bool) error {
+	if asJSON {
 		b, err := jsonIndent(idx)
 		if err != nil {
 			return err
 		}
-		return repo.WriteFileAtomic(out, b, 0o644)
+		return repo.WriteFileAtomic(path, b, 0o644)
 	}
-	return idx.WriteFile(out, 0o644)
+	return idx.WriteFile(path, 0o644)
 }
 
 // jsonIndent renders v as indented JSON.

@@ -83,6 +83,8 @@ func writeYAML(w io.Writer, v any) error {
 // "...".
 type table struct {
 	rows [][]string
+	// maxWidth, when not 0, caps every column's width (uitable's MaxColWidth).
+	maxWidth int
 }
 
 func (t *table) addRow(cells ...any) {
@@ -101,9 +103,14 @@ func (t *table) write(w io.Writer) error {
 			if i == len(widths) {
 				widths = append(widths, 0)
 			}
+			cw := 0
 			for line := range strings.SplitSeq(c, "\n") {
-				widths[i] = max(widths[i], textWidth(line))
+				cw = max(cw, textWidth(line))
 			}
+			if t.maxWidth > 0 {
+				cw = min(cw, t.maxWidth)
+			}
+			widths[i] = max(widths[i], cw)
 		}
 	}
 	var b bytes.Buffer

@@ -111,6 +111,9 @@ func newRootCmd(s Streams) *cobra.Command {
 		a.newHistoryCmd(),
 		a.newStatusCmd(),
 		a.newGetCmd(),
+		a.newRepoCmd(),
+		a.newSearchCmd(),
+		a.newServeCmd(),
 	)
 	return root
 }

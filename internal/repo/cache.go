@@ -187,8 +187,12 @@ func WriteCache(cacheDir string, c *Cache) error {
 // index.yaml changed since the cache was written (or the cache is missing while
 // the index is there), so the caller can rebuild it with LoadCache.
 func ReadCache(cacheDir, repoName string) (*Cache, error) {
-	indexPath := filepath.Join(cacheDir, CacheIndexFile(repoName))
-	fi, err := os.Stat(indexPath)
+	f, err := os.Open(filepath.Join(cacheDir, CacheIndexFile(repoName)))
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	f.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -217,13 +221,9 @@ func LoadCache(cacheDir, repoName string) (*Cache, []IndexWarning, error) {
 	if !errors.Is(err, ErrStaleCache) {
 		return nil, nil, err
 	}
-	data, err := os.ReadFile(filepath.Join(cacheDir, CacheIndexFile(repoName)))
+	idx, warnings, err := LoadIndexFile(filepath.Join(cacheDir, CacheIndexFile(repoName)))
 	if err != nil {
-		return nil, nil, err
-	}
-	idx, warnings, err := ParseIndex(data)
-	if err != nil {
-		return nil, warnings, fmt.Errorf("repository %q index: %w", repoName, err)
+		return nil, warnings, err
 	}
 	c = BuildCache(repoName, idx)
 	_ = WriteCache(cacheDir, c) // best effort: a read-only cache folder still works, only slower

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -12,6 +13,9 @@ import (
 
 	"github.com/rudderpm/rudder/internal/chart"
 )
+
+// ErrEmptyEntry is the error of an IndexWarning about a null version entry.
+var ErrEmptyEntry = errors.New("empty entry")
 
 // IndexWarning is an index entry that was skipped, and why.
 type IndexWarning struct {
@@ -45,10 +49,13 @@ func ParseIndex(data []byte) (*IndexFile, []IndexWarning, error) {
 	}
 	var warnings []IndexWarning
 	for name, vs := range idx.Entries {
-		kept := vs[:0]
-		for _, v := range vs {
+		// Checked from the last version to the first, so warnings come in the
+		// order Helm logs them.
+		keep := make([]bool, len(vs))
+		for k := len(vs) - 1; k >= 0; k-- {
+			v := vs[k]
 			if v == nil {
-				warnings = append(warnings, IndexWarning{Chart: name, Err: errors.New("empty entry")})
+				warnings = append(warnings, IndexWarning{Chart: name, Err: ErrEmptyEntry})
 				continue
 			}
 			if v.Metadata == nil {
@@ -61,7 +68,13 @@ func ParseIndex(data []byte) (*IndexFile, []IndexWarning, error) {
 				warnings = append(warnings, IndexWarning{Chart: name, Version: v.Version, Err: err})
 				continue
 			}
-			kept = append(kept, v)
+			keep[k] = true
+		}
+		kept := vs[:0]
+		for k, v := range vs {
+			if keep[k] {
+				kept = append(kept, v)
+			}
 		}
 		idx.Entries[name] = kept
 	}
@@ -71,6 +84,19 @@ func ParseIndex(data []byte) (*IndexFile, []IndexWarning, error) {
 	idx.SortEntries()
 	if idx.APIVersion == "" {
 		return idx, warnings, ErrNoAPIVersion
+	}
+	return idx, warnings, nil
+}
+
+// LoadIndexFile reads and parses an index file; errors name the file.
+func LoadIndexFile(path string) (*IndexFile, []IndexWarning, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	idx, warnings, err := ParseIndex(b)
+	if err != nil {
+		return nil, warnings, fmt.Errorf("error loading %s: %w", path, err)
 	}
 	return idx, warnings, nil
 }

@@ -45,7 +45,16 @@ func Search(caches []*Cache, o SearchOptions) ([]SearchResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// match returns the score of a line (the number of fields before the first
+	// match), or -1. The score is counted in the very string searched: lower-casing
+	// may change the length of some characters.
 	var match func(line string) int
+	score := func(line string, at int) int {
+		if at < 0 {
+			return -1
+		}
+		return strings.Count(line[:at], "\v")
+	}
 	switch {
 	case o.Term == "":
 		match = func(string) int { return 0 }
@@ -59,11 +68,14 @@ func Search(caches []*Cache, o SearchOptions) ([]SearchResult, error) {
 			if loc == nil {
 				return -1
 			}
-			return loc[0]
+			return score(line, loc[0])
 		}
 	default:
 		term := strings.ToLower(o.Term)
-		match = func(line string) int { return strings.Index(strings.ToLower(line), term) }
+		match = func(line string) int {
+			l := strings.ToLower(line)
+			return score(l, strings.Index(l, term))
+		}
 	}
 
 	var res []SearchResult
@@ -83,22 +95,20 @@ func Search(caches []*Cache, o SearchOptions) ([]SearchResult, error) {
 				if v.ChartName != "" {
 					name = v.ChartName
 				}
+				// Helm's search line: name, repo/name, description, keywords.
 				line.WriteString(name)
 				line.WriteByte('\v')
-				line.WriteString(full)
+				line.WriteString(c.Repo)
+				line.WriteByte('/')
+				line.WriteString(name)
 				line.WriteByte('\v')
 				line.WriteString(v.Description)
 				line.WriteByte('\v')
 				line.WriteString(v.Keywords)
-				l := line.String()
-				at := match(l)
-				if at < 0 {
+				score := match(line.String())
+				if score < 0 || score >= searchMaxScore {
 					// Helm indexes each version on its own line, so a later version
 					// whose description matches still counts.
-					continue
-				}
-				score := strings.Count(l[:at], "\v")
-				if score >= searchMaxScore {
 					continue
 				}
 				r := SearchResult{Name: full, Score: score, Version: v, rank: vi}

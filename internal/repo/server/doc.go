@@ -11,8 +11,10 @@
 //	GET    /index.yaml                      the repository index
 //	GET    /charts/<name>-<version>.tgz     an archive (and .prov)
 //	GET    /api/charts[/<name>[/<version>]] the index entries as JSON
-//	POST   /api/charts                      upload: the archive as the body, or a
-//	                                        multipart form with "chart" and "prov"
+//	POST   /api/charts[?force]              upload: the archive as the body, or a
+//	                                        multipart form with "chart" and "prov";
+//	                                        an existing version is refused (409)
+//	                                        unless forced
 //	POST   /api/prov                        upload a provenance file alone
 //	DELETE /api/charts/<name>/<version>     delete a version
 //	GET    /health                          liveness

@@ -185,8 +185,9 @@ func (s *Server) Index() []byte {
 }
 
 // Upload stores a chart archive (and its provenance file, if any) and indexes it.
+// An existing version is replaced only with force (or Options.AllowOverwrite).
 // It returns the archive's file name.
-func (s *Server) Upload(archive, prov []byte) (string, error) {
+func (s *Server) Upload(archive, prov []byte, force bool) (string, error) {
 	c, err := chart.LoadArchive(bytes.NewReader(archive))
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", errBadChart, err)
@@ -202,7 +203,7 @@ func (s *Server) Upload(archive, prov []byte) (string, error) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.index.Has(c.Name(), c.Metadata.Version) && !s.opts.AllowOverwrite {
+	if s.index.Has(c.Name(), c.Metadata.Version) && !force && !s.opts.AllowOverwrite {
 		return "", fmt.Errorf("%s: %w", file, ErrExists)
 	}
 	if prov != nil {
@@ -409,11 +410,21 @@ func (s *Server) postChart(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "no chart archive in the request"})
 		return
 	}
-	if _, err := s.Upload(archive, prov); err != nil {
+	if _, err := s.Upload(archive, prov, forced(r)); err != nil {
 		s.fail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]bool{"saved": true})
+}
+
+// forced tells whether an upload asks to replace an existing version, with
+// "?force" (ChartMuseum's parameter) or "?force=true".
+func forced(r *http.Request) bool {
+	v, ok := r.URL.Query()["force"]
+	if !ok {
+		return false
+	}
+	return len(v) == 0 || v[0] == "" || v[0] == "true" || v[0] == "1"
 }
 
 func (s *Server) postProv(w http.ResponseWriter, r *http.Request) {
