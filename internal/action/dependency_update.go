@@ -26,8 +26,9 @@ type Dependencies struct {
 	Source *ChartSource
 	// SkipRefresh uses the cached repository indexes as they are.
 	SkipRefresh bool
-	// Verify checks each downloaded dependency's provenance against Keyring.
-	Verify  bool
+	// Verify says whether downloaded dependencies are checked against their
+	// provenance files and Keyring.
+	Verify  Verification
 	Keyring string
 	// SourceDateEpoch, when set, is the generated time of the lock and the time
 	// of the members of archives made from file:// dependencies.
@@ -37,6 +38,17 @@ type Dependencies struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
+
+// Verification says when a downloaded chart's provenance file is checked.
+type Verification int
+
+// The verification strategies: Helm's dependency update verifies always, its
+// dependency build only the charts that have a provenance file.
+const (
+	VerifyNever Verification = iota
+	VerifyIfPossible
+	VerifyAlways
+)
 
 func (d *Dependencies) say(format string, args ...any) {
 	if d.Progress != nil {
@@ -64,9 +76,12 @@ func (d *Dependencies) Update(ctx context.Context, chartPath string) error {
 	if err != nil {
 		return err
 	}
-	req := c.Metadata.Dependencies
-	if req == nil {
+	if c.Metadata.Dependencies == nil {
 		return nil
+	}
+	req, err := d.resolveAliases(c.Metadata.Dependencies)
+	if err != nil {
+		return err
 	}
 	repos, err := d.repositories(ctx, req)
 	if err != nil {
@@ -107,7 +122,10 @@ func (d *Dependencies) Build(ctx context.Context, chartPath string) error {
 	if c.Lock == nil {
 		return d.Update(ctx, chartPath)
 	}
-	req := c.Metadata.Dependencies
+	req, err := d.resolveAliases(c.Metadata.Dependencies)
+	if err != nil {
+		return err
+	}
 	if sum, err := LockDigest(req, c.Lock.Dependencies); err != nil || sum != c.Lock.Digest {
 		return ErrLockOutOfSync
 	}
@@ -146,6 +164,30 @@ func writeLock(chartPath string, lock *chart.Lock, legacy bool) error {
 	return os.WriteFile(dest, data, 0o644)
 }
 
+// resolveAliases returns copies of deps whose "@name" and "alias:name"
+// repositories are replaced by the URLs of the configured repositories, as Helm
+// does before it resolves versions and computes the lock's digest; so Chart.lock
+// records URLs. Unknown names are left for repositories to report.
+func (d *Dependencies) resolveAliases(deps []*chart.Dependency) ([]*chart.Dependency, error) {
+	f, err := repo.LoadFile(d.Source.RepositoryConfig)
+	if err != nil && !errors.Is(err, repo.ErrNoFile) {
+		return nil, err
+	}
+	out := make([]*chart.Dependency, len(deps))
+	for i, dep := range deps {
+		c := *dep
+		name, ok := strings.CutPrefix(c.Repository, "@")
+		if !ok {
+			name, ok = strings.CutPrefix(c.Repository, "alias:")
+		}
+		if e := f.Get(name); ok && e != nil {
+			c.Repository = e.URL
+		}
+		out[i] = &c
+	}
+	return out, nil
+}
+
 // depRepo is where a dependency's repository points.
 type depRepo struct {
 	entry *repo.Entry     // a configured repository (by name or URL), or one made up for an unmanaged URL
@@ -163,6 +205,7 @@ func (d *Dependencies) repositories(ctx context.Context, deps []*chart.Dependenc
 	out := map[string]*depRepo{}
 	var missing []string
 	var refresh []*repo.Entry
+	var unmanaged []string
 	for _, dep := range deps {
 		r := dep.Repository
 		if r == "" || strings.HasPrefix(r, "file://") || strings.HasPrefix(r, "oci://") || out[r] != nil {
@@ -193,15 +236,24 @@ func (d *Dependencies) repositories(ctx context.Context, deps []*chart.Dependenc
 			refresh = append(refresh, found)
 			continue
 		}
-		// An unmanaged repository: read its index for this run only.
-		idx, _, _, err := repo.FetchIndex(ctx, r, repo.ClientOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("looks like %q is not a valid chart repository or cannot be reached: %w", r, err)
-		}
-		out[r] = &depRepo{entry: &repo.Entry{URL: r}, index: idx}
+		// An unmanaged repository: its index is read for this run only.
+		out[r] = &depRepo{entry: &repo.Entry{URL: r}}
+		unmanaged = append(unmanaged, r)
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("no repository definition for %s. Please add them via 'helm repo add'", strings.Join(missing, ", "))
+	}
+	if len(unmanaged) > 0 {
+		d.say("Getting updates for unmanaged Helm repositories...")
+	}
+	for _, r := range unmanaged {
+		idx, _, _, err := repo.FetchIndex(ctx, r, repo.ClientOptions{})
+		if err != nil {
+			d.say("...Unable to get an update from the %q chart repository:\n\t%s", r, err)
+			return nil, fmt.Errorf("looks like %q is not a valid chart repository or cannot be reached: %w", r, err)
+		}
+		d.say("...Successfully got an update from the %q chart repository", r)
+		out[r].index = idx
 	}
 	if !d.SkipRefresh && len(refresh) > 0 {
 		d.say("Hang tight while we grab the latest from your chart repositories...")
@@ -335,7 +387,6 @@ func (d *Dependencies) downloadAll(ctx context.Context, chartPath string, deps [
 			d.say("Dependency %s did not declare a repository. Assuming it exists in the charts directory", dep.Name)
 			continue
 		case strings.HasPrefix(r, "file://"):
-			d.say("Archiving %s from repo %s", dep.Name, r)
 			sub, err := chart.LoadDir(localPath(chartPath, r))
 			if err != nil {
 				return err
@@ -351,13 +402,22 @@ func (d *Dependencies) downloadAll(ctx context.Context, chartPath string, deps [
 			got = append(got, fetched{name: chart.ArchiveName(sub), data: b.Bytes()})
 			continue
 		}
-		req := ChartRequest{Verify: d.Verify, Keyring: d.Keyring}
+		req := ChartRequest{Verify: d.Verify == VerifyAlways, Prov: d.Verify == VerifyIfPossible, Keyring: d.Keyring}
+		var (
+			lc  *LocatedChart
+			src string
+			err error
+		)
 		if strings.HasPrefix(r, "oci://") {
 			req.Ref = strings.TrimSuffix(r, "/") + "/" + dep.Name + ":" + dep.Version
+			src = req.Ref
+			d.say("Downloading %s from repo %s", dep.Name, r)
+			if lc, err = d.Source.Locate(ctx, req); err == nil {
+				d.say("Pulled: %s\nDigest: %s", lc.OCIRef, lc.ManifestDigest)
+			}
 		} else {
 			dr := repos[r]
 			var cr *repo.ChartRef
-			var err error
 			if dr.index != nil {
 				cr, err = repo.ResolveIndex(dr.index, dr.entry.URL, dep.Name, dep.Version)
 			} else {
@@ -366,22 +426,17 @@ func (d *Dependencies) downloadAll(ctx context.Context, chartPath string, deps [
 			if err != nil {
 				return fmt.Errorf("chart %s not found in %s: %w", dep.Name, r, err)
 			}
+			src = cr.URL
 			d.say("Downloading %s from repo %s", dep.Name, r)
-			lc, err := d.Source.download(ctx, cr.URL, cr.Digest, repo.EntryOptions(dr.entry), req)
-			if err != nil {
-				return fmt.Errorf("could not download %s: %w", cr.URL, err)
-			}
-			data, err := os.ReadFile(lc.Path)
-			if err != nil {
+			lc, err = d.Source.download(ctx, cr.URL, cr.Digest, repo.EntryOptions(dr.entry), req)
+		}
+		if err != nil {
+			return fmt.Errorf("could not download %s: %w", src, err)
+		}
+		if d.Verify == VerifyIfPossible {
+			if err := d.verifyIfSigned(lc, src); err != nil {
 				return err
 			}
-			got = append(got, fetched{name: lc.FileName, data: data})
-			continue
-		}
-		d.say("Downloading %s from repo %s", dep.Name, r)
-		lc, err := d.Source.Locate(ctx, req)
-		if err != nil {
-			return fmt.Errorf("could not download %s: %w", req.Ref, err)
 		}
 		data, err := os.ReadFile(lc.Path)
 		if err != nil {
@@ -402,9 +457,7 @@ func (d *Dependencies) downloadAll(ctx context.Context, chartPath string, deps [
 		keep[f.name] = true
 	}
 	old, _ := filepath.Glob(filepath.Join(charts, "*.tgz"))
-	if len(old) > 0 {
-		d.say("Deleting outdated charts")
-	}
+	d.say("Deleting outdated charts")
 	for _, o := range old {
 		if keep[filepath.Base(o)] {
 			continue
@@ -423,4 +476,23 @@ func (d *Dependencies) downloadAll(ctx context.Context, chartPath string, deps [
 		}
 	}
 	return nil
+}
+
+// verifyIfSigned checks a downloaded chart against its provenance file when it
+// has one, and warns when it has none, as Helm's dependency build does.
+func (d *Dependencies) verifyIfSigned(lc *LocatedChart, src string) error {
+	if lc.ProvPath == "" {
+		d.say("WARNING: Verification not found for %s: %s", src, ErrNoProvenance)
+		return nil
+	}
+	data, err := os.ReadFile(lc.Path)
+	if err != nil {
+		return err
+	}
+	prov, err := os.ReadFile(lc.ProvPath)
+	if err != nil {
+		return err
+	}
+	_, err = verifyBytes(data, prov, lc.FileName, d.Keyring)
+	return err
 }

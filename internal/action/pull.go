@@ -59,13 +59,10 @@ func (p Pull) Run(ctx context.Context, req ChartRequest) (*PullResult, error) {
 		if _, err := os.Stat(target); err == nil {
 			return nil, fmt.Errorf("failed to untar: a file or directory with the name %s already exists", target)
 		}
+		// As with Helm, an unpacked chart keeps neither the archive nor its
+		// provenance file.
 		if err := ExpandArchive(data, ud); err != nil {
 			return nil, fmt.Errorf("failed to untar: %w", err)
-		}
-		if lc.ProvPath != "" {
-			if err := copyFile(lc.ProvPath, filepath.Join(ud, lc.FileName+".prov")); err != nil {
-				return nil, err
-			}
 		}
 		return &PullResult{Saved: target, Located: lc}, nil
 	}

@@ -27,15 +27,22 @@ type Push struct {
 // Run pushes archive to remote ("oci://host/path"); the chart lands at
 // <remote>/<name>:<version>.
 func (p Push) Run(ctx context.Context, archive, remote string) (*registry.PushResult, error) {
-	if !strings.HasPrefix(remote, "oci://") {
-		return nil, fmt.Errorf("scheme prefix missing from remote (e.g. \"oci://\")")
+	scheme, _, ok := strings.Cut(remote, "://")
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("invalid chart URL format: %s", remote)
+	case scheme != "oci":
+		return nil, fmt.Errorf("scheme %q not supported", scheme)
 	}
 	fi, err := os.Stat(archive)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no such file", archive)
+	}
 	if err != nil {
 		return nil, err
 	}
 	if fi.IsDir() {
-		return nil, errors.New("cannot push a chart folder: package it first")
+		return nil, errors.New("cannot push directory, must provide chart archive (.tgz)")
 	}
 	data, err := os.ReadFile(archive)
 	if err != nil {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -43,15 +45,27 @@ func (c *chartPathOptions) addFlags(f *pflag.FlagSet, s *settings) {
 	f.BoolVar(&c.PassCredentialsAll, "pass-credentials", false, "pass credentials to all domains")
 }
 
+// defaultKeyring is GnuPG's public keyring as Helm finds it: pubring.gpg in
+// $GNUPGHOME (or ~/.gnupg), else pubring.kbx when only that exists.
 func defaultKeyring(s *settings) string {
-	if k := s.getenv("GNUPGHOME"); k != "" {
-		return filepath.Join(k, "pubring.gpg")
+	dir := s.getenv("GNUPGHOME")
+	if dir == "" {
+		home := s.getenv("HOME")
+		if home == "" {
+			home, _ = os.UserHomeDir()
+		}
+		dir = filepath.Join(home, ".gnupg")
 	}
-	home := s.getenv("HOME")
-	if home == "" {
-		home, _ = os.UserHomeDir()
+	legacy := filepath.Join(dir, "pubring.gpg")
+	if kbx := filepath.Join(dir, "pubring.kbx"); isNotExist(legacy) && !isNotExist(kbx) {
+		return kbx
 	}
-	return filepath.Join(home, ".gnupg", "pubring.gpg")
+	return legacy
+}
+
+func isNotExist(path string) bool {
+	_, err := os.Stat(path)
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // request turns the flags into a chart request for ref.
@@ -103,7 +117,7 @@ func (a *app) locateChart(ctx context.Context, ref string, c *chartPathOptions) 
 
 // printPulled reports an OCI pull on stderr, as Helm does.
 func (a *app) printPulled(lc *action.LocatedChart) {
-	a.streams.Err.Write([]byte("Pulled: " + lc.OCIRef + "\nDigest: " + lc.ManifestDigest + "\n"))
+	printRegistryRef(a.streams.Err, "Pulled", lc.OCIRef, lc.ManifestDigest)
 }
 
 // loadChart locates and loads a chart.

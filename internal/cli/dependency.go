@@ -46,13 +46,13 @@ Entries of charts/ that are not charts or are not declared are reported too.
 
 func (a *app) newDependencyCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "dependency list",
+		Use:     "dependency update|build|list",
 		Aliases: []string{"dep", "dependencies"},
 		Short:   "manage a chart's dependencies",
 		Long:    dependencyLong,
 		Args:    noArgs,
 	}
-	cmd.AddCommand(a.newDependencyListCmd())
+	cmd.AddCommand(a.newDependencyListCmd(), a.newDependencyUpdateCmd(), a.newDependencyBuildCmd())
 	return cmd
 }
 

@@ -1,17 +1,20 @@
 package cli
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/rudderpm/rudder/internal/action"
-	"github.com/rudderpm/rudder/internal/chart"
 )
 
 const packageLong = `Package chart folders into versioned chart archives (<name>-<version>.tgz), the
@@ -25,6 +28,15 @@ Rudder's archives are reproducible: the same chart gives the same bytes whatever
 the files' times, permissions, owners or creation order. Every member is dated
 SOURCE_DATE_EPOCH when that is set (which, as with Helm, also becomes the generated
 time of Chart.lock), and 1970-01-01T00:00:00Z otherwise.
+
+--sign writes a provenance file (<archive>.prov) beside the archive, signed with
+the key named by --key from the secret keyring --keyring:
+
+    rudder package --sign --key 'Jane Doe' --keyring ~/.gnupg/secring.gpg mychart
+
+An encrypted key's passphrase is read from --passphrase-file ("-" for standard
+input) or asked for on the terminal. --dependency-update runs 'dependency
+update' on each chart first.
 `
 
 func (a *app) newPackageCmd() *cobra.Command {
@@ -57,7 +69,13 @@ func (a *app) newPackageCmd() *cobra.Command {
 				case keyring == "":
 					return errors.New("--keyring is required for signing a package")
 				}
-				return errors.New("signing packages (--sign) is not supported by rudder yet")
+			}
+			signer := action.Sign{Keyring: keyring, Key: key, Passphrase: a.passphrase(passphraseFile)}
+			deps := action.Dependencies{Keyring: keyring, SourceDateEpoch: epoch}
+			if depUpdate {
+				if deps.Source, err = a.chartSource(&repo); err != nil {
+					return fmt.Errorf("missing registry client: %w", err)
+				}
 			}
 			for _, arg := range args {
 				dir, err := filepath.Abs(arg)
@@ -67,15 +85,19 @@ func (a *app) newPackageCmd() *cobra.Command {
 				if _, err := os.Stat(arg); err != nil {
 					return err
 				}
-				// With no dependencies declared there is nothing to update, as with Helm.
 				if depUpdate {
-					if ch, err := chart.LoadDir(dir); err == nil && ch.Metadata.Dependencies != nil {
-						return fmt.Errorf("%s: --dependency-update is not supported by rudder yet; put the dependencies in charts/ and package again", arg)
+					if err := deps.Update(cmd.Context(), dir); err != nil {
+						return err
 					}
 				}
 				saved, err := pkg.Run(cmd.Context(), dir)
 				if err != nil {
 					return err
+				}
+				if sign {
+					if _, err := signer.Run(cmd.Context(), saved); err != nil {
+						return err
+					}
 				}
 				fmt.Fprintf(a.streams.Out, "Successfully packaged chart and saved it to: %s\n", saved)
 			}
@@ -100,6 +122,42 @@ func (a *app) newPackageCmd() *cobra.Command {
 	f.BoolVar(&repo.PlainHTTP, "plain-http", false, "use insecure HTTP connections for the chart download")
 	f.StringVar(&repo.CaFile, "ca-file", "", "verify certificates of HTTPS-enabled servers using this CA bundle")
 	return cmd
+}
+
+// passphrase returns how the signing key's passphrase is read: from file (its
+// first line; "-" is standard input), or asked for on the terminal when file is
+// "". A passphrase read from a file is read once for all the charts signed.
+func (a *app) passphrase(file string) func(name string) ([]byte, error) {
+	var cached []byte
+	return func(name string) ([]byte, error) {
+		if cached != nil {
+			return cached, nil
+		}
+		var r io.Reader
+		switch file {
+		case "":
+			p, err := a.readSecret(fmt.Sprintf("Password for key %q >  ", name), "passphrase")
+			return []byte(p), err
+		case "-":
+			if f, ok := a.streams.In.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(f.Fd())) {
+				return nil, errors.New("specified reading passphrase from stdin, without input on stdin")
+			}
+			r = a.streams.In
+		default:
+			f, err := os.Open(file)
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			r = f
+		}
+		line, err := bufio.NewReader(r).ReadString('\n')
+		if err != nil && (line == "" || !errors.Is(err, io.EOF)) {
+			return nil, fmt.Errorf("reading the passphrase: %w", err)
+		}
+		cached = []byte(strings.TrimRight(line, "\r\n"))
+		return cached, nil
+	}
 }
 
 // sourceDateEpoch parses SOURCE_DATE_EPOCH (seconds since the Unix epoch) as Helm

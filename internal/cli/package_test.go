@@ -69,7 +69,7 @@ func TestPackageCommand(t *testing.T) {
 		{nil, []string{"package", "nope"}, "Error: stat nope: no such file or directory\n"},
 		{nil, []string{"package", "web", "--version", "x.y"}, "Error: invalid semantic version\n"},
 		{nil, []string{"package", "web", "--sign"}, "Error: --key is required for signing a package\n"},
-		{nil, []string{"package", "web", "--sign", "--key", "me"}, "Error: signing packages (--sign) is not supported by rudder yet\n"},
+		{nil, []string{"package", "web", "--sign", "--key", "me", "--keyring", "nope.gpg"}, "Error: open nope.gpg: no such file or directory\n"},
 		{map[string]string{"SOURCE_DATE_EPOCH": "soon"}, []string{"package", "web"}, "Error: invalid SOURCE_DATE_EPOCH: strconv.ParseInt: parsing \"soon\": invalid syntax\n"},
 		{map[string]string{"SOURCE_DATE_EPOCH": "-1"}, []string{"package", "web"}, "Error: invalid SOURCE_DATE_EPOCH: must not be negative\n"},
 	}

@@ -114,6 +114,10 @@ func newRootCmd(s Streams) *cobra.Command {
 		a.newRepoCmd(),
 		a.newSearchCmd(),
 		a.newServeCmd(),
+		a.newPushCmd(),
+		a.newPullCmd(),
+		a.newRegistryCmd(),
+		a.newVerifyCmd(),
 	)
 	return root
 }
