@@ -103,6 +103,12 @@ func (i *Install) Run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 		return nil, err
 	}
 	if !o.DryRun.isDry() {
+		// The release's lock lives in its namespace, so the namespace comes first.
+		if o.CreateNamespace {
+			if err := c.Kube.CreateNamespace(ctx, o.Namespace, kube.ApplyOptions{Method: applyMethod(o.ServerSide)}); err != nil {
+				return nil, err
+			}
+		}
 		unlock, err := c.lock(ctx, o.ReleaseName, "install", i.warn)
 		if err != nil {
 			return nil, err
@@ -182,11 +188,6 @@ func (i *Install) Run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 		return rel, nil
 	}
 
-	if o.CreateNamespace {
-		if err := c.Kube.CreateNamespace(ctx, o.Namespace, kube.ApplyOptions{Method: applyMethod(o.ServerSide)}); err != nil {
-			return nil, err
-		}
-	}
 	if o.Replace {
 		if err := i.supersedeLast(ctx, rel); err != nil {
 			return nil, err

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
 	"github.com/rudderpm/rudder/internal/kube"
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/storage"
@@ -106,6 +108,11 @@ func (c *Cluster) lock(ctx context.Context, name, op string, warn func(string)) 
 		return func() {}, nil
 	}
 	l, err := c.Locks.Lock(ctx, name, op)
+	if apierrors.IsNotFound(err) {
+		// No namespace, so no release to guard: the operation goes on unlocked and
+		// says what is missing in its own words (or succeeds, with --ignore-not-found).
+		return func() {}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
