@@ -69,8 +69,8 @@ func (u *Uninstall) Run(ctx context.Context, name string) (*UninstallResult, err
 		defer unlock()
 	}
 	history, err := c.Releases.History(ctx, name)
-	if err == nil && len(history) == 0 {
-		err = storage.ErrReleaseNotFound
+	if err == nil && len(history) == 0 || errors.Is(err, storage.ErrReleaseNotFound) {
+		err = storage.ErrReleaseNotFound // the message names the release already
 	}
 	if err != nil {
 		if u.IgnoreNotFound && errors.Is(err, storage.ErrReleaseNotFound) {

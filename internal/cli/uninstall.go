@@ -32,7 +32,7 @@ func (a *app) newUninstallCmd() *cobra.Command {
 			switch o.Cascade {
 			case "background", "orphan", "foreground":
 			default:
-				return fmt.Errorf("invalid cascade value (%s). Must be \"background\", \"orphan\", or \"foreground\"", o.Cascade)
+				return fmt.Errorf("invalid cascade value (%s). Must be \"background\", \"foreground\", or \"orphan\"", o.Cascade)
 			}
 			o.Wait = action.WaitStrategy(wait)
 			c, err := a.actionCluster(a.settings.Namespace())
@@ -45,10 +45,9 @@ func (a *app) newUninstallCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if res == nil {
-					continue
-				}
-				if res.Info != "" {
+				// A release missing under --ignore-not-found is reported as
+				// uninstalled too, as Helm does.
+				if res != nil && res.Info != "" {
 					fmt.Fprintln(a.streams.Out, res.Info)
 				}
 				fmt.Fprintf(a.streams.Out, "release \"%s\" uninstalled\n", name)
@@ -61,7 +60,7 @@ func (a *app) newUninstallCmd() *cobra.Command {
 	f.BoolVar(&o.NoHooks, "no-hooks", false, "prevent hooks from running during uninstallation")
 	f.BoolVar(&o.IgnoreNotFound, "ignore-not-found", false, `Treat "release not found" as a successful uninstall`)
 	f.BoolVar(&o.KeepHistory, "keep-history", false, "remove all associated resources and mark the release as deleted, but retain the release history")
-	f.StringVar(&o.Cascade, "cascade", "background", "Must be \"background\", \"orphan\", or \"foreground\". Selects the deletion cascading strategy for the dependents. Defaults to background.")
+	f.StringVar(&o.Cascade, "cascade", "background", "Must be \"background\", \"orphan\", or \"foreground\". Selects the deletion cascading strategy for the dependents. Defaults to background. Use \"foreground\" with --wait to ensure resources with finalizers are fully deleted before returning.")
 	f.DurationVar(&o.Timeout, "timeout", 300*time.Second, "time to wait for any individual Kubernetes operation (like Jobs for hooks)")
 	f.StringVar(&o.Description, "description", "", "add a custom description")
 	f.Var(newWaitValue(&wait), "wait", "wait until resources are deleted (up to --timeout). Use '--wait' alone for 'watcher' strategy, or specify one of: 'watcher', 'hookOnly', 'legacy'. Default when flag is omitted: 'hookOnly'.")
