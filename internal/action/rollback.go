@@ -69,6 +69,9 @@ func (r *Rollback) Run(ctx context.Context, name string) (*release.Release, erro
 		defer unlock()
 	}
 	current, err := c.Releases.Last(ctx, name)
+	if errors.Is(err, storage.ErrReleaseNotFound) {
+		return nil, storage.ErrReleaseNotFound // Helm's words, without the name
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -49,12 +49,3 @@ func plural(s string, n int) string {
 	}
 	return s + "s"
 }
-
-func rangeArgs(lo, hi int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) < lo || len(args) > hi {
-			return fmt.Errorf("%q requires at least %d and at most %d arguments\n\nUsage:  %s", cmd.CommandPath(), lo, hi, cmd.UseLine())
-		}
-		return nil
-	}
-}

@@ -27,7 +27,13 @@ func (a *app) newRollbackCmd() *cobra.Command {
 		Use:   "rollback <RELEASE> [REVISION]",
 		Short: "roll back a release to a previous revision",
 		Long:  rollbackLong,
-		Args:  rangeArgs(1, 2),
+		Args: func(cmd *cobra.Command, args []string) error {
+			// Helm's words for a missing release; more than two is refused too.
+			if err := minimumArgs(1)(cmd, args); err != nil {
+				return err
+			}
+			return maximumArgs(2)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				v, err := strconv.Atoi(args[1])
