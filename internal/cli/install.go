@@ -43,7 +43,7 @@ func (a *app) newInstallCmd() *cobra.Command {
 			}
 			name, ref, err := o.nameAndChart(args, "")
 			if err != nil {
-				return err
+				return fmt.Errorf("INSTALLATION FAILED: %w", err)
 			}
 			rel, err := a.runInstall(cmd, name, ref, &o, dry, hideSecret, historyMax)
 			if err != nil {

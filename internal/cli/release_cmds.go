@@ -18,11 +18,16 @@ func addDryRunFlag(cmd *cobra.Command) {
 	f.Lookup("dry-run").NoOptDefVal = "unset"
 }
 
-// dryRunFlag reads --dry-run, accepting the legacy booleans.
+// dryRunFlag reads --dry-run, accepting the legacy forms (bare, or a boolean) with
+// Helm's deprecation warning on stderr.
 func dryRunFlag(cmd *cobra.Command) (action.DryRun, error) {
 	v := cmd.Flag("dry-run").Value.String()
+	warn := lintWarner(cmd.ErrOrStderr()) // Helm's log line: level=WARN msg="..."
 	switch v {
-	case "unset", "client":
+	case "unset":
+		warn("--dry-run is deprecated and should be replaced with '--dry-run=client'")
+		return action.DryRunClient, nil
+	case "client":
 		return action.DryRunClient, nil
 	case "server":
 		return action.DryRunServer, nil
@@ -33,10 +38,12 @@ func dryRunFlag(cmd *cobra.Command) (action.DryRun, error) {
 	if err != nil {
 		return action.DryRunNone, fmt.Errorf(`invalid dry-run value (%q). Must be "none", "server", or "client"`, v)
 	}
+	dry := action.DryRunNone
 	if b {
-		return action.DryRunClient, nil
+		dry = action.DryRunClient
 	}
-	return action.DryRunNone, nil
+	warn(fmt.Sprintf("boolean '--dry-run=%s' flag is deprecated and must be replaced with '--dry-run=%s'", v, dry))
+	return dry, nil
 }
 
 // warner returns a function printing warnings the user should see on stderr.
