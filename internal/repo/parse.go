@@ -106,7 +106,7 @@ func LoadIndexFile(path string) (*IndexFile, []IndexWarning, error) {
 type yamlIndex struct {
 	ServerInfo  map[string]any                 `yaml:"serverInfo"`
 	APIVersion  string                         `yaml:"apiVersion"`
-	Generated   time.Time                      `yaml:"generated"`
+	Generated   yamlTime                       `yaml:"generated"`
 	Entries     map[string][]*yamlChartVersion `yaml:"entries"`
 	PublicKeys  []string                       `yaml:"publicKeys"`
 	Annotations map[string]string              `yaml:"annotations"`
@@ -148,13 +148,24 @@ type yamlChartVersion struct {
 	Dependencies []*yamlDependency `yaml:"dependencies"`
 	Type         string            `yaml:"type"`
 	URLs         []string          `yaml:"urls"`
-	Created      time.Time         `yaml:"created"`
+	Created      yamlTime          `yaml:"created"`
 	Removed      bool              `yaml:"removed"`
 	Digest       string            `yaml:"digest"`
 }
 
+// yamlTime is a time that says on which line it failed to parse; the YAML
+// decoder reports lines only for syntax errors.
+type yamlTime struct{ time.Time }
+
+func (t *yamlTime) UnmarshalYAML(n *yaml.Node) error {
+	if err := n.Decode(&t.Time); err != nil {
+		return fmt.Errorf("yaml: line %d: %w", n.Line, err)
+	}
+	return nil
+}
+
 func (d *yamlIndex) model() *IndexFile {
-	idx := &IndexFile{ServerInfo: d.ServerInfo, APIVersion: d.APIVersion, Generated: d.Generated,
+	idx := &IndexFile{ServerInfo: d.ServerInfo, APIVersion: d.APIVersion, Generated: d.Generated.Time,
 		PublicKeys: d.PublicKeys, Annotations: d.Annotations, Entries: make(map[string][]*ChartVersion, len(d.Entries))}
 	for name, vs := range d.Entries {
 		out := make([]*ChartVersion, len(vs))
@@ -189,5 +200,5 @@ func (v *yamlChartVersion) model() *ChartVersion {
 			Repository: d.Repository, Condition: d.Condition, Tags: d.Tags, Enabled: d.Enabled,
 			ImportValues: d.ImportValues, Alias: d.Alias})
 	}
-	return &ChartVersion{Metadata: md, URLs: v.URLs, Created: v.Created, Removed: v.Removed, Digest: v.Digest}
+	return &ChartVersion{Metadata: md, URLs: v.URLs, Created: v.Created.Time, Removed: v.Removed, Digest: v.Digest}
 }

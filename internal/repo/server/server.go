@@ -82,16 +82,21 @@ func New(ctx context.Context, o Options) (*Server, error) {
 
 func (s *Server) indexPath() string { return filepath.Join(s.opts.StorageDir, "index.yaml") }
 
-// reconcile loads index.yaml, drops entries whose archive is gone, adds archives
-// the index lacks and removes temporary files an interrupted upload left.
+// reconcile loads index.yaml, drops entries whose archive is gone, indexes
+// archives the index lacks or that changed after it was written, and removes
+// temporary files an interrupted upload left.
 func (s *Server) reconcile(ctx context.Context) error {
 	idx := repo.NewIndexFile(s.opts.Now())
+	var indexTime time.Time
 	if b, err := os.ReadFile(s.indexPath()); err == nil {
 		if old, _, err := repo.ParseIndex(b); err == nil {
 			idx = old
+			if fi, err := os.Stat(s.indexPath()); err == nil {
+				indexTime = fi.ModTime()
+			}
 		}
 	}
-	tmps, _ := filepath.Glob(filepath.Join(s.opts.StorageDir, ".upload-*"))
+	tmps, _ := filepath.Glob(filepath.Join(s.opts.StorageDir, tmpPrefix+"*"))
 	for _, t := range tmps {
 		_ = os.Remove(t)
 	}
@@ -103,8 +108,18 @@ func (s *Server) reconcile(ctx context.Context) error {
 				continue
 			}
 			file := path.Base(v.URLs[0])
-			if _, err := os.Stat(filepath.Join(s.opts.StorageDir, file)); err != nil {
-				continue
+			p := filepath.Join(s.opts.StorageDir, file)
+			fi, err := os.Stat(p)
+			if err != nil {
+				continue // gone
+			}
+			if !fi.ModTime().Before(indexTime) {
+				// Written at or after the index: maybe replaced by an upload the
+				// index did not record (a crash in between). If so, it is
+				// indexed afresh below.
+				if d, err := repo.DigestFile(p); err != nil || d != v.Digest {
+					continue
+				}
 			}
 			v.URLs = []string{s.chartURL(file)}
 			indexed[file] = true
@@ -170,7 +185,7 @@ func (s *Server) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	if err := repo.WriteFileAtomic(s.indexPath(), b, 0o644); err != nil {
+	if err := s.writeFile("index.yaml", b); err != nil {
 		return fmt.Errorf("index %s: %w", s.indexPath(), err)
 	}
 	s.raw = b
@@ -213,6 +228,12 @@ func (s *Server) Upload(archive, prov []byte, force bool) (string, error) {
 	}
 	if err := s.writeFile(file, archive); err != nil {
 		return "", err
+	}
+	if prov == nil {
+		// A replaced version must not keep the old version's signature.
+		if err := os.Remove(filepath.Join(s.opts.StorageDir, file+".prov")); err != nil && !os.IsNotExist(err) {
+			return "", err
+		}
 	}
 	s.index.Remove(c.Name(), c.Metadata.Version)
 	if err := s.index.Add(c.Metadata, file, "", digest, s.opts.Now()); err != nil {
@@ -261,21 +282,25 @@ func (s *Server) Delete(name, version string) error {
 	if file == "" {
 		return fmt.Errorf("%w: chart %s version %s", errNotFound, name, version)
 	}
-	s.index.Remove(name, version)
-	if err := s.saveLocked(); err != nil {
-		return err
-	}
-	for _, f := range []string{file, file + ".prov"} {
+	// The files go first: after a crash in between, the start-up reconciliation
+	// drops the entry whose archive is gone, so the deletion holds.
+	for _, f := range []string{file + ".prov", file} {
 		if err := os.Remove(filepath.Join(s.opts.StorageDir, f)); err != nil && !os.IsNotExist(err) {
 			return err
 		}
 	}
-	return nil
+	s.index.Remove(name, version)
+	return s.saveLocked()
 }
 
-// writeFile writes a file of the storage folder through a temporary file.
+// tmpPrefix starts the names of temporary files in the storage folder; those
+// left by a crash are removed at start.
+const tmpPrefix = ".tmp-"
+
+// writeFile writes a file of the storage folder through a temporary file
+// renamed into place, so the file is always whole: the old content or the new.
 func (s *Server) writeFile(name string, data []byte) error {
-	tmp, err := os.CreateTemp(s.opts.StorageDir, ".upload-*")
+	tmp, err := os.CreateTemp(s.opts.StorageDir, tmpPrefix+"*")
 	if err != nil {
 		return err
 	}
@@ -403,7 +428,7 @@ func (s *Server) postChart(w http.ResponseWriter, r *http.Request) {
 		archive, err = io.ReadAll(r.Body)
 	}
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, fmt.Errorf("%w: reading the upload: %w", errBadChart, err))
 		return
 	}
 	if len(archive) == 0 {
@@ -437,7 +462,7 @@ func (s *Server) postProv(w http.ResponseWriter, r *http.Request) {
 		prov, err = io.ReadAll(r.Body)
 	}
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, fmt.Errorf("%w: reading the upload: %w", errBadChart, err))
 		return
 	}
 	if _, err := s.UploadProvenance(prov); err != nil {
@@ -467,11 +492,11 @@ func readForm(r *http.Request) (archive, prov []byte, err error) {
 			return archive, prov, nil
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("%w: %w", errBadChart, err)
 		}
 		b, err := io.ReadAll(p)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("%w: %w", errBadChart, err)
 		}
 		switch p.FormName() {
 		case "chart":

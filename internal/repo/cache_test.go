@@ -1,0 +1,197 @@
+package repo
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeIndexCache puts an index.yaml in a cache folder as `repo update` does.
+func writeIndexCache(t *testing.T, dir, name, data string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, CacheIndexFile(name)), []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const cacheTestIndex = `apiVersion: v1
+entries:
+  web:
+  - name: web
+    version: 1.0.0
+    appVersion: "1.25"
+    description: A web server
+    keywords: [http, proxy]
+    digest: aaa
+    urls: [web-1.0.0.tgz, https://mirror.example.com/web-1.0.0.tgz]
+    created: "2024-01-02T03:04:05.123456789Z"
+  - name: web
+    version: 2.0.0-beta.1
+    deprecated: true
+    urls: [web-2.0.0-beta.1.tgz]
+  - name: web
+    version: 0.0.0
+    urls: [web-0.0.0.tgz]
+  renamed:
+  - name: other-name
+    version: 0.1.0
+    urls: [x.tgz]
+  empty: []
+`
+
+func TestCacheRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	writeIndexCache(t, dir, "r", cacheTestIndex)
+	idx, _, err := LoadIndexFile(filepath.Join(dir, CacheIndexFile("r")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := BuildCache("r", idx)
+	if err := WriteCache(dir, built); err != nil {
+		t.Fatal(err)
+	}
+	read, err := ReadCache(dir, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(built, read) {
+		t.Errorf("read back\n%+v\nwant\n%+v", read, built)
+	}
+	var names []string
+	for _, c := range read.Charts {
+		names = append(names, c.Name)
+	}
+	if got := strings.Join(names, " "); got != "renamed web" {
+		t.Errorf("charts = %q, want sorted names without empty entries", got)
+	}
+	web := read.Chart("web")
+	if web == nil || len(web.Versions) != 3 {
+		t.Fatalf("web = %+v", web)
+	}
+	v := web.Versions[0]
+	if v.Version != "2.0.0-beta.1" || !v.Prerelease() || !v.Deprecated() || !v.IsSemver() {
+		t.Errorf("newest = %+v", v)
+	}
+	v = web.Versions[1]
+	if v.AppVersion != "1.25" || v.Keywords != "http proxy" || v.Digest != "aaa" || v.Created != "2024-01-02T03:04:05.123456789Z" ||
+		!reflect.DeepEqual(v.URLs, []string{"web-1.0.0.tgz", "https://mirror.example.com/web-1.0.0.tgz"}) || v.Prerelease() || v.Deprecated() {
+		t.Errorf("1.0.0 = %+v", v)
+	}
+	if r := read.Chart("renamed"); r == nil || r.Versions[0].ChartName != "other-name" {
+		t.Errorf("renamed = %+v, want the version's own name kept", r)
+	}
+	if read.Chart("nope") != nil {
+		t.Error("Chart(nope) found something")
+	}
+}
+
+func TestReadCacheStale(t *testing.T) {
+	dir := t.TempDir()
+	writeIndexCache(t, dir, "r", cacheTestIndex)
+	if _, _, err := LoadCache(dir, "r"); err != nil { // builds and saves the cache
+		t.Fatal(err)
+	}
+	if _, err := ReadCache(dir, "r"); err != nil {
+		t.Fatalf("fresh cache: %v", err)
+	}
+
+	// Another program (Helm) rewrites index.yaml: the cache no longer matches.
+	updated := strings.Replace(cacheTestIndex, "version: 1.0.0", "version: 1.1.0", 1)
+	writeIndexCache(t, dir, "r", updated)
+	future := time.Now().Add(time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, CacheIndexFile("r")), future, future); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadCache(dir, "r"); !errors.Is(err, ErrStaleCache) {
+		t.Fatalf("after index.yaml changed: err = %v, want ErrStaleCache", err)
+	}
+	c, _, err := LoadCache(dir, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := c.Get("web", "1.1.0"); err != nil || v.Version != "1.1.0" {
+		t.Fatalf("rebuilt cache: %v %v", v, err)
+	}
+	if _, err := ReadCache(dir, "r"); err != nil {
+		t.Fatalf("LoadCache did not save the rebuilt cache: %v", err)
+	}
+}
+
+func TestReadCacheCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	writeIndexCache(t, dir, "r", cacheTestIndex)
+	if _, _, err := LoadCache(dir, "r"); err != nil {
+		t.Fatal(err)
+	}
+	rdx := filepath.Join(dir, CacheCompactFile("r"))
+	good, err := os.ReadFile(rdx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string][]byte{
+		"empty":     {},
+		"bad magic": append([]byte("XXXXXXXX"), good[8:]...),
+		"huge count": func() []byte {
+			b := append([]byte{}, good[:8]...)
+			return append(b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01)
+		}(),
+	}
+	// Every truncation of a good cache is refused, never half read.
+	for n := 8; n < len(good); n += max(1, len(good)/40) {
+		cases[fmt.Sprintf("truncated at %d", n)] = good[:n]
+	}
+	for name, data := range cases {
+		t.Run(name, func(t *testing.T) {
+			if err := os.WriteFile(rdx, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ReadCache(dir, "r"); !errors.Is(err, ErrStaleCache) {
+				t.Fatalf("err = %v, want ErrStaleCache", err)
+			}
+			c, _, err := LoadCache(dir, "r")
+			if err != nil || c.Chart("web") == nil {
+				t.Fatalf("LoadCache did not rebuild: %v", err)
+			}
+		})
+	}
+}
+
+func TestLoadCacheMissingIndex(t *testing.T) {
+	dir := t.TempDir()
+	_, _, err := LoadCache(dir, "r")
+	if !errors.Is(err, os.ErrNotExist) || errors.Is(err, ErrStaleCache) {
+		t.Fatalf("err = %v, want not exist", err)
+	}
+	writeIndexCache(t, dir, "bad", "apiVersion: v1\nentries:\n  a: [\n")
+	_, _, err = LoadCache(dir, "bad")
+	if err == nil || !strings.Contains(err.Error(), CacheIndexFile("bad")) || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("err = %v, want the index file and line", err)
+	}
+}
+
+// The cache answers Get exactly as the index it was built from.
+func TestCacheGetMatchesIndex(t *testing.T) {
+	idx, _, err := ParseIndex([]byte(cacheTestIndex))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := BuildCache("r", idx)
+	for _, cons := range []string{"", "1.0.0", "2.0.0-beta.1", ">0.0.0-0", "^1", "<1", "~2.0.0-0", "9.9.9", ">=0.0.0", "bad constraint"} {
+		for _, name := range []string{"web", "renamed", "nope"} {
+			iv, ierr := idx.Get(name, cons)
+			cv, cerr := c.Get(name, cons)
+			if (ierr == nil) != (cerr == nil) || (ierr != nil && ierr.Error() != cerr.Error()) {
+				t.Errorf("Get(%q, %q): index err %v, cache err %v", name, cons, ierr, cerr)
+				continue
+			}
+			if ierr == nil && iv.Version != cv.Version {
+				t.Errorf("Get(%q, %q): index %s, cache %s", name, cons, iv.Version, cv.Version)
+			}
+		}
+	}
+}
