@@ -60,7 +60,7 @@ func TestClusterScripts(t *testing.T) {
 					e.Setenv("NAMESPACE", ns)
 					return os.MkdirAll(e.WorkDir+"/home", 0o755)
 				},
-				Cmds: map[string]func(*testscript.TestScript, bool, []string){"sleep": sleepCmd},
+				Cmds: clusterCmds(env),
 			})
 		})
 	}
