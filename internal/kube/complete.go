@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
@@ -17,13 +19,26 @@ import (
 // ErrNotCompleted is wrapped when a Job or Pod ends in failure.
 var ErrNotCompleted = errors.New("did not complete")
 
+// CompletionError says that a Job or Pod ended in failure, and why. It wraps
+// ErrNotCompleted.
+type CompletionError struct {
+	Object Key
+	// Reason is why, as the object's status tells it: for a Pod, its failed
+	// container ("container test exited 1: Error"); for a Job, its Failed
+	// condition and what its worst pod says.
+	Reason string
+}
+
+func (e *CompletionError) Error() string { return e.Object.String() + " failed: " + e.Reason }
+func (e *CompletionError) Unwrap() error { return ErrNotCompleted }
+
 // WaitForCompletion waits until every Job has completed and every Pod has succeeded,
 // watching rather than polling; other kinds are done as soon as they exist. It fails
-// as soon as one of them fails, naming it, or when ctx ends. This is how hooks are
-// awaited.
+// as soon as one of them fails, with a *CompletionError, or when ctx ends. This is
+// how hooks are awaited.
 func (c *Client) WaitForCompletion(ctx context.Context, resources []*Resource) error {
 	for _, r := range resources {
-		var done func(*unstructured.Unstructured) (bool, error)
+		var done func(*unstructured.Unstructured) (bool, string)
 		switch {
 		case r.GVK.Group == "batch" && r.GVK.Kind == "Job":
 			done = jobDone
@@ -32,11 +47,46 @@ func (c *Client) WaitForCompletion(ctx context.Context, resources []*Resource) e
 		default:
 			continue
 		}
-		if err := c.watchUntil(ctx, r, done); err != nil {
+		var failed *unstructured.Unstructured
+		err := c.watchUntil(ctx, r, func(u *unstructured.Unstructured) (bool, error) {
+			ok, reason := done(u)
+			if reason != "" {
+				failed = u
+				return false, &CompletionError{Object: r.Key(), Reason: reason}
+			}
+			return ok, nil
+		})
+		var ce *CompletionError
+		if errors.As(err, &ce) && r.GVK.Kind == "Job" {
+			if detail := c.jobPodsDetail(ctx, failed); detail != "" {
+				ce.Reason += "; " + detail
+			}
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// jobPodsDetail says what went wrong with the worst pod of a failed Job; "" when
+// its pods cannot be read.
+func (c *Client) jobPodsDetail(ctx context.Context, job *unstructured.Unstructured) string {
+	sel, _, _ := unstructured.NestedStringMap(job.Object, "spec", "selector", "matchLabels")
+	if len(sel) == 0 {
+		return ""
+	}
+	list, err := c.clientset.CoreV1().Pods(job.GetNamespace()).List(ctx, metav1.ListOptions{
+		LabelSelector: labels.SelectorFromSet(sel).String(),
+	})
+	if err != nil {
+		return ""
+	}
+	pods := make([]*corev1.Pod, len(list.Items))
+	for i := range list.Items {
+		pods[i] = &list.Items[i]
+	}
+	return podsDetail(pods)
 }
 
 // watchUntil watches one object until done says so.
@@ -53,6 +103,7 @@ func (c *Client) watchUntil(ctx context.Context, r *Resource, done func(*unstruc
 			return ri.Watch(ctx, o)
 		},
 	}
+	var last *unstructured.Unstructured
 	_, err := watchtools.UntilWithSync(ctx, lw, &unstructured.Unstructured{}, nil, func(ev watch.Event) (bool, error) {
 		switch ev.Type {
 		case watch.Deleted:
@@ -62,21 +113,37 @@ func (c *Client) watchUntil(ctx context.Context, r *Resource, done func(*unstruc
 			if !ok {
 				return false, nil
 			}
-			ok, err := done(u)
-			if err != nil {
-				return false, fmt.Errorf("%s: %w", r, err)
-			}
-			return ok, nil
+			last = u
+			return done(u)
 		}
 		return false, nil
 	})
 	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("%s: timed out waiting for the condition: %w", r, ctx.Err())
+		state := "not created yet"
+		if last != nil {
+			state = incompleteState(last)
+		}
+		return fmt.Errorf("%s: timed out waiting for the condition (%s): %w", r, state, ctx.Err())
 	}
 	return err
 }
 
-func jobDone(u *unstructured.Unstructured) (bool, error) {
+// incompleteState says where a Job or Pod that has not completed stands.
+func incompleteState(u *unstructured.Unstructured) string {
+	if u.GetKind() == "Pod" {
+		if p := podOf(u); p != nil {
+			if why, _ := podProblem(p); why != "" {
+				return string(p.Status.Phase) + ": " + why
+			}
+			return orNone(string(p.Status.Phase))
+		}
+	}
+	active, _, _ := unstructured.NestedInt64(u.Object, "status", "active")
+	return fmt.Sprintf("%d active pods", active)
+}
+
+// jobDone tells whether a Job completed, or why it failed.
+func jobDone(u *unstructured.Unstructured) (bool, string) {
 	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
 	for _, c := range conds {
 		m, _ := c.(map[string]any)
@@ -85,21 +152,29 @@ func jobDone(u *unstructured.Unstructured) (bool, error) {
 		}
 		switch m["type"] {
 		case "Complete":
-			return true, nil
+			return true, ""
 		case "Failed":
-			return false, fmt.Errorf("job %w: %v", ErrNotCompleted, m["reason"])
+			reason, _ := m["reason"].(string)
+			msg, _ := m["message"].(string)
+			return false, orNone(joinNonEmpty(": ", reason, msg))
 		}
 	}
-	return false, nil
+	return false, ""
 }
 
-func podDone(u *unstructured.Unstructured) (bool, error) {
+// podDone tells whether a Pod succeeded, or why it failed.
+func podDone(u *unstructured.Unstructured) (bool, string) {
 	phase, _, _ := unstructured.NestedString(u.Object, "status", "phase")
 	switch phase {
 	case "Succeeded":
-		return true, nil
+		return true, ""
 	case "Failed":
-		return false, fmt.Errorf("pod %w: phase Failed", ErrNotCompleted)
+		p := podOf(u)
+		if p == nil {
+			return false, "phase Failed"
+		}
+		why, _ := podProblem(p)
+		return false, why
 	}
-	return false, nil
+	return false, ""
 }

@@ -27,6 +27,9 @@ type WarningEvent struct {
 	Count int32
 	// Last is when it last happened.
 	Last time.Time
+	// Others is how many other sources (the other pods of a workload) had the
+	// same warning, with the same reason and message: they are left out.
+	Others int
 	// id tells occurrences apart: the event's UID and count.
 	id string
 }
@@ -40,11 +43,25 @@ func newWarningEvent(obj Key, e *corev1.Event) WarningEvent {
 		Object:  obj,
 		Source:  e.InvolvedObject.Kind + "/" + e.InvolvedObject.Name,
 		Reason:  e.Reason,
-		Message: strings.TrimSpace(e.Message),
+		Message: strings.TrimPrefix(strings.TrimSpace(e.Message), combinedPrefix),
 		Count:   count,
 		Last:    eventTime(e),
 		id:      fmt.Sprintf("%s/%d", e.UID, count),
 	}
+}
+
+// combinedPrefix starts the message of an event that stands for several.
+const combinedPrefix = "(combined from similar events): "
+
+// Sources names what the warning is about: Source, and how many others.
+func (w WarningEvent) Sources() string {
+	switch w.Others {
+	case 0:
+		return w.Source
+	case 1:
+		return w.Source + " and 1 other"
+	}
+	return fmt.Sprintf("%s and %d others", w.Source, w.Others)
 }
 
 // eventTime is when the event last happened, whichever API wrote it.
@@ -63,7 +80,9 @@ func eventTime(e *corev1.Event) time.Time {
 }
 
 // newestWarnings turns events into at most n warnings for obj, newest first,
-// leaving out those last seen before since.
+// leaving out those last seen before since. Alike warnings are one, the newest:
+// those of one source and reason (counted in Count), and those of one reason and
+// message (the pods of one workload failing alike, counted in Others).
 func newestWarnings(obj Key, events []*corev1.Event, since time.Time, n int) []WarningEvent {
 	var out []WarningEvent
 	for _, e := range events {
@@ -78,6 +97,25 @@ func newestWarnings(obj Key, events []*corev1.Event, since time.Time, n int) []W
 		}
 		return cmp.Compare(a.id, b.id)
 	})
+	// One source's warnings of one reason are one (a ReplicaSet failing to create
+	// pod after pod); so are one reason and message from several sources.
+	type key struct{ reason, text string }
+	bySource, byMessage := map[key]int{}, map[key]int{}
+	kept := out[:0]
+	for _, w := range out {
+		if i, ok := bySource[key{w.Reason, w.Source}]; ok {
+			kept[i].Count += w.Count
+			continue
+		}
+		if i, ok := byMessage[key{w.Reason, w.Message}]; ok {
+			kept[i].Others++
+			continue
+		}
+		bySource[key{w.Reason, w.Source}] = len(kept)
+		byMessage[key{w.Reason, w.Message}] = len(kept)
+		kept = append(kept, w)
+	}
+	out = kept
 	if len(out) > n {
 		out = out[:n]
 	}
@@ -164,7 +202,8 @@ func podsDetail(pods []*corev1.Pod) string {
 	if worst == nil {
 		return ""
 	}
-	out := "pod " + worst.Name + ": " + worstMsg
+	// The count of others comes before the message, which may be long and cut.
+	out := "pod " + worst.Name
 	switch others {
 	case 0:
 	case 1:
@@ -172,7 +211,7 @@ func podsDetail(pods []*corev1.Pod) string {
 	default:
 		out += fmt.Sprintf(" (and %d more pods)", others)
 	}
-	return out
+	return out + ": " + worstMsg
 }
 
 // controllerUID is the UID of obj's controller, or "".

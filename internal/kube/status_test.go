@@ -499,7 +499,7 @@ func TestPodProblem(t *testing.T) {
 		pod("q", corev1.PodStatus{Phase: corev1.PodRunning, Conditions: notReady}),
 	}
 	pods[1].Name = "web-1"
-	if got, want := podsDetail(pods), `pod web-1: container web: ImagePullBackOff: Back-off pulling image "nginx:nope" (and 2 more pods)`; got != want {
+	if got, want := podsDetail(pods), `pod web-1 (and 2 more pods): container web: ImagePullBackOff: Back-off pulling image "nginx:nope"`; got != want {
 		t.Errorf("podsDetail = %q, want %q", got, want)
 	}
 	terminating := pod("old", corev1.PodStatus{Phase: corev1.PodRunning, Conditions: notReady})
@@ -573,5 +573,34 @@ func TestWaitErrorMessage(t *testing.T) {
 				t.Error("errors.Is does not see the cause")
 			}
 		})
+	}
+}
+
+func TestNewestWarningsCollapseAlike(t *testing.T) {
+	ev := func(uid, pod, reason, msg string, last int64) *corev1.Event {
+		return &corev1.Event{
+			ObjectMeta:     metav1.ObjectMeta{UID: types.UID(uid)},
+			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: pod},
+			Type:           corev1.EventTypeWarning, Reason: reason, Message: msg,
+			LastTimestamp: metav1.Unix(last, 0), Count: 1,
+		}
+	}
+	events := []*corev1.Event{
+		ev("e1", "web-1", "FailedScheduling", "0/1 nodes are available", 10),
+		ev("e2", "web-2", "FailedScheduling", "0/1 nodes are available", 12),
+		ev("e3", "web-3", "FailedScheduling", "0/1 nodes are available", 11),
+		ev("e4", "web-1", "FailedMount", "volume x not found", 9),
+		ev("e5", "web-1", "FailedMount", "(combined from similar events): volume y not found", 8),
+	}
+	got := newestWarnings(Key{Kind: "Deployment", Name: "web"}, events, time.Unix(0, 0), 3)
+	if len(got) != 2 || got[0].Source != "Pod/web-2" || got[0].Others != 2 || got[1].Reason != "FailedMount" || got[1].Others != 0 ||
+		got[1].Count != 2 || got[1].Message != "volume x not found" {
+		t.Fatalf("warnings = %+v", got)
+	}
+	if w := newWarningEvent(Key{}, events[4]); w.Message != "volume y not found" {
+		t.Errorf("combined event message = %q", w.Message)
+	}
+	if s := got[0].Sources(); s != "Pod/web-2 and 2 others" {
+		t.Errorf("sources = %q", s)
 	}
 }

@@ -99,6 +99,15 @@ type ObjectStatus struct {
 // Ready tells whether the object is ready.
 func (s ObjectStatus) Ready() bool { return s.Status == StatusCurrent }
 
+// Unread tells that the object's state has not been read yet: its watch is
+// starting.
+func (s ObjectStatus) Unread() bool {
+	return s.Status == StatusUnknown && strings.HasPrefix(s.Message, readingPrefix)
+}
+
+// readingPrefix starts the message of an object whose watch is starting.
+const readingPrefix = "reading "
+
 // Why is the message and the detail, as one line.
 func (s ObjectStatus) Why() string {
 	return joinNonEmpty("; ", s.Message, s.Detail)
@@ -181,7 +190,7 @@ func objectsWord(notReady []ObjectStatus, total int) string {
 
 func writeWarnings(b *strings.Builder, ws []WarningEvent) {
 	for _, w := range ws {
-		fmt.Fprintf(b, "\n    warning %s %s", w.Source, w.Reason)
+		fmt.Fprintf(b, "\n    warning %s %s", w.Sources(), w.Reason)
 		if w.Count > 1 {
 			fmt.Fprintf(b, " (x%d)", w.Count)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -445,7 +446,7 @@ func (w *waiter) status(o *waitObject) (st ObjectStatus, fatal error) {
 				fatal = fmt.Errorf("cannot watch %s: %w", ow.describe(), err)
 			}
 		} else {
-			st.Message = "reading " + ow.describe()
+			st.Message = readingPrefix + ow.describe()
 		}
 		return st, fatal
 	}
@@ -503,7 +504,11 @@ func (w *waiter) status(o *waitObject) (st ObjectStatus, fatal error) {
 				}
 			}
 		}
-		st.Warnings = newestWarnings(st.Object, events, w.since, w.maxWarn)
+		// Warnings that say what the detail says already (FailedScheduling
+		// and the pod's Unschedulable condition) are left out.
+		st.Warnings = slices.DeleteFunc(newestWarnings(st.Object, events, w.since, w.maxWarn), func(we WarningEvent) bool {
+			return st.Detail != "" && strings.Contains(st.Detail, we.Message)
+		})
 	}
 	return st, nil
 }
