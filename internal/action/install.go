@@ -204,7 +204,7 @@ func (i *Install) Run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 
 func (i *Install) perform(ctx context.Context, rel *release.Release, resources, adopted []*kube.Resource) error {
 	o, c := &i.InstallOptions, i.Cluster
-	hooks := hookRunner{cluster: c, method: applyMethod(o.ServerSide), timeout: o.Timeout}
+	hooks := hookRunner{cluster: c, method: applyMethod(o.ServerSide), timeout: o.Timeout, warn: i.warn}
 	if !o.NoHooks {
 		if err := hooks.run(ctx, rel, release.HookPreInstall); err != nil {
 			return fmt.Errorf("failed pre-install: %w", err)
@@ -246,7 +246,7 @@ func (i *Install) perform(ctx context.Context, rel *release.Release, resources, 
 
 // wait waits for the release's objects according to the wait strategy.
 func (i *Install) wait(ctx context.Context, resources []*kube.Resource) error {
-	return waitReady(ctx, i.Cluster, resources, i.Wait, i.WaitForJobs, i.Timeout, i.warn)
+	return waitReady(ctx, i.Cluster, resources, i.Wait, i.WaitForJobs, i.Timeout)
 }
 
 // fail records the failure, and uninstalls the release with RollbackOnFailure.

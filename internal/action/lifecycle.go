@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -52,6 +53,12 @@ type Cluster struct {
 	Locks storage.Locker
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// WaitEvents receives the progress of waits for readiness (--wait); nil
+	// means none is reported.
+	WaitEvents func(kube.WaitEvent)
+	// HookOutput is where the logs of a hook's containers go when the hook's
+	// helm.sh/hook-output-log-policy asks for them; nil means they are not read.
+	HookOutput func(c kube.Container) io.Writer
 }
 
 func (c *Cluster) now() time.Time {

@@ -147,7 +147,7 @@ func (r *Rollback) perform(ctx context.Context, current, target *release.Release
 	if err != nil {
 		return fail(err.Error(), fmt.Errorf("unable to build kubernetes objects from new release manifest: %w", err))
 	}
-	hooks := hookRunner{cluster: c, method: applyMethod(serverSide), timeout: o.Timeout}
+	hooks := hookRunner{cluster: c, method: applyMethod(serverSide), timeout: o.Timeout, warn: r.warn}
 	if !o.NoHooks {
 		if err := hooks.run(ctx, target, release.HookPreRollback); err != nil {
 			return fail(fmt.Sprintf("Rollback %q failed: %s", target.Name, err), err)
@@ -169,7 +169,7 @@ func (r *Rollback) perform(ctx context.Context, current, target *release.Release
 		}
 		return ferr
 	}
-	if err := waitReady(ctx, c, desired, o.Wait, o.WaitForJobs, o.Timeout, r.warn); err != nil {
+	if err := waitReady(ctx, c, desired, o.Wait, o.WaitForJobs, o.Timeout); err != nil {
 		return fail(fmt.Sprintf("Release %q failed: %s", target.Name, err), fmt.Errorf("release %s failed: %w", target.Name, err))
 	}
 	if !o.NoHooks {

@@ -98,7 +98,7 @@ func (u *Uninstall) Run(ctx context.Context, name string) (*UninstallResult, err
 	rel.Info.Deleted = c.now()
 	rel.Info.Description = "Deletion in progress (or silently failed)"
 	res := &UninstallResult{Release: rel}
-	hooks := hookRunner{cluster: c, method: kube.ServerSide, timeout: u.Timeout}
+	hooks := hookRunner{cluster: c, method: kube.ServerSide, timeout: u.Timeout, warn: u.warn}
 	if !u.NoHooks {
 		if err := hooks.run(ctx, rel, release.HookPreDelete); err != nil {
 			return res, err

@@ -233,7 +233,7 @@ func (u *Upgrade) Run(ctx context.Context, name string, ch *chart.Chart, vals ma
 
 func (u *Upgrade) perform(ctx context.Context, current, next *release.Release, original, target []*kube.Resource, serverSide bool) ([]*kube.Resource, error) {
 	o, c := &u.UpgradeOptions, u.Cluster
-	hooks := hookRunner{cluster: c, method: applyMethod(serverSide), timeout: o.Timeout}
+	hooks := hookRunner{cluster: c, method: applyMethod(serverSide), timeout: o.Timeout, warn: u.warn}
 	if !o.NoHooks {
 		if err := hooks.run(ctx, next, release.HookPreUpgrade); err != nil {
 			return nil, fmt.Errorf("pre-upgrade hooks failed: %w", err)
@@ -249,7 +249,7 @@ func (u *Upgrade) perform(ctx context.Context, current, next *release.Release, o
 	if err != nil {
 		return created, err
 	}
-	if err := waitReady(ctx, c, target, o.Wait, o.WaitForJobs, o.Timeout, u.warn); err != nil {
+	if err := waitReady(ctx, c, target, o.Wait, o.WaitForJobs, o.Timeout); err != nil {
 		return created, err
 	}
 	if !o.NoHooks {

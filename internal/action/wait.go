@@ -8,25 +8,23 @@ import (
 )
 
 // waitReady waits for a release's objects according to the strategy: nothing for
-// WaitHookOnly; Jobs to complete with waitForJobs.
-// TODO(rudder): readiness of every object with kstatus, with progress events.
-func waitReady(ctx context.Context, c *Cluster, resources []*kube.Resource, strategy WaitStrategy, waitForJobs bool, timeout time.Duration, warn func(string)) error {
-	if strategy == WaitHookOnly {
+// WaitHookOnly; readiness by kstatus's rules for WaitWatcher and by Helm 3's for
+// WaitLegacy, Jobs complete too with waitForJobs. Progress goes to the cluster's
+// WaitEvents; a failure is a *kube.WaitError naming what was not ready and why.
+func waitReady(ctx context.Context, c *Cluster, resources []*kube.Resource, strategy WaitStrategy, waitForJobs bool, timeout time.Duration) error {
+	if strategy == WaitHookOnly || strategy == "" {
 		return nil
 	}
-	if warn != nil {
-		warn("waiting for objects to become ready is not supported yet; only Jobs are awaited with --wait-for-jobs")
-	}
-	if !waitForJobs {
-		return nil
-	}
-	var jobs []*kube.Resource
-	for _, r := range resources {
-		if r.GVK.Group == "batch" && r.GVK.Kind == "Job" {
-			jobs = append(jobs, r)
-		}
+	readiness := kube.ReadinessKstatus
+	if strategy == WaitLegacy {
+		readiness = kube.ReadinessLegacy
 	}
 	wctx, cancel := timeoutContext(ctx, timeout)
 	defer cancel()
-	return c.Kube.WaitForCompletion(wctx, jobs)
+	return c.Kube.WaitReady(wctx, resources, kube.WaitOptions{
+		Readiness:   readiness,
+		WaitForJobs: waitForJobs,
+		Events:      c.WaitEvents,
+		Now:         c.Now,
+	})
 }
