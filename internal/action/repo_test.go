@@ -36,6 +36,7 @@ func startRepoServer(t *testing.T, charts ...[]byte) (*httptest.Server, *server.
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
 	for _, c := range charts {
 		if _, err := s.Upload(c, nil, false); err != nil {
 			t.Fatal(err)

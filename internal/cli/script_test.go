@@ -86,5 +86,10 @@ func TestScripts(t *testing.T) {
 			e.Setenv("KUBECONFIG", e.WorkDir+"/home/kubeconfig")
 			return os.MkdirAll(e.WorkDir+"/home", 0o755)
 		},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"freeport":   freeportCmd,
+			"waitserver": waitServerCmd,
+			"tlscert":    tlsCertCmd,
+		},
 	})
 }

@@ -78,6 +78,7 @@ func (a *app) newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			defer h.Close()
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return err

@@ -143,9 +143,11 @@ func TestKilledDuringUploads(t *testing.T) {
 			}
 		}
 		// After a restart.
-		if _, err := New(context.Background(), Options{StorageDir: dir}); err != nil {
+		restarted, err := New(context.Background(), Options{StorageDir: dir})
+		if err != nil {
 			t.Fatalf("round %d: restart: %v", round, err)
 		}
+		restarted.Close()
 		assertIndexMatchesFolder(t, dir)
 		assertNoStrayFiles(t, dir)
 		if t.Failed() {

@@ -48,13 +48,23 @@ type Server struct {
 	opts Options
 	mux  *http.ServeMux
 
+	lock *os.File // held while the server uses the folder
+
 	mu    sync.Mutex
 	index *repo.IndexFile
 	raw   []byte // index.yaml as served
 }
 
-// ErrExists reports an upload of a version the repository already has.
-var ErrExists = errors.New("chart version already exists")
+// Errors of the server.
+var (
+	// ErrExists reports an upload of a version the repository already has.
+	ErrExists = errors.New("chart version already exists")
+	// ErrFolderInUse reports a storage folder another server is using.
+	ErrFolderInUse = errors.New("in use by another server")
+)
+
+// lockFile, in the storage folder, is locked by the server using the folder.
+const lockFile = ".lock"
 
 // New opens (creating it if needed) a storage folder and reconciles its index
 // with the archives it holds.
@@ -72,13 +82,22 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err := os.MkdirAll(o.StorageDir, 0o755); err != nil {
 		return nil, fmt.Errorf("storage folder %s: %w", o.StorageDir, err)
 	}
-	s := &Server{opts: o}
+	lock, err := lockFolder(filepath.Join(o.StorageDir, lockFile))
+	if err != nil {
+		return nil, fmt.Errorf("storage folder %s: %w", o.StorageDir, err)
+	}
+	s := &Server{opts: o, lock: lock}
 	if err := s.reconcile(ctx); err != nil {
+		lock.Close()
 		return nil, err
 	}
 	s.routes()
 	return s, nil
 }
+
+// Close releases the storage folder for another server. The server must not be
+// used after.
+func (s *Server) Close() error { return s.lock.Close() }
 
 func (s *Server) indexPath() string { return filepath.Join(s.opts.StorageDir, "index.yaml") }
 

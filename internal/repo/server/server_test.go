@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -72,6 +73,7 @@ func start(t *testing.T, o Options) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
 	ts := &testServer{Server: httptest.NewServer(s), s: s, dir: o.StorageDir}
 	t.Cleanup(ts.Close)
 	return ts
@@ -329,6 +331,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	srv := httptest.NewUnstartedServer(s)
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
 	srv.StartTLS()
@@ -368,10 +371,16 @@ func TestIndexIsIncremental(t *testing.T) {
 		t.Errorf("web versions: %+v", idx.Entries["web"])
 	}
 	before := string(ts.s.Index())
+	if _, err := New(context.Background(), Options{StorageDir: dir}); !errors.Is(err, ErrFolderInUse) {
+		t.Fatalf("second server on the folder: %v, want ErrFolderInUse", err)
+	}
+	ts.Close()
+	ts.s.Close()
 	again, err := New(context.Background(), Options{StorageDir: dir, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer again.Close()
 	if after := string(again.Index()); after != before {
 		t.Errorf("restart changed the index:\n%s\n---\n%s", before, after)
 	}
@@ -419,6 +428,7 @@ func TestReconcileAfterCrash(t *testing.T) {
 		}
 	}
 	ts.Close()
+	ts.s.Close()
 	past := time.Now().Add(-time.Hour)
 	if err := os.Chtimes(filepath.Join(dir, "index.yaml"), past, past); err != nil {
 		t.Fatal(err)
@@ -446,6 +456,7 @@ func TestReconcileAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	idx, _, err := repo.ParseIndex(s.Index())
 	if err != nil {
 		t.Fatal(err)
@@ -466,7 +477,7 @@ func assertNoStrayFiles(t *testing.T, dir string) {
 	t.Helper()
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
+		if strings.HasPrefix(e.Name(), ".") && e.Name() != lockFile {
 			t.Errorf("stray file %s", e.Name())
 		}
 	}
