@@ -2,20 +2,22 @@ package cli
 
 // The progress view of --wait (package waitview renders it).
 //
-// Wiring, for install, upgrade and rollback: the command hands the action a
-// callback, and the action passes it on to kube.WaitOptions.Events:
+// Wiring: actionCluster gives every release operation's action.Cluster the
+// callback, and the actions pass it on to kube.WaitOptions.Events whenever they
+// wait for readiness (install, upgrade and rollback with --wait):
 //
-//	// internal/cli/install.go
-//	inst := &action.Install{..., InstallOptions: action.InstallOptions{..., WaitEvents: a.waitProgress()}}
+//	// internal/cli/release_cmds.go
+//	c := &action.Cluster{Kube: kc, Releases: store, WaitEvents: a.waitProgress()}
 //	// internal/action/wait.go
 //	err := c.Kube.WaitReady(wctx, resources, kube.WaitOptions{
-//		Readiness: readiness, WaitForJobs: waitForJobs, Events: events, // events may be nil
+//		Readiness: readiness, WaitForJobs: waitForJobs, Events: c.WaitEvents,
 //	})
 //
 // On a terminal (stderr), the view is redrawn in place: the objects not ready yet,
-// why, their newest warning events, and the time spent against --timeout; it
-// shrinks to one line when every object is ready, and is cleared when waiting
-// fails (the error says the rest). Elsewhere (CI logs, pipes, TERM=dumb), it
+// why (what holds up their worst pod, wrapped on two lines), their newest warning
+// events, and the time spent against --timeout; it shrinks to one line when
+// every object is ready, and is cleared when waiting fails (the error says the
+// rest). Elsewhere (CI logs, pipes, TERM=dumb), it
 // prints a timestamped line whenever something changes.
 
 import (

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rudderpm/rudder/internal/action"
+	"github.com/rudderpm/rudder/internal/kube"
 	"github.com/rudderpm/rudder/internal/storage"
 )
 
@@ -61,7 +63,10 @@ func (a *app) actionCluster(namespace string) (*action.Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &action.Cluster{Kube: kc, Releases: store}
+	c := &action.Cluster{Kube: kc, Releases: store, WaitEvents: a.waitProgress()}
+	// Hook logs asked for by helm.sh/hook-output-log-policy go to stderr, as
+	// Helm's do.
+	c.HookOutput = func(kube.Container) io.Writer { return a.streams.Err }
 	if a.settings.getenv("HELM_DRIVER") == "memory" {
 		c.Locks = &a.memoryLocks
 	} else {

@@ -111,6 +111,7 @@ func newRootCmd(s Streams) *cobra.Command {
 		a.newHistoryCmd(),
 		a.newStatusCmd(),
 		a.newGetCmd(),
+		a.newTestCmd(),
 		a.newRepoCmd(),
 		a.newSearchCmd(),
 		a.newServeCmd(),

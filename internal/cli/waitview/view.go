@@ -137,6 +137,9 @@ func (p *View) plain(ev kube.WaitEvent) {
 		return
 	}
 	for _, st := range ev.Changed {
+		if st.Unread() {
+			continue // its watch is starting: nothing to say yet
+		}
 		if st.Ready() {
 			fmt.Fprintf(p.out, "%s %s is ready\n", stamp, st.Object)
 		} else {
@@ -144,7 +147,7 @@ func (p *View) plain(ev kube.WaitEvent) {
 		}
 	}
 	for _, w := range ev.NewWarnings {
-		fmt.Fprintf(p.out, "%s %s: warning %s %s%s: %s\n", stamp, w.Object, w.Source, w.Reason, times(w.Count), w.Message)
+		fmt.Fprintf(p.out, "%s %s: warning %s %s%s: %s\n", stamp, w.Object, w.Sources(), w.Reason, times(w.Count), w.Message)
 	}
 	if ev.Type == kube.WaitDone && ev.Err == nil {
 		fmt.Fprintf(p.out, "%s %s ready after %s\n", stamp, allCount(ev.Total), duration(ev.Time.Sub(ev.Started)))
@@ -159,7 +162,7 @@ func (p *View) draw() {
 			cols, rows = c, r
 		}
 	}
-	lines := p.view(p.last, p.opts.Now(), max(rows-2, 3))
+	lines := p.view(p.last, p.opts.Now(), cols-1, max(rows-2, 3))
 	var b strings.Builder
 	p.eraseTo(&b)
 	for _, l := range lines {
@@ -189,8 +192,11 @@ func (p *View) eraseTo(b *strings.Builder) {
 
 var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
 
-// view lays out the live view in at most height lines.
-func (p *View) view(ev kube.WaitEvent, now time.Time, height int) []line {
+// view lays out the live view in at most height lines of width columns: a
+// heading, then each object not ready with its status and message, under it
+// (when there is room, first objects first) what holds it up, wrapped on up to
+// two lines, and its newest warnings.
+func (p *View) view(ev kube.WaitEvent, now time.Time, width, height int) []line {
 	elapsed := duration(now.Sub(ev.Started))
 	if !ev.Deadline.IsZero() {
 		elapsed += " of " + duration(ev.Deadline.Sub(ev.Started))
@@ -208,42 +214,86 @@ func (p *View) view(ev kube.WaitEvent, now time.Time, height int) []line {
 	head = append(head, span{"  " + elapsed, sgrDim})
 	lines := []line{head}
 
+	objs := ev.NotReady
+	room := height - 1
+	more := 0
+	if len(objs) > room {
+		more = len(objs) - (room - 1)
+		objs = objs[:room-1]
+	}
+	spare := room - len(objs)
+	if more > 0 {
+		spare--
+	}
 	nameWidth := 0
-	for _, st := range ev.NotReady {
+	for _, st := range objs {
 		nameWidth = max(nameWidth, runewidth.StringWidth(p.name(st.Object)))
 	}
 	nameWidth = min(nameWidth, 48)
-	for i, st := range ev.NotReady {
-		// Keep a line for "and N more" unless this is the last object.
-		room := height - len(lines)
-		if room < 1 || room < 2 && i < len(ev.NotReady)-1 {
-			lines = append(lines, line{{fmt.Sprintf("  … and %d more", len(ev.NotReady)-i), sgrDim}})
-			break
-		}
+	for _, st := range objs {
 		name := p.name(st.Object)
 		pad := strings.Repeat(" ", max(nameWidth-runewidth.StringWidth(name), 0))
 		lines = append(lines, line{
 			{"  " + name + pad + "  ", ""},
 			{string(st.Status), statusColor(st.Status)},
-			{"  " + st.Why(), ""},
+			{"  " + st.Message, ""},
 		})
+		var extra []line
+		for i, text := range wrap(st.Detail, width-6, 2) {
+			indent := "    "
+			if i > 0 {
+				indent = "      "
+			}
+			extra = append(extra, line{{indent + text, ""}})
+		}
 		for j, w := range st.Warnings {
-			if j == 2 || height-len(lines) < 2 {
+			if j == 2 {
 				break
 			}
 			when := duration(now.Sub(w.Last)) + " ago"
 			if w.Count > 1 {
 				when = fmt.Sprintf("x%d, %s", w.Count, when)
 			}
-			lines = append(lines, line{
-				{"      warning ", sgrYellow},
-				{w.Reason + " " + w.Source, ""},
-				{" (" + when + ")", sgrDim},
-				{": " + w.Message, ""},
-			})
+			// "warning" stands out; the rest wraps like the detail.
+			for i, text := range wrap("warning "+w.Reason+" "+w.Sources()+" ("+when+"): "+w.Message, width-6, 2) {
+				if i == 0 {
+					extra = append(extra, line{{"    warning", sgrYellow}, {strings.TrimPrefix(text, "warning"), ""}})
+				} else {
+					extra = append(extra, line{{"      " + text, ""}})
+				}
+			}
 		}
+		n := min(len(extra), spare)
+		lines = append(lines, extra[:n]...)
+		spare -= n
+	}
+	if more > 0 {
+		lines = append(lines, line{{fmt.Sprintf("  … and %d more", more), sgrDim}})
 	}
 	return lines
+}
+
+// wrap breaks text into at most maxLines lines of width columns, at spaces
+// where it can; what does not fit ends the last line with "…".
+func wrap(text string, width, maxLines int) []string {
+	text = strings.Join(strings.Fields(text), " ")
+	if text == "" || width < 8 {
+		return nil
+	}
+	var out []string
+	for text != "" {
+		if len(out) == maxLines-1 || runewidth.StringWidth(text) <= width {
+			out = append(out, runewidth.Truncate(text, width, "…"))
+			break
+		}
+		cut := runewidth.Truncate(text, width, "")
+		if i := strings.LastIndexByte(cut, ' '); i > width/2 {
+			cut = cut[:i]
+		}
+		out = append(out, cut)
+		text = strings.TrimPrefix(text[len(cut):], " ")
+	}
+	return out
 }
 
 // name is how the live view names an object: without the release namespace.

@@ -2,6 +2,7 @@ package waitview
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -112,8 +113,9 @@ func TestLiveView(t *testing.T) {
 	}
 	got := strings.Join(screen(b.String()), "\n")
 	want := `⠋ Waiting for 3 of 5 objects to be ready  5s of 5m0s
-  Deployment/web                    InProgress  Available: 0/3; pod web-6f9c-x2x7q: container web:…
-      warning Failed Pod/web-6f9c-x2x7q (x3, 3s ago): Failed to pull image "nginx:nope"
+  Deployment/web                    InProgress  Available: 0/3
+    pod web-6f9c-x2x7q: container web: ImagePullBackOff: Back-off pulling image "nginx:nope"
+    warning Failed Pod/web-6f9c-x2x7q (x3, 3s ago): Failed to pull image "nginx:nope"
   Job/migrate                       InProgress  Job running: 1 active, 0/1 succeeded, 0 failed
   PersistentVolumeClaim/other/data  InProgress  PVC is not Bound. phase: Pending`
 	if got != want {
@@ -159,6 +161,78 @@ func TestLiveViewShortTerminal(t *testing.T) {
 	}
 	if !strings.Contains(lines[1], "\x1b[33mInProgress\x1b[0m") {
 		t.Errorf("status not colored: %q", lines[1])
+	}
+}
+
+// The objects come first: what holds each up is shown when there is room, and
+// a long reason is wrapped on two lines.
+func TestLiveViewRoom(t *testing.T) {
+	evs := script()
+	long := evs[2]
+	long.NotReady = slices.Clone(long.NotReady)
+	long.NotReady[0].Detail = "pod web-6f9c-x2x7q: Unschedulable: 0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+	long.NotReady[0].Warnings[0].Others = 2
+	draw := func(rows int) []string {
+		var b strings.Builder
+		v := New(&b, Options{Live: true, Tick: -1, Namespace: "shop", Now: func() time.Time { return at(5) }, Size: func() (int, int) { return 80, rows }})
+		v.Handle(evs[0])
+		v.Handle(long)
+		return screen(b.String())
+	}
+	want := []string{
+		"⠋ Waiting for 3 of 5 objects to be ready  5s of 5m0s",
+		"  Deployment/web                    InProgress  Available: 0/3",
+		"    pod web-6f9c-x2x7q: Unschedulable: 0/3 nodes are available: 3 node(s)",
+		"      didn't match Pod's node affinity/selector. preemption: 0/3 nodes are ava…",
+		"    warning Failed Pod/web-6f9c-x2x7q and 2 others (x3, 3s ago): Failed to",
+		`      pull image "nginx:nope"`,
+		"  Job/migrate                       InProgress  Job running: 1 active, 0/1 suc…",
+		"  PersistentVolumeClaim/other/data  InProgress  PVC is not Bound. phase: Pendi…",
+	}
+	if got := draw(30); !slices.Equal(got, want) {
+		t.Errorf("tall terminal:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, l := range want {
+		if w := len([]rune(l)); w > 79 {
+			t.Fatalf("expected line wider than the terminal (%d): %q", w, l)
+		}
+	}
+	// Two lines short: the warning and the second line of the reason go.
+	short := []string{want[0], want[1], want[2], want[6], want[7]}
+	if got := draw(7); !slices.Equal(got, short) {
+		t.Errorf("short terminal:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(short, "\n"))
+	}
+}
+
+func TestWrap(t *testing.T) {
+	tests := []struct {
+		text  string
+		width int
+		want  []string
+	}{
+		{"", 20, nil},
+		{"short", 20, []string{"short"}},
+		{"one two three four five six", 10, []string{"one two", "three fou…"}},
+		{"averyveryverylongword and more", 10, []string{"averyveryv", "erylongwo…"}},
+	}
+	for _, tt := range tests {
+		if got := wrap(tt.text, tt.width, 2); !slices.Equal(got, tt.want) {
+			t.Errorf("wrap(%q, %d) = %q, want %q", tt.text, tt.width, got, tt.want)
+		}
+	}
+}
+
+// A plain log says nothing of objects whose state is still being read.
+func TestPlainSkipsUnread(t *testing.T) {
+	var b strings.Builder
+	v := New(&b, Options{})
+	svc := kube.Key{Kind: "Service", Namespace: "shop", Name: "web"}
+	v.Handle(kube.WaitEvent{Type: kube.WaitProgress, Time: at(1), Changed: []kube.ObjectStatus{
+		{Object: svc, Status: kube.StatusUnknown, Message: "reading services in namespace shop"},
+		{Object: web, Status: kube.StatusInProgress, Message: "Available: 0/3"},
+	}})
+	if got, want := b.String(), "12:00:01 Deployment/shop/web: InProgress: Available: 0/3\n"; got != want {
+		t.Errorf("plain output %q, want %q", got, want)
 	}
 }
 
