@@ -8,6 +8,9 @@ import (
 	"slices"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/engine"
 	"github.com/rudderpm/rudder/internal/kube"
@@ -181,7 +184,11 @@ func (i *Install) Run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	}
 
 	if o.DryRun == DryRunServer {
-		if _, err := c.Kube.Create(ctx, resources, kube.ApplyOptions{Method: applyMethod(o.ServerSide), DryRun: true}); err != nil {
+		checked, err := i.dryRunnable(ctx, resources)
+		if err != nil {
+			return rel, fmt.Errorf("dry run failed: %w", err)
+		}
+		if _, err := c.Kube.Create(ctx, checked, kube.ApplyOptions{Method: applyMethod(o.ServerSide), DryRun: true}); err != nil {
 			return rel, fmt.Errorf("dry run failed: %w", err)
 		}
 		rel.Info.Description = "Dry run complete"
@@ -242,6 +249,32 @@ func (i *Install) perform(ctx context.Context, rel *release.Release, resources, 
 		i.warn(err.Error())
 	}
 	return nil
+}
+
+// dryRunnable returns the objects the API server can check in a server dry run.
+// With --create-namespace and no namespace yet, that is only those outside it: the
+// namespace would be made first, and the server knows nothing in it until then.
+func (i *Install) dryRunnable(ctx context.Context, resources []*kube.Resource) ([]*kube.Resource, error) {
+	if !i.CreateNamespace {
+		return resources, nil
+	}
+	_, err := i.Cluster.Kube.Clientset().CoreV1().Namespaces().Get(ctx, i.Namespace, metav1.GetOptions{})
+	if !apierrors.IsNotFound(err) {
+		return resources, err
+	}
+	if err := i.Cluster.Kube.CreateNamespace(ctx, i.Namespace, kube.ApplyOptions{Method: applyMethod(i.ServerSide), DryRun: true}); err != nil {
+		return nil, err
+	}
+	var outside []*kube.Resource
+	for _, r := range resources {
+		if !r.Namespaced {
+			outside = append(outside, r)
+		}
+	}
+	if len(outside) < len(resources) {
+		i.warn(fmt.Sprintf("namespace %q does not exist yet: the objects to go in it were not checked by the API server", i.Namespace))
+	}
+	return outside, nil
 }
 
 // wait waits for the release's objects according to the wait strategy.
