@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -28,6 +30,11 @@ type chartPathOptions struct {
 	InsecureSkipTLSVerify bool
 	PlainHTTP             bool
 	PassCredentialsAll    bool
+
+	// pullReport receives the "Pulled:" and "Digest:" lines of an OCI pull:
+	// standard error when nil. Helm prints them on standard output for
+	// install and upgrade, on standard error for template and show.
+	pullReport io.Writer
 }
 
 func (c *chartPathOptions) addFlags(f *pflag.FlagSet, s *settings) {
@@ -110,14 +117,13 @@ func (a *app) locateChart(ctx context.Context, ref string, c *chartPathOptions) 
 		return nil, err
 	}
 	if lc.OCIRef != "" {
-		a.printPulled(lc)
+		w := c.pullReport
+		if w == nil {
+			w = a.streams.Err
+		}
+		fmt.Fprintf(w, "Pulled: %s\nDigest: %s\n", lc.OCIRef, lc.ManifestDigest)
 	}
 	return lc, nil
-}
-
-// printPulled reports an OCI pull on stderr, as Helm does.
-func (a *app) printPulled(lc *action.LocatedChart) {
-	printRegistryRef(a.streams.Err, "Pulled", lc.OCIRef, lc.ManifestDigest)
 }
 
 // loadChart locates and loads a chart.

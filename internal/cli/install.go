@@ -42,6 +42,9 @@ func (a *app) newInstallCmd() *cobra.Command {
 				return err
 			}
 			name, ref, err := o.nameAndChart(args, "")
+			if out == formatTable {
+				o.chartPath.pullReport = a.streams.Out // as Helm; JSON and YAML stay parseable
+			}
 			if err != nil {
 				return fmt.Errorf("INSTALLATION FAILED: %w", err)
 			}

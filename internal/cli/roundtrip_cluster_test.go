@@ -32,7 +32,8 @@ func TestInstallFromRegistryAndRepository(t *testing.T) {
 			u := f.u
 			onCluster(u)
 			out := u.ok("install", "by-tag", f.repo, "--version", "0.1.0", "--plain-http")
-			if !strings.Contains(out, "STATUS: deployed") {
+			// As Helm, install reports the pull on standard output, before the release.
+			if !strings.HasPrefix(out, "Pulled: ") || !strings.Contains(out, "STATUS: deployed") {
 				t.Errorf("install printed:\n%s", out)
 			}
 			u.ok("install", "by-digest", f.repo+"@"+f.digest, "--plain-http")

@@ -42,6 +42,9 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 				return err
 			}
 			name, ref := args[0], args[1]
+			if out == formatTable {
+				o.chartPath.pullReport = a.streams.Out // as Helm; JSON and YAML stay parseable
+			}
 			ns := a.settings.Namespace()
 			if install {
 				missing, err := a.releaseMissing(cmd, ns, name, dry)
