@@ -1,8 +1,11 @@
 // Command genindex writes a large, realistic chart repository index.yaml for
-// Rudder's search benchmark (bench/search): by default 2,000 charts of 50
+// Rudder's search benchmark (bench/search.sh): by default 2,000 charts of 50
 // versions each, 100,000 entries and about 63 MB, laid out as Helm writes them.
+// Their URLs point nowhere; -add lists real chart archives too (as the first
+// version of their chart, with their digest and a URL relative to the index), so
+// that a chart can be resolved and downloaded.
 //
-//	go run ./bench/genindex -charts 2000 -versions 50 -o /tmp/bench/index.yaml
+//	go run ./bench/genindex -charts 2000 -versions 50 -o /tmp/bench/index.yaml -add web-3.0.0.tgz
 package main
 
 import (
@@ -10,17 +13,28 @@ import (
 	"crypto/sha256"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"time"
+
+	"github.com/rudderpm/rudder/internal/chart"
 )
 
 func main() {
 	charts := flag.Int("charts", 2000, "number of charts")
 	versions := flag.Int("versions", 50, "versions per chart")
 	out := flag.String("o", "index.yaml", "output file")
+	var add []string
+	flag.Func("add", "a chart archive to list too (repeatable)", func(s string) error { add = append(add, s); return nil })
 	flag.Parse()
-	if err := write(*out, *charts, *versions); err != nil {
+	extra, err := loadArchives(add)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "genindex:", err)
+		os.Exit(1)
+	}
+	if err := write(*out, *charts, *versions, extra); err != nil {
 		fmt.Fprintln(os.Stderr, "genindex:", err)
 		os.Exit(1)
 	}
@@ -29,7 +43,39 @@ func main() {
 var words = []string{"database", "cache", "proxy", "monitoring", "logging", "queue", "storage",
 	"web", "server", "operator", "metrics", "backup", "security", "gateway", "search", "stream"}
 
-func write(name string, nCharts, nVersions int) error {
+// archiveEntry is a real chart archive to list in the index.
+type archiveEntry struct {
+	md     *chart.Metadata
+	file   string // base name: the URL relative to the index
+	digest string
+}
+
+func loadArchives(files []string) (map[string][]archiveEntry, error) {
+	out := map[string][]archiveEntry{}
+	for _, f := range files {
+		c, err := chart.LoadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		out[c.Name()] = append(out[c.Name()], archiveEntry{md: c.Metadata, file: filepath.Base(f), digest: fmt.Sprintf("%x", sha256.Sum256(data))})
+	}
+	return out, nil
+}
+
+func writeArchiveEntries(w io.Writer, entries []archiveEntry, created time.Time) {
+	for _, e := range entries {
+		fmt.Fprintf(w, "  - apiVersion: %s\n    appVersion: %q\n", e.md.APIVersion, e.md.AppVersion)
+		fmt.Fprintf(w, "    created: \"%s\"\n", created.Format(time.RFC3339Nano))
+		fmt.Fprintf(w, "    description: %q\n    digest: %s\n    name: %s\n", e.md.Description, e.digest, e.md.Name)
+		fmt.Fprintf(w, "    urls:\n    - %s\n    version: %s\n", e.file, e.md.Version)
+	}
+}
+
+func write(name string, nCharts, nVersions int, extra map[string][]archiveEntry) error {
 	f, err := os.Create(name)
 	if err != nil {
 		return err
@@ -43,6 +89,8 @@ func write(name string, nCharts, nVersions int) error {
 	for c := range nCharts {
 		chart := fmt.Sprintf("%s-%s-%d", words[c%len(words)], words[(c/len(words))%len(words)], c)
 		fmt.Fprintf(w, "  %s:\n", chart)
+		writeArchiveEntries(w, extra[chart], base)
+		delete(extra, chart)
 		for v := range nVersions {
 			major, minor, patch := (nVersions-v)/20, ((nVersions-v)/5)%4, (nVersions-v)%5
 			version := fmt.Sprintf("%d.%d.%d", major, minor, patch)
@@ -65,6 +113,10 @@ func write(name string, nCharts, nVersions int) error {
 			fmt.Fprintf(w, "    urls:\n    - https://charts.example.com/%s-%s.tgz\n", chart, version)
 			fmt.Fprintf(w, "    version: %s\n", version)
 		}
+	}
+	for name, entries := range extra {
+		fmt.Fprintf(w, "  %s:\n", name)
+		writeArchiveEntries(w, entries, base)
 	}
 	fmt.Fprintf(w, "generated: \"%s\"\n", base.Format(time.RFC3339Nano))
 	return w.Flush()

@@ -90,7 +90,11 @@ type table struct {
 func (t *table) addRow(cells ...any) {
 	row := make([]string, len(cells))
 	for i, c := range cells {
-		row[i] = fmt.Sprint(c)
+		if s, ok := c.(string); ok {
+			row[i] = s
+		} else {
+			row[i] = fmt.Sprint(c)
+		}
 	}
 	t.rows = append(t.rows, row)
 }
@@ -161,6 +165,8 @@ func fitTableCell(s string, width int) string {
 		return s
 	case w < width:
 		return s + strings.Repeat(" ", width-w)
+	case printableASCII(s):
+		return s[:max(width-3, 1)] + "..." // as below, without the rune-by-rune walk
 	}
 	var b strings.Builder
 	n := 0
@@ -180,7 +186,21 @@ var ansiEscape = regexp.MustCompile("[\u001B\u009B][[\\]()#;?]*(?:(?:(?:[a-zA-Z\
 
 // textWidth is the number of terminal columns s takes.
 func textWidth(s string) int {
+	if printableASCII(s) {
+		return len(s) // the common case, without the costly general one
+	}
 	return runewidth.StringWidth(ansiEscape.ReplaceAllString(s, ""))
+}
+
+// printableASCII tells whether s has only printable ASCII characters, each one
+// column wide.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // Colours, as Helm 4 uses them on a terminal.

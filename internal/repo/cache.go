@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,24 +21,32 @@ import (
 
 // The compact cache is a derived, read-optimised copy of a repository's
 // index.yaml, written beside it at `repo update` time. It holds only what search
-// and chart resolution need, one record per chart version, in a flat binary
-// layout that is read in one system call and decoded without copying strings:
+// and chart resolution need, in a flat binary layout that is read in one system
+// call and searched in place, without decoding it into objects:
 //
-//	magic "RDRIDX01"
+//	magic   "RDRIDX02"
+//	uint32  CRC-32C of everything after it (little endian)
 //	uvarint size of the index.yaml it was made from
 //	varint  its modification time (Unix nanoseconds)
 //	uvarint number of charts
-//	per chart (sorted by name):
-//	  string name, uvarint number of versions
-//	  per version (newest first, as Helm sorts them):
-//	    string version, appVersion, description, keywords (space separated),
-//	           digest, URLs (newline separated), created (RFC 3339), chart name
-//	           when it differs from the entry's name
-//	    byte   flags
+//	per chart, sorted by name:
+//	  string  name
+//	  uvarint number of versions (newest first, as Helm sorts them)
+//	  uvarint length of the search part, then per version:
+//	          string version, appVersion, description, keywords (space
+//	          separated), the name in Chart.yaml when it is not the entry's;
+//	          byte flags
+//	  uvarint length of the fetch part, then per version:
+//	          digest: byte 0 (none), 1 (then the 32 bytes of a lower-case hex
+//	          SHA-256) or 2 (then the string as it was)
+//	          uvarint number of URLs, then per URL the uvarint length it shares
+//	          with the previous URL and a string, the rest
+//	          varint creation time (Unix nanoseconds), if the flags say so
 //
-// A string is a uvarint length and its bytes. The size and modification time let
+// A string is a uvarint length and its bytes. Search reads only the search parts;
+// resolving a chart decodes only that chart. The size and modification time let
 // readers notice that another program (Helm) rewrote index.yaml since.
-const cacheMagic = "RDRIDX01"
+const cacheMagic = "RDRIDX02"
 
 // Version flags of the compact cache.
 const (
@@ -46,6 +55,7 @@ const (
 	flagAboveZero                // ... greater than 0.0.0 (so accepted by Helm's default ">0.0.0" when stable)
 	flagAboveZeroPre             // ... greater than 0.0.0-0 (accepted by --devel's ">0.0.0-0")
 	flagDeprecated               // the chart version is marked deprecated
+	flagCreated                  // the fetch part records a creation time
 )
 
 // CachedVersion is one chart version as the compact cache keeps it.
@@ -56,8 +66,9 @@ type CachedVersion struct {
 	Keywords    string // space separated, as search matches them
 	Digest      string
 	URLs        []string
-	Created     string
-	// ChartName is the name in the version's Chart.yaml; usually the entry's name.
+	Created     time.Time // zero when the index has none
+	// ChartName is the name in the version's Chart.yaml when it differs from the
+	// entry's name, else "".
 	ChartName string
 	flags     byte
 }
@@ -77,77 +88,113 @@ type CachedChart struct {
 	Versions []CachedVersion
 }
 
-// Cache is a repository's compact cache, loaded.
+// Cache is a repository's compact cache: its encoded form, decoded on demand.
 type Cache struct {
 	// Repo is the repository's name.
-	Repo   string
-	Charts []CachedChart // sorted by name
-}
-
-// Chart returns the chart of that name, or nil.
-func (c *Cache) Chart(name string) *CachedChart {
-	i, ok := slices.BinarySearchFunc(c.Charts, name, func(ch CachedChart, n string) int { return strings.Compare(ch.Name, n) })
-	if !ok {
-		return nil
-	}
-	return &c.Charts[i]
-}
-
-// Get returns the newest version of a chart that the constraint accepts, as
-// IndexFile.Get does.
-func (c *Cache) Get(name, constraint string) (*CachedVersion, error) {
-	ch := c.Chart(name)
-	if ch == nil {
-		return nil, fmt.Errorf("chart %q: %w", name, ErrChartNotFound)
-	}
-	return pickVersion(name, constraint, len(ch.Versions), func(k int) string { return ch.Versions[k].Version },
-		func(k int) *CachedVersion { return &ch.Versions[k] })
-}
-
-// BuildCache derives the compact cache of an index.
-func BuildCache(repoName string, idx *IndexFile) *Cache {
-	c := &Cache{Repo: repoName, Charts: make([]CachedChart, 0, len(idx.Entries))}
-	zero := semver.MustParse("0.0.0")
-	zeroPre := semver.MustParse("0.0.0-0")
-	for name, vs := range idx.Entries {
-		if len(vs) == 0 {
-			continue
-		}
-		ch := CachedChart{Name: name, Versions: make([]CachedVersion, len(vs))}
-		for i, v := range vs {
-			cv := CachedVersion{Version: v.Version, AppVersion: v.AppVersion, Description: v.Description,
-				Keywords: strings.Join(v.Keywords, " "), Digest: v.Digest, URLs: v.URLs}
-			if !v.Created.IsZero() {
-				cv.Created = v.Created.Format(time.RFC3339Nano)
-			}
-			if v.Name != name {
-				cv.ChartName = v.Name
-			}
-			if sv, err := semver.NewVersion(v.Version); err == nil {
-				cv.flags |= flagSemver
-				if sv.Prerelease() != "" {
-					cv.flags |= flagPrerelease
-				}
-				if sv.GreaterThan(zero) {
-					cv.flags |= flagAboveZero
-				}
-				if sv.GreaterThan(zeroPre) {
-					cv.flags |= flagAboveZeroPre
-				}
-			}
-			if v.Deprecated {
-				cv.flags |= flagDeprecated
-			}
-			ch.Versions[i] = cv
-		}
-		c.Charts = append(c.Charts, ch)
-	}
-	slices.SortFunc(c.Charts, func(a, b CachedChart) int { return strings.Compare(a.Name, b.Name) })
-	return c
+	Repo string
+	body []byte // from the number of charts on; never written to
 }
 
 // ErrStaleCache reports a compact cache that no longer matches its index.yaml.
 var ErrStaleCache = errors.New("compact cache is stale")
+
+var errCorrupt = errors.New("corrupt compact cache")
+
+// BuildCache derives the compact cache of an index.
+func BuildCache(repoName string, idx *IndexFile) *Cache {
+	names := make([]string, 0, len(idx.Entries))
+	for name, vs := range idx.Entries {
+		if len(vs) > 0 {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	zero := semver.MustParse("0.0.0")
+	zeroPre := semver.MustParse("0.0.0-0")
+	var e encoder
+	e.uv(uint64(len(names)))
+	var search, fetch encoder
+	for _, name := range names {
+		vs := idx.Entries[name]
+		search.b, fetch.b = search.b[:0], fetch.b[:0]
+		prevURL := ""
+		for _, v := range vs {
+			var flags byte
+			if sv, err := semver.NewVersion(v.Version); err == nil {
+				flags |= flagSemver
+				if sv.Prerelease() != "" {
+					flags |= flagPrerelease
+				}
+				if sv.GreaterThan(zero) {
+					flags |= flagAboveZero
+				}
+				if sv.GreaterThan(zeroPre) {
+					flags |= flagAboveZeroPre
+				}
+			}
+			if v.Deprecated {
+				flags |= flagDeprecated
+			}
+			if !v.Created.IsZero() {
+				flags |= flagCreated
+			}
+			chartName := ""
+			if v.Name != name {
+				chartName = v.Name
+			}
+			search.str(v.Version)
+			search.str(v.AppVersion)
+			search.str(v.Description)
+			search.str(strings.Join(v.Keywords, " "))
+			search.str(chartName)
+			search.b = append(search.b, flags)
+
+			if raw, ok := hexSHA256(v.Digest); ok {
+				fetch.b = append(fetch.b, 1)
+				fetch.b = append(fetch.b, raw...)
+			} else if v.Digest != "" {
+				fetch.b = append(fetch.b, 2)
+				fetch.str(v.Digest)
+			} else {
+				fetch.b = append(fetch.b, 0)
+			}
+			fetch.uv(uint64(len(v.URLs)))
+			for _, u := range v.URLs {
+				n := commonPrefix(prevURL, u)
+				fetch.uv(uint64(n))
+				fetch.str(u[n:])
+				prevURL = u
+			}
+			if flags&flagCreated != 0 {
+				fetch.b = binary.AppendVarint(fetch.b, v.Created.UnixNano())
+			}
+		}
+		e.str(name)
+		e.uv(uint64(len(vs)))
+		e.bytes(search.b)
+		e.bytes(fetch.b)
+	}
+	return &Cache{Repo: repoName, body: e.b}
+}
+
+// hexSHA256 returns the bytes of a lower-case hex SHA-256, or false.
+func hexSHA256(s string) ([]byte, bool) {
+	if len(s) != 64 || strings.ToLower(s) != s {
+		return nil, false
+	}
+	b, err := hex.DecodeString(s)
+	return b, err == nil
+}
+
+func commonPrefix(a, b string) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
 
 // WriteCache writes the compact cache of a repository into cacheDir, stamped
 // with the size and time of the index.yaml file it describes.
@@ -156,36 +203,21 @@ func WriteCache(cacheDir string, c *Cache) error {
 	if err != nil {
 		return err
 	}
-	var b []byte
+	b := make([]byte, 0, len(cacheMagic)+4+2*binary.MaxVarintLen64+len(c.body))
 	b = append(b, cacheMagic...)
+	b = append(b, 0, 0, 0, 0) // the CRC, below
 	b = binary.AppendUvarint(b, uint64(fi.Size()))
 	b = binary.AppendVarint(b, fi.ModTime().UnixNano())
-	b = binary.AppendUvarint(b, uint64(len(c.Charts)))
-	str := func(s string) {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
-	}
-	for _, ch := range c.Charts {
-		str(ch.Name)
-		b = binary.AppendUvarint(b, uint64(len(ch.Versions)))
-		for _, v := range ch.Versions {
-			str(v.Version)
-			str(v.AppVersion)
-			str(v.Description)
-			str(v.Keywords)
-			str(v.Digest)
-			str(strings.Join(v.URLs, "\n"))
-			str(v.Created)
-			str(v.ChartName)
-			b = append(b, v.flags)
-		}
-	}
+	b = append(b, c.body...)
+	binary.LittleEndian.PutUint32(b[len(cacheMagic):], crc32.Checksum(b[len(cacheMagic)+4:], castagnoli))
 	return WriteFileAtomic(filepath.Join(cacheDir, CacheCompactFile(c.Repo)), b, 0o644)
 }
 
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
 // ReadCache reads a repository's compact cache. It fails with ErrStaleCache when
-// index.yaml changed since the cache was written (or the cache is missing while
-// the index is there), so the caller can rebuild it with LoadCache.
+// index.yaml changed since the cache was written, or when the cache is missing or
+// damaged while the index is there, so the caller can rebuild it with LoadCache.
 func ReadCache(cacheDir, repoName string) (*Cache, error) {
 	f, err := os.Open(filepath.Join(cacheDir, CacheIndexFile(repoName)))
 	if err != nil {
@@ -200,15 +232,20 @@ func ReadCache(cacheDir, repoName string) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("repository %q: %w: %w", repoName, ErrStaleCache, err)
 	}
-	c, size, mtime, err := decodeCache(data)
-	if err != nil {
-		return nil, fmt.Errorf("repository %q: %w: %w", repoName, ErrStaleCache, err)
+	const head = len(cacheMagic) + 4
+	if len(data) < head || string(data[:len(cacheMagic)]) != cacheMagic ||
+		binary.LittleEndian.Uint32(data[len(cacheMagic):]) != crc32.Checksum(data[head:], castagnoli) {
+		return nil, fmt.Errorf("repository %q: %w: %w", repoName, ErrStaleCache, errCorrupt)
 	}
-	if size != fi.Size() || mtime != fi.ModTime().UnixNano() {
+	d := decoder{b: data, p: head}
+	size, mtime := d.uv(), d.v()
+	if d.bad {
+		return nil, fmt.Errorf("repository %q: %w: %w", repoName, ErrStaleCache, errCorrupt)
+	}
+	if int64(size) != fi.Size() || mtime != fi.ModTime().UnixNano() {
 		return nil, fmt.Errorf("repository %q: %w", repoName, ErrStaleCache)
 	}
-	c.Repo = repoName
-	return c, nil
+	return &Cache{Repo: repoName, body: data[d.p:]}, nil
 }
 
 // LoadCache returns a repository's compact cache, rebuilding it from index.yaml
@@ -230,74 +267,202 @@ func LoadCache(cacheDir, repoName string) (*Cache, []IndexWarning, error) {
 	return c, warnings, nil
 }
 
-var errCorrupt = errors.New("corrupt compact cache")
+// cachedChart is a chart of the cache, still encoded.
+type cachedChart struct {
+	name          string
+	n             int
+	search, fetch []byte
+}
 
-// decodeCache decodes the layout WriteCache writes. Strings point into one
-// string built from data, so decoding allocates little beyond the records.
-func decodeCache(data []byte) (c *Cache, size, mtime int64, err error) {
-	if len(data) < len(cacheMagic) || string(data[:len(cacheMagic)]) != cacheMagic {
-		return nil, 0, 0, errCorrupt
-	}
-	s := unsafe.String(unsafe.SliceData(data), len(data)) // data is never written again
-	p := len(cacheMagic)
-	fail := false
-	uv := func() uint64 {
-		v, n := binary.Uvarint(data[p:])
-		if n <= 0 {
-			fail = true
-			return 0
+// charts calls fn with every chart of the cache, in name order, until fn
+// returns false.
+func (c *Cache) charts(fn func(ch *cachedChart) bool) error {
+	d := decoder{b: c.body}
+	n := d.uv()
+	var ch cachedChart
+	for i := uint64(0); i < n && !d.bad; i++ {
+		ch.name = d.str()
+		ch.n = int(min(d.uv(), uint64(len(c.body))))
+		ch.search, ch.fetch = d.bytes(), d.bytes()
+		if d.bad {
+			break
 		}
-		p += n
-		return v
-	}
-	str := func() string {
-		n := uv()
-		if fail || uint64(len(data)-p) < n {
-			fail = true
-			return ""
+		if !fn(&ch) {
+			return nil
 		}
-		r := s[p : p+int(n)]
-		p += int(n)
-		return r
 	}
-	size = int64(uv())
-	mt, n := binary.Varint(data[p:])
+	if d.bad {
+		return fmt.Errorf("repository %q: %w", c.Repo, errCorrupt)
+	}
+	return nil
+}
+
+// Names returns the names of the charts, sorted.
+func (c *Cache) Names() ([]string, error) {
+	var names []string
+	err := c.charts(func(ch *cachedChart) bool {
+		names = append(names, ch.name)
+		return true
+	})
+	return names, err
+}
+
+// Chart returns the chart of that name with all its versions, or nil.
+func (c *Cache) Chart(name string) (*CachedChart, error) {
+	var found *CachedChart
+	var derr error
+	err := c.charts(func(ch *cachedChart) bool {
+		if ch.name != name {
+			return true
+		}
+		var vs []CachedVersion
+		vs, derr = ch.versions(nil)
+		found = &CachedChart{Name: name, Versions: vs}
+		return false
+	})
+	if err == nil && derr != nil {
+		err = fmt.Errorf("repository %q: %w", c.Repo, derr)
+	}
+	return found, err
+}
+
+// versions decodes the chart's versions at the given ranks (ascending), or all
+// of them when ranks is nil.
+func (ch *cachedChart) versions(ranks []int) ([]CachedVersion, error) {
+	want := ch.n
+	if ranks != nil {
+		want = len(ranks)
+	}
+	out := make([]CachedVersion, 0, want)
+	s := decoder{b: ch.search}
+	f := decoder{b: ch.fetch}
+	var prevURL []byte // URLs are stored as the change from the previous one
+	for k := 0; k < ch.n && len(out) < want; k++ {
+		var v CachedVersion
+		v.Version, v.AppVersion, v.Description, v.Keywords, v.ChartName = s.str(), s.str(), s.str(), s.str(), s.str()
+		v.flags = s.byte()
+		keep := ranks == nil || ranks[len(out)] == k
+		switch f.byte() {
+		case 1:
+			if raw := f.next(32); keep {
+				v.Digest = hex.EncodeToString(raw)
+			}
+		case 2:
+			v.Digest = f.str()
+		}
+		nURLs := f.uv()
+		if nURLs > uint64(len(ch.fetch)) {
+			return nil, errCorrupt
+		}
+		for range nURLs {
+			shared := f.uv()
+			rest := f.bytes()
+			if shared > uint64(len(prevURL)) {
+				return nil, errCorrupt
+			}
+			prevURL = append(prevURL[:shared], rest...)
+			if keep {
+				v.URLs = append(v.URLs, string(prevURL))
+			}
+		}
+		if v.flags&flagCreated != 0 {
+			v.Created = time.Unix(0, f.v()).UTC()
+		}
+		if s.bad || f.bad {
+			return nil, errCorrupt
+		}
+		if keep {
+			out = append(out, v)
+		}
+	}
+	if len(out) != want {
+		return nil, errCorrupt
+	}
+	return out, nil
+}
+
+// Get returns the newest version of a chart that the constraint accepts, as
+// IndexFile.Get does.
+func (c *Cache) Get(name, constraint string) (*CachedVersion, error) {
+	ch, err := c.Chart(name)
+	if err != nil {
+		return nil, err
+	}
+	if ch == nil {
+		return nil, fmt.Errorf("chart %q: %w", name, ErrChartNotFound)
+	}
+	return pickVersion(name, constraint, len(ch.Versions), func(k int) string { return ch.Versions[k].Version },
+		func(k int) *CachedVersion { return &ch.Versions[k] })
+}
+
+// encoder appends the cache's encoding.
+type encoder struct{ b []byte }
+
+func (e *encoder) uv(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
+
+func (e *encoder) str(s string) {
+	e.uv(uint64(len(s)))
+	e.b = append(e.b, s...)
+}
+
+func (e *encoder) bytes(b []byte) {
+	e.uv(uint64(len(b)))
+	e.b = append(e.b, b...)
+}
+
+// decoder reads the cache's encoding. Past the end or on a bad number it sets bad
+// and returns zero values. Strings point into b, which is never written to.
+type decoder struct {
+	b   []byte
+	p   int
+	bad bool
+}
+
+func (d *decoder) uv() uint64 {
+	v, n := binary.Uvarint(d.b[d.p:])
 	if n <= 0 {
-		return nil, 0, 0, errCorrupt
+		d.bad = true
+		return 0
 	}
-	p += n
-	nCharts := uv()
-	if fail || nCharts > uint64(len(data)) {
-		return nil, 0, 0, errCorrupt
+	d.p += n
+	return v
+}
+
+func (d *decoder) v() int64 {
+	v, n := binary.Varint(d.b[d.p:])
+	if n <= 0 {
+		d.bad = true
+		return 0
 	}
-	c = &Cache{Charts: make([]CachedChart, 0, nCharts)}
-	for range nCharts {
-		ch := CachedChart{Name: str()}
-		nv := uv()
-		if fail || nv > uint64(len(data)) {
-			return nil, 0, 0, errCorrupt
-		}
-		ch.Versions = make([]CachedVersion, nv)
-		for j := range ch.Versions {
-			v := &ch.Versions[j]
-			v.Version, v.AppVersion, v.Description, v.Keywords = str(), str(), str(), str()
-			v.Digest = str()
-			if u := str(); u != "" {
-				v.URLs = strings.Split(u, "\n")
-			}
-			v.Created, v.ChartName = str(), str()
-			if fail || p >= len(data) {
-				return nil, 0, 0, errCorrupt
-			}
-			v.flags = data[p]
-			p++
-		}
-		c.Charts = append(c.Charts, ch)
+	d.p += n
+	return v
+}
+
+func (d *decoder) next(n uint64) []byte {
+	if d.bad || uint64(len(d.b)-d.p) < n {
+		d.bad = true
+		return nil
 	}
-	if fail {
-		return nil, 0, 0, errCorrupt
+	b := d.b[d.p : d.p+int(n)]
+	d.p += int(n)
+	return b
+}
+
+func (d *decoder) bytes() []byte { return d.next(d.uv()) }
+
+func (d *decoder) str() string {
+	b := d.bytes()
+	if len(b) == 0 {
+		return ""
 	}
-	return c, size, mt, nil
+	return unsafe.String(&b[0], len(b))
+}
+
+func (d *decoder) byte() byte {
+	if b := d.next(1); b != nil {
+		return b[0]
+	}
+	return 0
 }
 
 // DigestFile returns the hex SHA-256 of a file, the digest index.yaml records.

@@ -27,7 +27,7 @@ entries:
     appVersion: "1.25"
     description: A web server
     keywords: [http, proxy]
-    digest: aaa
+    digest: abababababababababababababababababababababababababababababababab
     urls: [web-1.0.0.tgz, https://mirror.example.com/web-1.0.0.tgz]
     created: "2024-01-02T03:04:05.123456789Z"
   - name: web
@@ -36,6 +36,7 @@ entries:
     urls: [web-2.0.0-beta.1.tgz]
   - name: web
     version: 0.0.0
+    digest: not-hex
     urls: [web-0.0.0.tgz]
   renamed:
   - name: other-name
@@ -62,31 +63,35 @@ func TestCacheRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(built, read) {
 		t.Errorf("read back\n%+v\nwant\n%+v", read, built)
 	}
-	var names []string
-	for _, c := range read.Charts {
-		names = append(names, c.Name)
+	names, err := read.Names()
+	if err != nil {
+		t.Fatal(err)
 	}
 	if got := strings.Join(names, " "); got != "renamed web" {
 		t.Errorf("charts = %q, want sorted names without empty entries", got)
 	}
-	web := read.Chart("web")
-	if web == nil || len(web.Versions) != 3 {
-		t.Fatalf("web = %+v", web)
+	web, err := read.Chart("web")
+	if err != nil || web == nil || len(web.Versions) != 3 {
+		t.Fatalf("web = %+v, %v", web, err)
 	}
 	v := web.Versions[0]
-	if v.Version != "2.0.0-beta.1" || !v.Prerelease() || !v.Deprecated() || !v.IsSemver() {
+	if v.Version != "2.0.0-beta.1" || !v.Prerelease() || !v.Deprecated() || !v.IsSemver() || !v.Created.IsZero() {
 		t.Errorf("newest = %+v", v)
 	}
 	v = web.Versions[1]
-	if v.AppVersion != "1.25" || v.Keywords != "http proxy" || v.Digest != "aaa" || v.Created != "2024-01-02T03:04:05.123456789Z" ||
+	if v.AppVersion != "1.25" || v.Keywords != "http proxy" || v.Digest != strings.Repeat("ab", 32) ||
+		!v.Created.Equal(time.Date(2024, 1, 2, 3, 4, 5, 123456789, time.UTC)) ||
 		!reflect.DeepEqual(v.URLs, []string{"web-1.0.0.tgz", "https://mirror.example.com/web-1.0.0.tgz"}) || v.Prerelease() || v.Deprecated() {
 		t.Errorf("1.0.0 = %+v", v)
 	}
-	if r := read.Chart("renamed"); r == nil || r.Versions[0].ChartName != "other-name" {
+	if v := web.Versions[2]; v.Digest != "not-hex" || !reflect.DeepEqual(v.URLs, []string{"web-0.0.0.tgz"}) {
+		t.Errorf("0.0.0 = %+v", v)
+	}
+	if r, _ := read.Chart("renamed"); r == nil || r.Versions[0].ChartName != "other-name" {
 		t.Errorf("renamed = %+v, want the version's own name kept", r)
 	}
-	if read.Chart("nope") != nil {
-		t.Error("Chart(nope) found something")
+	if ch, err := read.Chart("nope"); ch != nil || err != nil {
+		t.Errorf("Chart(nope) = %v, %v", ch, err)
 	}
 }
 
@@ -154,8 +159,11 @@ func TestReadCacheCorrupt(t *testing.T) {
 				t.Fatalf("err = %v, want ErrStaleCache", err)
 			}
 			c, _, err := LoadCache(dir, "r")
-			if err != nil || c.Chart("web") == nil {
+			if err != nil {
 				t.Fatalf("LoadCache did not rebuild: %v", err)
+			}
+			if ch, err := c.Chart("web"); ch == nil || err != nil {
+				t.Fatalf("rebuilt cache: %v %v", ch, err)
 			}
 		})
 	}
@@ -192,6 +200,41 @@ func TestCacheGetMatchesIndex(t *testing.T) {
 			if ierr == nil && iv.Version != cv.Version {
 				t.Errorf("Get(%q, %q): index %s, cache %s", name, cons, iv.Version, cv.Version)
 			}
+		}
+	}
+}
+
+// A damaged body (one that passed the checksum, say, after a bug) gives errors,
+// never a panic, whatever is asked of it.
+func FuzzCacheBody(f *testing.F) {
+	idx, _, err := ParseIndex([]byte(cacheTestIndex))
+	if err != nil {
+		f.Fatal(err)
+	}
+	good := BuildCache("r", idx).body
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c := &Cache{Repo: "r", body: body}
+		_, _ = c.Names()
+		_, _ = c.Chart("web")
+		_, _ = c.Get("web", "")
+		_, _ = Search([]*Cache{c}, SearchOptions{Term: "web", AllVersions: true})
+		_, _ = Search([]*Cache{c}, SearchOptions{Constraint: "^1"})
+	})
+}
+
+func TestCacheCorruptBody(t *testing.T) {
+	idx, _, err := ParseIndex([]byte(cacheTestIndex))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := BuildCache("r", idx).body
+	for n := range len(good) {
+		c := &Cache{Repo: "r", body: good[:n]}
+		if _, err := Search([]*Cache{c}, SearchOptions{AllVersions: true, Devel: true}); !errors.Is(err, errCorrupt) {
+			t.Fatalf("body cut at %d of %d: err = %v, want errCorrupt", n, len(good), err)
 		}
 	}
 }

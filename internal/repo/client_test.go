@@ -262,7 +262,7 @@ func TestUpdateIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref, err := c.Resolve(e.URL, "web", "")
-	if err != nil || ref.URL != srv.URL+"/sub/web-1.0.0.tgz" || ref.Digest != "aaa" {
+	if err != nil || ref.URL != srv.URL+"/sub/web-1.0.0.tgz" || ref.Digest != strings.Repeat("ab", 32) {
 		t.Fatalf("resolve: %+v %v", ref, err)
 	}
 

@@ -3,11 +3,12 @@
 // TLS rules, and a compact search cache that makes searching and resolving charts
 // in big repositories fast.
 //
-//	f, _ := repo.LoadFile(settings.RepositoryConfig)
-//	c := repo.NewClient(repo.ClientOptions{})
-//	res, err := c.UpdateIndex(ctx, f.Get("stable"), cacheDir)
-//	cache, _ := repo.OpenCache(cacheDir, "stable")
-//	hits := repo.Search(cache, repo.SearchOptions{Term: "nginx"})
+//	f, _ := repo.LoadFile(repositoriesYAML)
+//	e := f.Get("stable")
+//	warnings, err := repo.UpdateIndex(ctx, e, cacheDir, repo.EntryOptions(e)) // index.yaml and its compact cache
+//	cache, _, err := repo.LoadCache(cacheDir, "stable")
+//	hits, err := repo.Search([]*repo.Cache{cache}, repo.SearchOptions{Term: "nginx"})
+//	ref, err := cache.Resolve(e.URL, "nginx", "^1.0.0") // where to download it, and its digest
 //
 // Nothing here prints or reads settings: the CLI passes paths and options in.
 package repo

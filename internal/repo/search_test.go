@@ -265,3 +265,29 @@ func referenceSearch(t *testing.T, indexes []*IndexFile, o SearchOptions) []Sear
 	}
 	return out
 }
+
+func TestToLowerASCII(t *testing.T) {
+	for _, s := range []string{"", "A", "Hello, World! @[`{ AZaz09", strings.Repeat("MiXeD cAsE 123 @[`{~\x7f", 5), "ABCDEFGHIJKLMNOPQRSTUVWXYZ@[", "0123456789ABCDEFGHé", "é"} {
+		b := []byte(s)
+		ascii := toLowerASCII(b)
+		if wantASCII := !strings.ContainsFunc(s, func(r rune) bool { return r >= 0x80 }); ascii != wantASCII {
+			t.Errorf("%q: ascii %v", s, ascii)
+		}
+		if ascii && string(b) != strings.ToLower(s) {
+			t.Errorf("%q: %q, want %q", s, b, strings.ToLower(s))
+		}
+		if !ascii && strings.ToLower(string(b)) != strings.ToLower(s) {
+			t.Errorf("%q: left %q, which lower-cases differently", s, b)
+		}
+	}
+	for c := range 128 { // every ASCII byte, in each position of a word
+		for pos := range 8 {
+			b := []byte("xxxxxxxxxx")
+			b[pos] = byte(c)
+			want := strings.ToLower(string(b))
+			if toLowerASCII(b); string(b) != want {
+				t.Fatalf("byte %#x at %d: %q, want %q", c, pos, b, want)
+			}
+		}
+	}
+}
