@@ -68,7 +68,14 @@ spec:
 {{- end }}
 YAML
 
-seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc; }
+# seconds CMD...: how long CMD takes, in seconds.
+seconds() {
+	local s e
+	s=$(date +%s%N)
+	"$@" >/dev/null
+	e=$(date +%s%N)
+	awk -v n=$((e - s)) 'BEGIN { printf "%.2f", n / 1e9 }'
+}
 
 run() {
 	local name=$1 bin=$2 ns="bench-$1"
