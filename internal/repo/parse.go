@@ -41,11 +41,10 @@ func ParseIndex(data []byte) (*IndexFile, []IndexWarning, error) {
 			return nil, nil, err
 		}
 	} else {
-		var doc yamlIndex
-		if err := yaml.Unmarshal(data, &doc); err != nil {
+		var err error
+		if idx, err = parseYAMLIndex(data); err != nil {
 			return nil, nil, err
 		}
-		idx = doc.model()
 	}
 	var warnings []IndexWarning
 	for name, vs := range idx.Entries {
@@ -99,6 +98,121 @@ func LoadIndexFile(path string) (*IndexFile, []IndexWarning, error) {
 		return nil, warnings, fmt.Errorf("error loading %s: %w", path, err)
 	}
 	return idx, warnings, nil
+}
+
+// parseYAMLIndex decodes an index.yaml. The YAML decoder holds the whole
+// document as a tree of nodes, about twenty times its size, so a big index in
+// the layout Helm writes is decoded one chart at a time (see splitByChart);
+// other documents, and any that fail that way, are decoded whole, which also
+// gives the errors their right line numbers.
+func parseYAMLIndex(data []byte) (*IndexFile, error) {
+	if len(data) >= splitThreshold {
+		if idx, ok := parseByChart(data); ok {
+			return idx, nil
+		}
+	}
+	var doc yamlIndex
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	return doc.model(), nil
+}
+
+// splitThreshold is the size from which an index is decoded chart by chart.
+var splitThreshold = 4 << 20
+
+func parseByChart(data []byte) (*IndexFile, bool) {
+	rest, charts, ok := splitByChart(data)
+	if !ok {
+		return nil, false
+	}
+	var doc yamlIndex
+	if err := yaml.Unmarshal(rest, &doc); err != nil || doc.Entries != nil {
+		return nil, false
+	}
+	idx := doc.model()
+	var buf []byte
+	for _, c := range charts {
+		buf = append(append(buf[:0], "entries:\n"...), c...)
+		var one struct {
+			Entries map[string][]*yamlChartVersion `yaml:"entries"`
+		}
+		if err := yaml.Unmarshal(buf, &one); err != nil || len(one.Entries) != 1 {
+			return nil, false
+		}
+		for name, vs := range one.Entries {
+			if _, dup := idx.Entries[name]; dup {
+				return nil, false // the whole decoding reports it
+			}
+			out := make([]*ChartVersion, len(vs))
+			for i, v := range vs {
+				if v != nil {
+					out[i] = v.model()
+				}
+			}
+			idx.Entries[name] = out
+		}
+	}
+	return idx, true
+}
+
+// splitByChart cuts an index.yaml laid out as Helm writes it (a top-level
+// "entries:" line, each chart a key indented by two spaces alone on its line,
+// its versions below) into the document without its entries and the text of
+// each chart. It reports false for anything else: several documents, tabs, an
+// entry written inline, a different indentation.
+func splitByChart(data []byte) (rest []byte, charts [][]byte, ok bool) {
+	if bytes.IndexByte(data, '\t') >= 0 || bytes.HasPrefix(data, []byte("---")) || bytes.Contains(data, []byte("\n---")) {
+		return nil, nil, false
+	}
+	rest = make([]byte, 0, 4096)
+	inEntries, seenEntries := false, false
+	start := -1 // of the current chart's text
+	for p := 0; p < len(data); {
+		end := bytes.IndexByte(data[p:], '\n')
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += p + 1
+		}
+		line := data[p:end]
+		text := bytes.TrimRight(line, " \r\n")
+		switch {
+		case len(text) > 0 && text[0] != ' ' && text[0] != '#':
+			// A top-level key.
+			if start >= 0 {
+				charts = append(charts, data[start:p])
+				start = -1
+			}
+			inEntries = false
+			if string(text) == "entries:" {
+				if seenEntries {
+					return nil, nil, false
+				}
+				inEntries, seenEntries = true, true
+			} else {
+				rest = append(rest, line...)
+			}
+		case !inEntries:
+			rest = append(rest, line...)
+		case len(text) > 2 && text[0] == ' ' && text[1] == ' ' && text[2] != ' ' && text[2] != '#' && text[2] != '-':
+			// A chart: "  name:" alone on its line.
+			if text[len(text)-1] != ':' {
+				return nil, nil, false
+			}
+			if start >= 0 {
+				charts = append(charts, data[start:p])
+			}
+			start = p
+		case start < 0 && len(bytes.TrimLeft(text, " ")) > 0 && bytes.TrimLeft(text, " ")[0] != '#':
+			return nil, nil, false // content before the first chart
+		}
+		p = end
+	}
+	if start >= 0 {
+		charts = append(charts, data[start:])
+	}
+	return rest, charts, seenEntries && len(charts) > 0
 }
 
 // yamlIndex mirrors IndexFile with YAML names, so the fast YAML decoder fills
