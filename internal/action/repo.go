@@ -44,6 +44,18 @@ func (r Repositories) Add(ctx context.Context, e *repo.Entry, force bool) (*AddR
 	if strings.Contains(e.Name, "/") {
 		return nil, fmt.Errorf("repository name (%s) contains '/', please specify a different name without '/'", e.Name)
 	}
+	// As Helm does, hold repositories.lock while the file is read, checked and
+	// written, so concurrent adds (by Rudder or Helm) do not lose each other's.
+	if err := os.MkdirAll(filepath.Dir(r.Config), 0o755); err != nil {
+		return nil, err
+	}
+	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	lock, err := repo.LockFile(lctx, repo.RepositoriesLockFile(r.Config), 100*time.Millisecond)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", repo.RepositoriesLockFile(r.Config), err)
+	}
+	defer lock.Close()
 	f, err := repo.LoadFile(r.Config)
 	if err != nil && !errors.Is(err, repo.ErrNoFile) {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -182,5 +183,29 @@ func TestChartSourceRefusesDigestMismatch(t *testing.T) {
 				t.Fatalf("good chart: %+v %v", lc, err)
 			}
 		})
+	}
+}
+
+// Concurrent adds take turns on repositories.lock: none is lost.
+func TestRepositoriesConcurrentAdds(t *testing.T) {
+	srv, _ := startRepoServer(t, testChartArchive(t, "web", "1.0.0"))
+	home := t.TempDir()
+	r := Repositories{Config: filepath.Join(home, "config", "repositories.yaml"), Cache: filepath.Join(home, "cache")}
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := r.Add(context.Background(), &repo.Entry{Name: fmt.Sprintf("r%d", i), URL: srv.URL}, false)
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := r.List()
+	if err != nil || len(list) != n {
+		t.Fatalf("%d repositories after %d concurrent adds (%v)", len(list), n, err)
 	}
 }

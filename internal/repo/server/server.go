@@ -82,7 +82,12 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err := os.MkdirAll(o.StorageDir, 0o755); err != nil {
 		return nil, fmt.Errorf("storage folder %s: %w", o.StorageDir, err)
 	}
-	lock, err := lockFolder(filepath.Join(o.StorageDir, lockFile))
+	// Two servers must not share a folder: each keeps the index in memory and
+	// would undo the other's changes.
+	lock, err := repo.TryLockFile(filepath.Join(o.StorageDir, lockFile))
+	if errors.Is(err, repo.ErrLocked) {
+		err = ErrFolderInUse
+	}
 	if err != nil {
 		return nil, fmt.Errorf("storage folder %s: %w", o.StorageDir, err)
 	}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package server
+package repo
 
 import (
 	"errors"
@@ -9,10 +9,11 @@ import (
 	"syscall"
 )
 
-// lockFolder takes an exclusive lock on the storage folder's lock file, so two
-// servers never share a folder: each keeps the index in memory and would undo
-// the other's changes. The lock goes with the process, even when it is killed.
-func lockFolder(path string) (*os.File, error) {
+// TryLockFile takes an exclusive flock(2) lock on path, created if needed, or
+// fails at once with ErrLocked when another process (or another open file) holds
+// it. Closing the returned file releases the lock; so does the process's end,
+// even by SIGKILL.
+func TryLockFile(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
@@ -20,7 +21,7 @@ func lockFolder(path string) (*os.File, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, ErrFolderInUse
+			return nil, ErrLocked
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
