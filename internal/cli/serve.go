@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -45,11 +46,10 @@ Examples:
 
 func (a *app) newServeCmd() *cobra.Command {
 	var (
-		o                 server.Options
-		listen            string
-		tlsCert, tlsKey   string
-		maxUploadMiB      int64
-		readHeaderTimeout = 10 * time.Second
+		o               server.Options
+		listen          string
+		tlsCert, tlsKey string
+		maxUploadMiB    int64
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -79,20 +79,25 @@ func (a *app) newServeCmd() *cobra.Command {
 				return err
 			}
 			defer h.Close()
+			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+			scheme := "http"
+			if tlsCert != "" {
+				cert, err := tls.LoadX509KeyPair(tlsCert, tlsKey)
+				if err != nil {
+					return fmt.Errorf("TLS certificate: %w", err)
+				}
+				srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+				scheme = "https"
+			}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return err
 			}
-			scheme := "http"
-			if tlsCert != "" {
-				scheme = "https"
-			}
 			fmt.Fprintf(a.streams.Out, "Serving %s on %s://%s/\n", o.StorageDir, scheme, ln.Addr())
-			srv := &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout}
 			done := make(chan error, 1)
 			go func() {
-				if tlsCert != "" {
-					done <- srv.ServeTLS(ln, tlsCert, tlsKey)
+				if scheme == "https" {
+					done <- srv.ServeTLS(ln, "", "")
 				} else {
 					done <- srv.Serve(ln)
 				}
