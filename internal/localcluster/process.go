@@ -17,6 +17,9 @@ type proc struct {
 	PID  int    `json:"pid"`
 	Path string `json:"path"` // executable, for checking the pid is still ours
 	Log  string `json:"log"`
+	// Args and Detach are how it was started, for starting it again.
+	Args   []string `json:"args,omitempty"`
+	Detach bool     `json:"detach,omitempty"`
 	// Dir is the cluster directory, which every component's command line
 	// names (its data, certificates or kubeconfig live there).
 	Dir string `json:"dir"`
@@ -42,7 +45,7 @@ func startProcess(name, path string, args []string, dir, logPath string, detach 
 	if err := startCmd(cmd); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &proc{Name: name, PID: cmd.Process.Pid, Path: path, Log: logPath, Dir: dir, exited: make(chan struct{})}
+	p := &proc{Name: name, PID: cmd.Process.Pid, Path: path, Log: logPath, Dir: dir, Args: args, Detach: detach, exited: make(chan struct{})}
 	go func() { // reap it, and tell whoever waits for the cluster
 		p.err = cmd.Wait()
 		close(p.exited)
@@ -85,7 +88,8 @@ func (p *proc) ours() bool {
 }
 
 // stop ends the process group of p, if p is still ours: SIGTERM, then SIGKILL
-// after grace. It returns once the process is gone.
+// after grace; at once with SIGKILL when grace is 0. It returns once the
+// process is gone.
 func (p *proc) stop(grace time.Duration) error {
 	if p.exited != nil {
 		select {
@@ -98,11 +102,13 @@ func (p *proc) stop(grace time.Duration) error {
 	}
 	// Each component leads its own process group (Setpgid), so the group
 	// holds it and anything it started, and nothing else.
-	if err := syscall.Kill(-p.PID, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("stop %s (pid %d): %w", p.Name, p.PID, err)
-	}
-	if p.waitGone(grace) {
-		return nil
+	if grace > 0 {
+		if err := syscall.Kill(-p.PID, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("stop %s (pid %d): %w", p.Name, p.PID, err)
+		}
+		if p.waitGone(grace) {
+			return nil
+		}
 	}
 	if err := syscall.Kill(-p.PID, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("kill %s (pid %d): %w", p.Name, p.PID, err)
