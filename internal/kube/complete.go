@@ -123,6 +123,9 @@ func (c *Client) watchUntil(ctx context.Context, r *Resource, done func(*unstruc
 		if last != nil {
 			state = incompleteState(last)
 		}
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return fmt.Errorf("%s: interrupted while waiting for it to complete (%s): %w", r, state, ctx.Err())
+		}
 		return fmt.Errorf("%s: timed out waiting for the condition (%s): %w", r, state, ctx.Err())
 	}
 	return err
