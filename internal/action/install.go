@@ -96,7 +96,7 @@ func (i *Install) Run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	}
 	if online {
 		if err := c.Kube.IsReachable(ctx); err != nil {
-			return nil, fmt.Errorf("kubernetes cluster unreachable: %w", err)
+			return nil, fmt.Errorf("cluster reachability check failed: %w", err)
 		}
 	}
 	if err := ValidateReleaseName(o.ReleaseName); err != nil {

@@ -56,7 +56,7 @@ func (r *Rollback) Run(ctx context.Context, name string) (*release.Release, erro
 		return nil, errors.New("invalid release revision number")
 	}
 	if err := c.Kube.IsReachable(ctx); err != nil {
-		return nil, fmt.Errorf("kubernetes cluster unreachable: %w", err)
+		return nil, err
 	}
 	if err := ValidateReleaseName(name); err != nil {
 		return nil, fmt.Errorf("prepareRollback: Release name is invalid: %s", name)

@@ -88,7 +88,7 @@ func (t *Test) Run(ctx context.Context, name string) (*TestResult, error) {
 		o.Timeout = 5 * time.Minute
 	}
 	if err := c.Kube.IsReachable(ctx); err != nil {
-		return nil, fmt.Errorf("kubernetes cluster unreachable: %w", err)
+		return nil, err
 	}
 	if err := ValidateReleaseName(name); err != nil {
 		return nil, fmt.Errorf("releaseTest: Release name is invalid: %s", name)

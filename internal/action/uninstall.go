@@ -56,7 +56,7 @@ func (u *Uninstall) Run(ctx context.Context, name string) (*UninstallResult, err
 		u.Timeout = 5 * time.Minute
 	}
 	if err := c.Kube.IsReachable(ctx); err != nil {
-		return nil, fmt.Errorf("kubernetes cluster unreachable: %w", err)
+		return nil, err
 	}
 	if err := ValidateReleaseName(name); err != nil {
 		return nil, fmt.Errorf("uninstall: Release name is invalid: %s", name)

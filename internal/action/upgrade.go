@@ -95,7 +95,7 @@ func (u *Upgrade) Run(ctx context.Context, name string, ch *chart.Chart, vals ma
 		o.Wait = WaitWatcher
 	}
 	if err := c.Kube.IsReachable(ctx); err != nil {
-		return nil, fmt.Errorf("kubernetes cluster unreachable: %w", err)
+		return nil, err
 	}
 	if err := ValidateReleaseName(name); err != nil {
 		return nil, fmt.Errorf("release name is invalid: %s", name)
