@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -93,14 +94,30 @@ func (c *Client) jobPodsDetail(ctx context.Context, job *unstructured.Unstructur
 func (c *Client) watchUntil(ctx context.Context, r *Resource, done func(*unstructured.Unstructured) (bool, error)) error {
 	ri := c.dynamic.Resource(r.GVR).Namespace(r.Namespace())
 	selector := fields.OneTermEqualSelector("metadata.name", r.Name()).String()
+	// The informer retries failed reads until ctx ends; the last failure says
+	// why a wait timed out when the API server stopped answering.
+	var mu sync.Mutex
+	var readErr error
+	remember := func(err error) {
+		if err != nil && ctx.Err() != nil {
+			return // the wait is over: not a reason
+		}
+		mu.Lock()
+		readErr = err
+		mu.Unlock()
+	}
 	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			o.FieldSelector = selector
-			return ri.List(ctx, o)
+			l, err := ri.List(ctx, o)
+			remember(err)
+			return l, err
 		},
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
 			o.FieldSelector = selector
-			return ri.Watch(ctx, o)
+			w, err := ri.Watch(ctx, o)
+			remember(err)
+			return w, err
 		},
 	}
 	var last *unstructured.Unstructured
@@ -123,6 +140,11 @@ func (c *Client) watchUntil(ctx context.Context, r *Resource, done func(*unstruc
 		if last != nil {
 			state = incompleteState(last)
 		}
+		mu.Lock()
+		if readErr != nil {
+			state += "; last error: " + readErr.Error()
+		}
+		mu.Unlock()
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return fmt.Errorf("%s: interrupted while waiting for it to complete (%s): %w", r, state, ctx.Err())
 		}
