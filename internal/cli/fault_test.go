@@ -15,6 +15,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/storage"
@@ -135,7 +136,7 @@ func TestKillAnywhereLeavesNoStuckRelease(t *testing.T) {
 				if err != nil {
 					problem = fmt.Sprintf("recovery %q failed: %v\n%s", strings.Join(op.recover, " "), err, rec)
 				} else {
-					problem = checkHistory(t, env, ns, "r")
+					problem = checkHistory(t, env.Clientset(), ns, "r")
 				}
 				if problem != "" {
 					unrecoverable.Add(1)
@@ -151,9 +152,9 @@ func TestKillAnywhereLeavesNoStuckRelease(t *testing.T) {
 
 // checkHistory verifies that a release's history is consistent after recovery: its
 // last revision is deployed, no other is, none is pending, and its lock is free.
-func checkHistory(t *testing.T, env *testenv.Env, ns, name string) string {
+func checkHistory(t *testing.T, cs kubernetes.Interface, ns, name string) string {
 	ctx := t.Context()
-	store := storage.New(storage.NewSecrets(env.Clientset().CoreV1(), ns, storage.DriverOptions{}), storage.Options{})
+	store := storage.New(storage.NewSecrets(cs.CoreV1(), ns, storage.DriverOptions{}), storage.Options{})
 	h, err := store.History(ctx, name)
 	if err != nil {
 		return err.Error()
@@ -175,7 +176,7 @@ func checkHistory(t *testing.T, env *testenv.Env, ns, name string) string {
 	if deployed != 1 {
 		return fmt.Sprintf("%d deployed revisions: %v", deployed, summary)
 	}
-	_, err = env.Clientset().CoordinationV1().Leases(ns).Get(ctx, storage.LeaseName(name), metav1.GetOptions{})
+	_, err = cs.CoordinationV1().Leases(ns).Get(ctx, storage.LeaseName(name), metav1.GetOptions{})
 	if !apierrors.IsNotFound(err) {
 		return fmt.Sprintf("lock still there after recovery (err %v)", err)
 	}
