@@ -3,13 +3,10 @@ package registry
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"path"
 	"slices"
 	"sort"
@@ -28,6 +25,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote/retry"
 
 	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/tlsconf"
 )
 
 // Helm's media types.
@@ -71,27 +69,9 @@ func New(o Options) (*Client, error) {
 	c := &Client{opts: o}
 	t := retry.NewTransport(nil)
 	base := http.DefaultTransport.(*http.Transport).Clone()
-	tlsConf := &tls.Config{InsecureSkipVerify: o.InsecureSkipTLSVerify} //nolint:gosec // the user asked for it
-	if o.CertFile != "" || o.KeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("client certificate %s: %w", o.CertFile, err)
-		}
-		tlsConf.Certificates = []tls.Certificate{cert}
-	}
-	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("CA file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA file %s: no certificates found", o.CAFile)
-		}
-		tlsConf.RootCAs = pool
+	tlsConf, err := tlsconf.Client(o.CertFile, o.KeyFile, o.CAFile, o.InsecureSkipTLSVerify)
+	if err != nil {
+		return nil, err
 	}
 	base.TLSClientConfig = tlsConf
 	t.Base = base

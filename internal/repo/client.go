@@ -2,16 +2,15 @@ package repo
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/rudderpm/rudder/internal/tlsconf"
 )
 
 // Download limits: an index of a very large repository is tens of megabytes; a
@@ -130,7 +129,7 @@ func (o ClientOptions) httpClient() (*http.Client, error) {
 	}
 	rt := o.Transport
 	if rt == nil {
-		tlsConf, err := o.tlsConfig()
+		tlsConf, err := tlsconf.Client(o.CertFile, o.KeyFile, o.CAFile, o.InsecureSkipTLSVerify)
 		if err != nil {
 			return nil, err
 		}
@@ -154,30 +153,4 @@ func (o ClientOptions) httpClient() (*http.Client, error) {
 			return nil
 		},
 	}, nil
-}
-
-func (o ClientOptions) tlsConfig() (*tls.Config, error) {
-	conf := &tls.Config{InsecureSkipVerify: o.InsecureSkipTLSVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // the user asked for it
-	if o.CertFile != "" || o.KeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("client certificate %s: %w", o.CertFile, err)
-		}
-		conf.Certificates = []tls.Certificate{cert}
-	}
-	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("CA file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA file %s: no certificates found", o.CAFile)
-		}
-		conf.RootCAs = pool
-	}
-	return conf, nil
 }
