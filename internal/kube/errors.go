@@ -3,6 +3,7 @@ package kube
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -73,9 +74,11 @@ func (e *joinedError) Error() string   { return e.msg }
 func (e *joinedError) Unwrap() []error { return e.errs }
 
 // noAnswer tells whether err is a request that got no answer from the API server:
-// its connection was refused, reset or cut.
+// its connection was refused, reset, lost or cut (also while its body was read:
+// client-go wraps that EOF, which IsProbableEOF does not unwrap).
 func noAnswer(err error) bool {
-	return utilnet.IsConnectionRefused(err) || utilnet.IsConnectionReset(err) || utilnet.IsProbableEOF(err)
+	return utilnet.IsConnectionRefused(err) || utilnet.IsConnectionReset(err) || utilnet.IsHTTP2ConnectionLost(err) ||
+		utilnet.IsProbableEOF(err) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 // isQuotaConflict tells whether err is the transient conflict the ResourceQuota

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"strings"
@@ -19,10 +20,12 @@ func TestJoinSummarisesUnansweredRequests(t *testing.T) {
 		return &ObjectError{Object: obj, Op: "apply", Err: &url.Error{Op: "Patch", URL: "https://127.0.0.1:6443/x/" + obj, Err: err}}
 	}
 	forbidden := &ObjectError{Object: "Secret/ns/s", Op: "apply", Err: apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, "s", errors.New("no"))}
-	errs := []error{nil, cut("ConfigMap/ns/a", io.ErrUnexpectedEOF), forbidden, cut("ConfigMap/ns/b", syscall.ECONNRESET), cut("ConfigMap/ns/c", syscall.ECONNREFUSED)}
+	// client-go's error when the connection is cut while it reads a response body.
+	bodyCut := &ObjectError{Object: "ConfigMap/ns/d", Op: "apply", Err: fmt.Errorf("unexpected error when reading response body. Please retry. Original error: %w", io.ErrUnexpectedEOF)}
+	errs := []error{nil, cut("ConfigMap/ns/a", io.ErrUnexpectedEOF), forbidden, cut("ConfigMap/ns/b", syscall.ECONNRESET), cut("ConfigMap/ns/c", syscall.ECONNREFUSED), bodyCut}
 	err := join(errs)
 	want := `secrets "s" is forbidden: no` + "\n" +
-		`the API server did not answer 3 requests; the first: ConfigMap/ns/a: apply: Patch "https://127.0.0.1:6443/x/ConfigMap/ns/a": unexpected EOF`
+		`the API server did not answer 4 requests; the first: ConfigMap/ns/a: apply: Patch "https://127.0.0.1:6443/x/ConfigMap/ns/a": unexpected EOF`
 	if got := err.Error(); !strings.HasSuffix(got, want) || strings.Count(got, "\n") != 1 {
 		t.Errorf("join:\n%s\nwant it to end with\n%s", got, want)
 	}
