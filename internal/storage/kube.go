@@ -56,21 +56,39 @@ func (d *kubeDriver) object(namespace, name string) string {
 
 // Get reads one revision.
 func (d *kubeDriver) Get(ctx context.Context, name string, version int) (*release.Release, error) {
-	if err := checkKey(name, version); err != nil {
+	if err := d.checkRead(name, version); err != nil {
 		return nil, err
 	}
-	if d.namespace == "" {
-		return nil, releaseError("", name, version, ErrNamespaceRequired)
-	}
-	key := Key(name, version)
-	obj, err := d.api.get(ctx, d.namespace, key)
-	if apierrors.IsNotFound(err) {
-		return nil, releaseError(d.namespace, name, version, ErrReleaseNotFound)
-	}
+	obj, err := d.read(ctx, "get", d.namespace, name, version)
 	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", d.object(d.namespace, key), err)
+		return nil, err
 	}
 	return d.decode(obj)
+}
+
+// checkRead refuses a bad key, or a read with no namespace to read in.
+func (d *kubeDriver) checkRead(name string, version int) error {
+	if err := checkKey(name, version); err != nil {
+		return err
+	}
+	if d.namespace == "" {
+		return releaseError("", name, version, ErrNamespaceRequired)
+	}
+	return nil
+}
+
+// read fetches one revision's record in ns for op (get, update, delete), a
+// missing one reported as ErrReleaseNotFound.
+func (d *kubeDriver) read(ctx context.Context, op, ns, name string, version int) (*kubeObject, error) {
+	key := Key(name, version)
+	obj, err := d.api.get(ctx, ns, key)
+	if apierrors.IsNotFound(err) {
+		return nil, releaseError(ns, name, version, ErrReleaseNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", op, d.object(ns, key), err)
+	}
+	return obj, nil
 }
 
 func (d *kubeDriver) decode(obj *kubeObject) (*release.Release, error) {
@@ -174,12 +192,9 @@ func (d *kubeDriver) Update(ctx context.Context, rel *release.Release) error {
 		return err
 	}
 	key := Key(rel.Name, rel.Version)
-	old, err := d.api.get(ctx, ns, key)
-	if apierrors.IsNotFound(err) {
-		return releaseError(ns, rel.Name, rel.Version, ErrReleaseNotFound)
-	}
+	old, err := d.read(ctx, "update", ns, rel.Name, rel.Version)
 	if err != nil {
-		return fmt.Errorf("update %s: %w", d.object(ns, key), err)
+		return err
 	}
 	obj, err := d.encode(ns, rel, recordLabels(rel, old.meta.Labels, d.opts.now(), true))
 	if err != nil {
@@ -200,19 +215,13 @@ func (d *kubeDriver) Update(ctx context.Context, rel *release.Release) error {
 // Delete removes one revision's record, returning the release it held. A
 // record that cannot be decoded is left in place.
 func (d *kubeDriver) Delete(ctx context.Context, name string, version int) (*release.Release, error) {
-	if err := checkKey(name, version); err != nil {
+	if err := d.checkRead(name, version); err != nil {
 		return nil, err
 	}
-	if d.namespace == "" {
-		return nil, releaseError("", name, version, ErrNamespaceRequired)
-	}
 	key := Key(name, version)
-	obj, err := d.api.get(ctx, d.namespace, key)
-	if apierrors.IsNotFound(err) {
-		return nil, releaseError(d.namespace, name, version, ErrReleaseNotFound)
-	}
+	obj, err := d.read(ctx, "delete", d.namespace, name, version)
 	if err != nil {
-		return nil, fmt.Errorf("delete %s: %w", d.object(d.namespace, key), err)
+		return nil, err
 	}
 	rel, err := d.decode(obj)
 	if err != nil {
