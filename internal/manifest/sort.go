@@ -11,19 +11,21 @@ import (
 	"strings"
 
 	"golang.org/x/sync/errgroup"
-	"sigs.k8s.io/yaml"
 
 	"github.com/rudderpm/rudder/internal/release"
 )
 
 // Head is the part of a Kubernetes object the sorter reads.
 type Head struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind,omitempty"`
-	Metadata   *struct {
-		Name        string            `json:"name"`
-		Annotations map[string]string `json:"annotations"`
-	} `json:"metadata,omitempty"`
+	APIVersion string        `json:"apiVersion"`
+	Kind       string        `json:"kind,omitempty"`
+	Metadata   *HeadMetadata `json:"metadata,omitempty"`
+}
+
+// HeadMetadata is the part of an object's metadata the sorter reads.
+type HeadMetadata struct {
+	Name        string            `json:"name"`
+	Annotations map[string]string `json:"annotations"`
 }
 
 // Manifest is one rendered object that is not a hook.
@@ -59,7 +61,7 @@ func Sort(files map[string]string, order KindOrder) ([]*release.Hook, []Manifest
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for _, d := range docs {
 		g.Go(func() error {
-			d.err = yaml.Unmarshal([]byte(d.content), &d.head)
+			d.err = decodeHead(d.content, &d.head)
 			return nil
 		})
 	}

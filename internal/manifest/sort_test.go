@@ -2,8 +2,10 @@ package manifest
 
 import (
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/rudderpm/rudder/internal/release"
 )
@@ -126,4 +128,26 @@ func TestSplit(t *testing.T) {
 			t.Errorf("Split(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// splitByRegexp is the definition Split implements without a regular expression.
+func splitByRegexp(stream string) []string {
+	var docs []string
+	for _, d := range regexp.MustCompile(`(?m)^---[ \t]*`).Split(strings.TrimLeftFunc(stream, unicode.IsSpace), -1) {
+		if strings.TrimSpace(d) != "" {
+			docs = append(docs, strings.TrimLeftFunc(d, unicode.IsSpace))
+		}
+	}
+	return docs
+}
+
+func FuzzSplit(f *testing.F) {
+	for _, s := range []string{"a\n---\nb", "---\n---", "--- x\na\n----\nb\n ---\nc", "a\r\n---\t \r\nb", "\n\n---", "---"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Split(s), splitByRegexp(s); !reflect.DeepEqual(got, want) {
+			t.Fatalf("Split(%q) = %q, want %q", s, got, want)
+		}
+	})
 }

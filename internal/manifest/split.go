@@ -1,23 +1,36 @@
 package manifest
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 )
 
-// separator is a line starting with "---"; anything after it on the line is dropped.
-var separator = regexp.MustCompile(`(?m)^---[ \t]*`)
-
-// Split splits a stream of YAML documents, dropping blank documents and the leading
-// white space of each.
+// Split splits a stream of YAML documents at every line that starts with "---" (the
+// separator takes the dashes and the spaces or tabs after them, the rest of the line
+// stays), dropping blank documents and the leading white space of each.
 func Split(stream string) []string {
+	s := strings.TrimLeftFunc(stream, unicode.IsSpace)
 	var docs []string
-	for _, d := range separator.Split(strings.TrimLeftFunc(stream, unicode.IsSpace), -1) {
-		if strings.TrimSpace(d) == "" {
-			continue
+	add := func(d string) {
+		if strings.TrimSpace(d) != "" {
+			docs = append(docs, strings.TrimLeftFunc(d, unicode.IsSpace))
 		}
-		docs = append(docs, strings.TrimLeftFunc(d, unicode.IsSpace))
 	}
+	start := 0 // of the current document
+	for line := 0; line < len(s); {
+		if strings.HasPrefix(s[line:], "---") {
+			add(s[start:line])
+			start = line + 3
+			for start < len(s) && (s[start] == ' ' || s[start] == '\t') {
+				start++
+			}
+		}
+		next := strings.IndexByte(s[line:], '\n')
+		if next < 0 {
+			break
+		}
+		line += next + 1
+	}
+	add(s[start:])
 	return docs
 }

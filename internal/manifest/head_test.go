@@ -1,0 +1,136 @@
+package manifest
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+// slowHead is Helm's way: sigs.k8s.io/yaml straight into the struct.
+func slowHead(doc string) (Head, error) {
+	var h Head
+	err := yaml.Unmarshal([]byte(doc), &h)
+	return h, err
+}
+
+// checkSameHead fails when the short way accepts a document that Helm's way reads
+// differently or refuses. It returns whether the short way was taken.
+func checkSameHead(t testing.TB, doc string) bool {
+	t.Helper()
+	var fast Head
+	if !fastHead(doc, &fast) {
+		return false
+	}
+	slow, err := slowHead(doc)
+	if err != nil {
+		t.Fatalf("short way accepted a document Helm's way refuses (%v):\n%s", err, doc)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("heads differ for\n%s\nshort: %+v %+v\nhelm:  %+v %+v", doc, fast, fast.Metadata, slow, slow.Metadata)
+	}
+	return true
+}
+
+var headCases = []struct {
+	doc  string
+	fast bool // whether the short way should take it
+}{
+	{"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    x: z\ndata:\n  k: v\n", true},
+	{"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations: {}\n", true},
+	{"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n", true},
+	{"apiVersion: v1\nkind: ConfigMap\nmetadata:\n", true},
+	{"# only a comment\n", true},
+	{"kind: ~\nmetadata: {name: a, labels: {x: 1}}\nspec: [1, 2.5, true, null]\n", true},
+	{"kind: List\nitems:\n- {1: a, 2.5: b, true: c}\n", true},
+	// The JSON way converts numbers to strings, matches keys regardless of case, and
+	// refuses what JSON cannot hold: all taken the long way.
+	{"apiVersion: v1\nkind: 12\n", false},
+	{"apiVersion: v1\nmetadata:\n  name: 7\n", false},
+	{"metadata:\n  annotations:\n    helm.sh/hook-weight: 5\n", false},
+	{"Kind: Secret\n", false},
+	{"kind: a\nKIND: b\n", false},
+	{"metadata:\n  NAME: x\n", false},
+	{"kind: a\nspec:\n  x: .nan\n", false},
+	{"kind: a\nspec:\n  x: -.inf\n", false},
+	{"kind: a\nspec:\n  ~: x\n", false},
+	{"kind: a\nspec:\n  18446744073709551615: x\n", false},
+	{"kind: a\n18446744073709551615: x\n", false},
+	{"kind: a\n~: x\n", false},
+	{"kind: a\nspec: &x {a: 1}\nother: *x\n", false},
+	{"kind: a\nspec:\n  ? [a, b]\n  : c\n", false},
+	{"- a\n- b\n", false},
+	{"just a string\n", false},
+	{"kind: a\nspec: {a: 1\n", false},
+	{"kind: a\nmetadata: 3\n", false},
+	{"kind: !!int x\n", false},
+	{"kind: a\nspec: !!binary aGVsbG8=\n", true},
+	{"kind: \"\\xff\"\n", true},
+	{"metadata:\n  annotations:\n    x: y\n", false}, // yaml.v2 reads y as true
+	{"kind: a\nb: b\nb: c\n", true},
+	{"kind: a\nkind: b\n", true},
+	{"kind: a\ndata:\n  run.sh: |\n    a && b & c\n", true},
+}
+
+func TestFastHeadAgreesWithHelm(t *testing.T) {
+	for _, c := range headCases {
+		if got := checkSameHead(t, c.doc); got != c.fast {
+			t.Errorf("short way taken = %v, want %v, for\n%s", got, c.fast, c.doc)
+		}
+		// Whichever way it goes, decodeHead gives Helm's result and error.
+		var h Head
+		err := decodeHead(c.doc, &h)
+		want, wantErr := slowHead(c.doc)
+		if (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+			t.Errorf("error %v, Helm's way %v, for\n%s", err, wantErr, c.doc)
+		}
+		if err == nil && !reflect.DeepEqual(h, want) {
+			t.Errorf("head %+v, Helm's way %+v, for\n%s", h, want, c.doc)
+		}
+	}
+}
+
+// Every document Helm rendered for the conformance corpus reads the same both ways,
+// and nearly all of them take the short way.
+func TestFastHeadOnCorpus(t *testing.T) {
+	dir := os.Getenv("RUDDER_CONFORMANCE")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "conformance")
+	}
+	outs, _ := filepath.Glob(filepath.Join(dir, "cases", "*", "expected.out"))
+	if len(outs) == 0 {
+		t.Skip("conformance corpus not found; set RUDDER_CONFORMANCE")
+	}
+	var docs, fast int
+	for _, p := range outs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range Split(string(b)) {
+			docs++
+			if checkSameHead(t, d) {
+				fast++
+			}
+		}
+	}
+	t.Logf("%d of %d documents took the short way", fast, docs)
+	if fast < docs*9/10 {
+		t.Errorf("only %d of %d documents took the short way", fast, docs)
+	}
+}
+
+func FuzzFastHead(f *testing.F) {
+	for _, c := range headCases {
+		f.Add(c.doc)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		if strings.Count(doc, "*") > 20 {
+			t.Skip() // alias bombs only measure yaml.v2's patience
+		}
+		checkSameHead(t, doc)
+	})
+}
