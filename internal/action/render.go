@@ -183,7 +183,7 @@ func Render(ctx context.Context, ch *chart.Chart, userVals map[string]any, o Ren
 		var b strings.Builder
 		for _, name := range sortedKeys(files) {
 			if strings.TrimSpace(files[name]) != "" {
-				fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", name, files[name])
+				writeDocument(&b, name, files[name])
 			}
 		}
 		res.Manifest = b.String()
@@ -191,21 +191,47 @@ func Render(ctx context.Context, ch *chart.Chart, userVals map[string]any, o Ren
 	}
 	res.Hooks, res.Manifests = hooks, manifests
 
-	var b strings.Builder
+	var crds []chart.CRD
 	if o.IncludeCRDs {
-		for _, crd := range ch.CRDObjects() {
-			fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", crd.Filename, crd.File.Data)
-		}
+		crds = ch.CRDObjects()
+	}
+	size := 0
+	for _, crd := range crds {
+		size += len(crd.Filename) + len(crd.File.Data) + len(sourceHeader) + 2
+	}
+	for _, m := range manifests {
+		size += len(m.Name) + len(m.Content) + len(sourceHeader) + 2
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, crd := range crds {
+		writeDocument(&b, crd.Filename, crd.File.Data)
 	}
 	for _, m := range manifests {
 		if o.HideSecrets && m.Head.Kind == "Secret" && m.Head.APIVersion == "v1" {
-			fmt.Fprintf(&b, "---\n# Source: %s\n# HIDDEN: The Secret output has been suppressed\n", m.Name)
+			writeDocument(&b, m.Name, "# HIDDEN: The Secret output has been suppressed")
 			continue
 		}
-		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.Name, m.Content)
+		writeDocument(&b, m.Name, m.Content)
 	}
 	res.Manifest = b.String()
 	return res, nil
+}
+
+const sourceHeader = "---\n# Source: "
+
+// writeDocument appends one document of a manifest stream, headed by its source.
+func writeDocument[T string | []byte](b *strings.Builder, source string, content T) {
+	b.WriteString(sourceHeader)
+	b.WriteString(source)
+	b.WriteByte('\n')
+	switch c := any(content).(type) {
+	case string:
+		b.WriteString(c)
+	case []byte:
+		b.Write(c)
+	}
+	b.WriteByte('\n')
 }
 
 const notesFile = "NOTES.txt"

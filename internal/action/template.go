@@ -92,15 +92,22 @@ func (t Template) Run(ctx context.Context, ch *chart.Chart, userVals map[string]
 	for _, m := range r.Manifests {
 		res.Documents = append(res.Documents, Document{Source: m.Name, Content: m.Content, Kind: DocumentManifest})
 	}
-	var b strings.Builder
-	b.WriteString(strings.TrimSpace(r.Manifest))
-	b.WriteString("\n")
+	var hooks []*release.Hook
+	size := len(r.Manifest) + 1
 	for _, h := range r.Hooks {
 		if t.NoHooks || (t.SkipTests && h.Has(release.HookTest)) {
 			continue
 		}
+		hooks = append(hooks, h)
+		size += len(h.Path) + len(h.Manifest) + len(sourceHeader) + 2
+	}
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteString(strings.TrimSpace(r.Manifest))
+	b.WriteString("\n")
+	for _, h := range hooks {
 		res.Documents = append(res.Documents, Document{Source: h.Path, Content: h.Manifest, Kind: DocumentHook})
-		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", h.Path, h.Manifest)
+		writeDocument(&b, h.Path, h.Manifest)
 	}
 	res.Text = b.String()
 	if len(t.ShowOnly) > 0 {

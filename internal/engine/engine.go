@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/template"
 	"text/template/parse"
+	"unsafe"
 
 	"golang.org/x/sync/errgroup"
 
@@ -110,6 +111,7 @@ func (e Engine) render(ctx context.Context, tpls map[string]renderable) (map[str
 		r := tpls[name]
 		r.vals["Template"] = map[string]any{"Name": name, "BasePath": r.basePath}
 		var b strings.Builder
+		b.Grow(len(r.text)) // most output is about as long as its template
 		if err := t.ExecuteTemplate(&b, name, r.vals); err != nil {
 			return nil, execError(err)
 		}
@@ -162,7 +164,9 @@ func collectTemplates(c *chart.Chart, parent map[string]any, tpls map[string]ren
 		if c.IsLibrary() && !strings.HasPrefix(path.Base(f.Name), "_") {
 			continue
 		}
-		tpls[path.Join(full, f.Name)] = renderable{text: string(f.Data), vals: vals, basePath: path.Join(full, "templates")}
+		// Loaded chart files are never written to, so the text can share their bytes.
+		text := unsafe.String(unsafe.SliceData(f.Data), len(f.Data))
+		tpls[path.Join(full, f.Name)] = renderable{text: text, vals: vals, basePath: path.Join(full, "templates")}
 	}
 	return vals
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	yamlv2 "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
@@ -35,7 +36,8 @@ func fastHead(doc string, h *Head) bool {
 		Metadata   fastMeta           `yaml:"metadata"`
 		Rest       map[string]checked `yaml:",inline"`
 	}
-	if yamlv2.Unmarshal([]byte(doc), &top) != nil ||
+	// yaml.v2 only reads its input, so the document's bytes are shared, not copied.
+	if yamlv2.Unmarshal(unsafe.Slice(unsafe.StringData(doc), len(doc)), &top) != nil ||
 		top.APIVersion.bad || top.Kind.bad || top.Metadata.bad ||
 		!plainKeys(top.Rest, "apiversion", "kind", "metadata") ||
 		!plainKeys(top.Metadata.rest, "name", "annotations") {
