@@ -25,16 +25,24 @@ func decodeHead(doc string, h *Head) error {
 }
 
 // fastHead fills h and reports true when the document decodes without error and the
-// JSON round trip would give the same head.
+// JSON round trip would give the same head. Values outside the head are decoded only
+// when the text does not already rule out every way they could fail.
 func fastHead(doc string, h *Head) bool {
+	if plainValues(doc) {
+		return fastHeadAs[skipped](doc, h)
+	}
 	if hasAnchor(doc) {
 		return false // yaml.v2 limits alias expansion by counts that differ between the ways
 	}
+	return fastHeadAs[checked](doc, h)
+}
+
+func fastHeadAs[V any, PV valueCheck[V]](doc string, h *Head) bool {
 	var top struct {
-		APIVersion fastString         `yaml:"apiVersion"`
-		Kind       fastString         `yaml:"kind"`
-		Metadata   fastMeta           `yaml:"metadata"`
-		Rest       map[string]checked `yaml:",inline"`
+		APIVersion fastString   `yaml:"apiVersion"`
+		Kind       fastString   `yaml:"kind"`
+		Metadata   fastMeta[V]  `yaml:"metadata"`
+		Rest       map[string]V `yaml:",inline"`
 	}
 	// yaml.v2 only reads its input, so the document's bytes are shared, not copied.
 	if yamlv2.Unmarshal(unsafe.Slice(unsafe.StringData(doc), len(doc)), &top) != nil ||
@@ -50,10 +58,16 @@ func fastHead(doc string, h *Head) bool {
 	return true
 }
 
+// valueCheck is how values outside the head are decoded: checked or skipped.
+type valueCheck[V any] interface {
+	*V
+	yamlv2.Unmarshaler
+}
+
 // plainKeys reports whether the other keys of a map read the same through JSON:
 // encoding/json matches field names regardless of case, sigs.k8s.io/yaml refuses null
 // keys (yaml.v2 decodes them as "") and integer keys beyond int64.
-func plainKeys(rest map[string]checked, fields ...string) bool {
+func plainKeys[V any](rest map[string]V, fields ...string) bool {
 	for k := range rest {
 		if k == "" || strings.ContainsAny(k[:1], "0123456789+-.") {
 			return false
@@ -67,24 +81,88 @@ func plainKeys(rest map[string]checked, fields ...string) bool {
 	return true
 }
 
-// hasAnchor reports whether an anchor (or, to be safe, anything that might be one)
-// starts a node: '&' after a line start or an indicator, spaces aside.
-func hasAnchor(doc string) bool {
-	for i := strings.IndexByte(doc, '&'); i >= 0; {
-		j := i - 1
-		for j >= 0 && (doc[j] == ' ' || doc[j] == '\t') {
-			j--
+// plainValues reports whether the text rules out everything that makes yaml.v2's
+// decoding or the conversion to JSON fail, so that values need not be decoded to be
+// checked: tags, anchors, explicit keys, merge keys, flow collections that are not
+// empty (their keys are not looked at), null or number-like keys, infinities and NaN.
+// It errs on the side of false.
+func plainValues(doc string) bool {
+	if strings.Contains(doc, "<<") {
+		return false
+	}
+	for _, special := range []string{".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF"} {
+		if strings.Contains(doc, special) {
+			return false
 		}
-		if j < 0 || strings.IndexByte("\n\r:-?[{,!", doc[j]) >= 0 {
-			return true
-		}
-		next := strings.IndexByte(doc[i+1:], '&')
-		if next < 0 {
+	}
+	for i := 0; ; i++ {
+		n := strings.IndexAny(doc[i:], "!&?{[")
+		if n < 0 {
 			break
 		}
-		i += 1 + next
+		i += n
+		if nodeStart(doc, i) {
+			if c := doc[i]; c != '{' && c != '[' || !emptyFlow(doc[i+1:], c) {
+				return false
+			}
+		}
 	}
-	return false
+	for line := range strings.Lines(doc) {
+		if k, ok := blockKey(line); ok && (k == "" || k == "~" || k == "null" || k == "Null" || k == "NULL" ||
+			strings.ContainsAny(k[:1], "0123456789+-.")) {
+			return false
+		}
+	}
+	return true
+}
+
+// nodeStart reports whether the byte at i may begin a node: it follows a line start,
+// an indicator or a tag, spaces aside.
+func nodeStart(doc string, i int) bool {
+	j := i - 1
+	for j >= 0 && (doc[j] == ' ' || doc[j] == '\t') {
+		j--
+	}
+	return j < 0 || strings.IndexByte("\n\r:-?[{,!", doc[j]) >= 0
+}
+
+// emptyFlow reports whether rest, just after an opening bracket, closes it at once.
+func emptyFlow(rest string, open byte) bool {
+	rest = strings.TrimLeft(rest, " \t")
+	return rest != "" && (open == '{' && rest[0] == '}' || open == '[' && rest[0] == ']')
+}
+
+// blockKey returns the text of the plain key a line would hold as a block mapping
+// entry, after its indentation and any sequence dashes; ok is false when the line
+// holds no such key (a quoted key is always a string).
+func blockKey(line string) (key string, ok bool) {
+	s := strings.TrimLeft(line, " \t")
+	for len(s) > 1 && s[0] == '-' && (s[1] == ' ' || s[1] == '\t') {
+		s = strings.TrimLeft(s[1:], " \t")
+	}
+	if s == "" || s[0] == '#' || s[0] == '"' || s[0] == '\'' {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' && (i+1 == len(s) || strings.IndexByte(" \t\r\n", s[i+1]) >= 0) {
+			return strings.TrimRight(s[:i], " \t"), true
+		}
+	}
+	return "", false
+}
+
+// hasAnchor reports whether an anchor (or, to be safe, anything that might be one)
+// starts a node.
+func hasAnchor(doc string) bool {
+	for i := 0; ; i++ {
+		n := strings.IndexByte(doc[i:], '&')
+		if n < 0 {
+			return false
+		}
+		if i += n; nodeStart(doc, i) {
+			return true
+		}
+	}
 }
 
 // fastString is a head field: only a string (or null) reads the same through JSON.
@@ -109,18 +187,18 @@ func (f *fastString) UnmarshalYAML(unmarshal func(any) error) error {
 }
 
 // fastMeta is the metadata map. Null leaves it absent, as JSON does.
-type fastMeta struct {
+type fastMeta[V any] struct {
 	present, bad bool
 	name         fastString
 	annotations  map[string]string
-	rest         map[string]checked
+	rest         map[string]V
 }
 
-func (f *fastMeta) UnmarshalYAML(unmarshal func(any) error) error {
+func (f *fastMeta[V]) UnmarshalYAML(unmarshal func(any) error) error {
 	var m struct {
-		Name        fastString         `yaml:"name"`
-		Annotations *yamlv2.MapSlice   `yaml:"annotations"`
-		Rest        map[string]checked `yaml:",inline"`
+		Name        fastString       `yaml:"name"`
+		Annotations *yamlv2.MapSlice `yaml:"annotations"`
+		Rest        map[string]V     `yaml:",inline"`
 	}
 	if err := unmarshal(&m); err != nil {
 		return err
@@ -156,6 +234,11 @@ func (*checked) UnmarshalYAML(unmarshal func(any) error) error {
 	}
 	return nil
 }
+
+// skipped is any other value of a document plainValues let through: not decoded.
+type skipped struct{}
+
+func (*skipped) UnmarshalYAML(func(any) error) error { return nil }
 
 var errNoJSON = &yamlv2.TypeError{Errors: []string{"value has no JSON form"}}
 

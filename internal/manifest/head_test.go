@@ -73,6 +73,33 @@ var headCases = []struct {
 	{"kind: a\nb: b\nb: c\n", true},
 	{"kind: a\nkind: b\n", true},
 	{"kind: a\ndata:\n  run.sh: |\n    a && b & c\n", true},
+	// What only decoding the other values would reveal.
+	{"kind: a\nspec:\n  x: !!int abc\n", false},
+	{"kind: a\nspec:\n  - : 1\n", false},
+	{"kind: a\nspec: {~: 1}\n", false},
+	{"kind: a\nspec:\n  x: [1, .nan]\n", false},
+	{"kind: a\nspec:\n  - 9223372036854775808: x\n", false}, // a uint64 key
+	{"kind: a\nspec:\n  - 18446744073709551616: x\n", true}, // a float64 key, fine
+	{"kind: a\nspec:\n  <<: 5\n", false},
+	{"kind: a\nspec:\n  ? a\n  : b\n", true},
+	{"kind: a\nspec:\n  \"x\": 1\n  NULL: 2\n", false},
+	{"kind: a\nspec:\n  [a]: 2\n", false},
+}
+
+func TestPlainValues(t *testing.T) {
+	for doc, want := range map[string]bool{
+		"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    args: []\n    env: {}\n": true,
+		"kind: a\ndata:\n  run.sh: |\n    a && b\n    echo 'x: 1'\n":                                true,
+		"kind: a\nspec:\n  expr: \"up{job=\\\"x\\\"} > 0\"\n":                                       true,
+		"kind: a\nspec:\n  args: [a, b]\n":                                                          false, // keys inside flow are not looked at
+		"kind: a\nspec:\n  x: &a 1\n":                                                               false,
+		"kind: a\nspec:\n  - - 1: 2\n":                                                              false,
+		"kind: a\nspec:\n  x: .inf\n":                                                               false,
+	} {
+		if got := plainValues(doc); got != want {
+			t.Errorf("plainValues = %v, want %v, for\n%s", got, want, doc)
+		}
+	}
 }
 
 func TestFastHeadAgreesWithHelm(t *testing.T) {
