@@ -300,8 +300,8 @@ func ParseValues(data []byte) (map[string]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("error reading yaml document: %w", err)
 		}
-		cur := map[string]any{}
-		if err := yaml.Unmarshal(doc, &cur); err != nil {
+		cur, err := unmarshalValues(doc)
+		if err != nil {
 			return nil, fmt.Errorf("cannot unmarshal yaml document: %w", err)
 		}
 		vals = mergeMaps(vals, cur)
