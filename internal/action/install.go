@@ -258,7 +258,7 @@ func (i *Install) dryRunnable(ctx context.Context, resources []*kube.Resource) (
 	if !i.CreateNamespace {
 		return resources, nil
 	}
-	_, err := i.Cluster.Kube.Clientset().CoreV1().Namespaces().Get(ctx, i.Namespace, metav1.GetOptions{})
+	_, err := i.Cluster.Kube.CoreV1().Namespaces().Get(ctx, i.Namespace, metav1.GetOptions{})
 	if !apierrors.IsNotFound(err) {
 		return resources, err
 	}

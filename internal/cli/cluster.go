@@ -91,7 +91,7 @@ func (a *app) releases(namespace string) (*storage.Storage, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfg.Core = kc.Clientset().CoreV1()
+		cfg.Core = kc.CoreV1()
 	} else {
 		if a.memory == nil {
 			a.memory = storage.NewMemory("", storage.DriverOptions{})

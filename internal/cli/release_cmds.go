@@ -70,7 +70,7 @@ func (a *app) actionCluster(namespace string) (*action.Cluster, error) {
 	if a.settings.getenv("HELM_DRIVER") == "memory" {
 		c.Locks = &a.memoryLocks
 	} else {
-		c.Locks = &storage.LeaseLocker{Leases: kc.Clientset().CoordinationV1(), Namespace: namespace}
+		c.Locks = &storage.LeaseLocker{Leases: kc.CoordinationV1(), Namespace: namespace}
 	}
 	return c, nil
 }

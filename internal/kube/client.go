@@ -10,7 +10,9 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
+	appsv1 "k8s.io/client-go/kubernetes/typed/apps/v1"
+	coordinationv1 "k8s.io/client-go/kubernetes/typed/coordination/v1"
+	corev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
@@ -42,7 +44,9 @@ type Client struct {
 	raw          rest.Interface // unversioned JSON client: apply with status codes, tables
 	dynamic      dynamic.Interface
 	metadata     metadata.Interface
-	clientset    kubernetes.Interface
+	core         corev1.CoreV1Interface
+	apps         appsv1.AppsV1Interface
+	coordination coordinationv1.CoordinationV1Interface
 	discovery    discovery.CachedDiscoveryInterfaceWithContext
 	mapper       *restmapper.DeferredDiscoveryRESTMapper
 	fieldManager string
@@ -98,8 +102,16 @@ func New(cfg *rest.Config, opts Options) (*Client, error) {
 	if c.metadata, err = metadata.NewForConfigAndClient(config, httpClient); err != nil {
 		return nil, fmt.Errorf("kube: metadata client: %w", err)
 	}
-	if c.clientset, err = kubernetes.NewForConfigAndClient(config, httpClient); err != nil {
-		return nil, fmt.Errorf("kube: clientset: %w", err)
+	// Only the groups Rudder reads through typed clients: the full clientset would
+	// link every API group's client into the binary.
+	if c.core, err = corev1.NewForConfigAndClient(config, httpClient); err != nil {
+		return nil, fmt.Errorf("kube: core client: %w", err)
+	}
+	if c.apps, err = appsv1.NewForConfigAndClient(config, httpClient); err != nil {
+		return nil, fmt.Errorf("kube: apps client: %w", err)
+	}
+	if c.coordination, err = coordinationv1.NewForConfigAndClient(config, httpClient); err != nil {
+		return nil, fmt.Errorf("kube: coordination client: %w", err)
 	}
 	dc, err := discovery.NewDiscoveryClientForConfigAndClient(config, httpClient)
 	if err != nil {
@@ -120,8 +132,11 @@ func (c *Client) Dynamic() dynamic.Interface { return c.dynamic }
 // Metadata is the Client's metadata-only client.
 func (c *Client) Metadata() metadata.Interface { return c.metadata }
 
-// Clientset is the Client's typed client.
-func (c *Client) Clientset() kubernetes.Interface { return c.clientset }
+// CoreV1 is the Client's typed client of the core group.
+func (c *Client) CoreV1() corev1.CoreV1Interface { return c.core }
+
+// CoordinationV1 is the Client's typed client of the coordination group (Leases).
+func (c *Client) CoordinationV1() coordinationv1.CoordinationV1Interface { return c.coordination }
 
 // Discovery is the Client's cached discovery client.
 func (c *Client) Discovery() discovery.CachedDiscoveryInterfaceWithContext { return c.discovery }

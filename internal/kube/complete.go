@@ -77,7 +77,7 @@ func (c *Client) jobPodsDetail(ctx context.Context, job *unstructured.Unstructur
 	if len(sel) == 0 {
 		return ""
 	}
-	list, err := c.clientset.CoreV1().Pods(job.GetNamespace()).List(ctx, metav1.ListOptions{
+	list, err := c.core.Pods(job.GetNamespace()).List(ctx, metav1.ListOptions{
 		LabelSelector: labels.SelectorFromSet(sel).String(),
 	})
 	if err != nil {

@@ -30,7 +30,7 @@ func (c *Client) Containers(ctx context.Context, r *Resource) ([]Container, erro
 	default:
 		return nil, nil
 	}
-	pods, err := c.clientset.CoreV1().Pods(r.Namespace()).List(ctx, opts)
+	pods, err := c.core.Pods(r.Namespace()).List(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: listing its pods: %w", r, err)
 	}
@@ -49,7 +49,7 @@ func (c *Client) Containers(ctx context.Context, r *Resource) ([]Container, erro
 // Logs streams the logs of a container; the caller closes the stream. A pod on
 // a node that serves no logs (a fake node) gives an error.
 func (c *Client) Logs(ctx context.Context, ct Container) (io.ReadCloser, error) {
-	rc, err := c.clientset.CoreV1().Pods(ct.Namespace).GetLogs(ct.Pod, &corev1.PodLogOptions{Container: ct.Name}).Stream(ctx)
+	rc, err := c.core.Pods(ct.Namespace).GetLogs(ct.Pod, &corev1.PodLogOptions{Container: ct.Name}).Stream(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("unable to get logs for pod %s, container %s: %w", ct.Pod, ct.Name, err)
 	}

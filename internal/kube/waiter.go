@@ -258,7 +258,7 @@ func byController(obj any) ([]string, error) {
 }
 
 func (w *waiter) podInformer(ns string) cache.SharedIndexInformer {
-	pods := w.c.clientset.CoreV1().Pods(ns)
+	pods := w.c.core.Pods(ns)
 	inf := cache.NewSharedIndexInformerWithOptions(listWatch(pods.List, pods.Watch, ""), &corev1.Pod{},
 		cache.SharedIndexInformerOptions{Indexers: cache.Indexers{ownerIndex: byController}, ObjectDescription: "pods in namespace " + ns})
 	_ = inf.SetTransform(func(obj any) (any, error) {
@@ -274,7 +274,7 @@ func (w *waiter) podInformer(ns string) cache.SharedIndexInformer {
 }
 
 func (w *waiter) replicaSetInformer(ns string) cache.SharedIndexInformer {
-	rs := w.c.clientset.AppsV1().ReplicaSets(ns)
+	rs := w.c.apps.ReplicaSets(ns)
 	inf := cache.NewSharedIndexInformerWithOptions(listWatch(rs.List, rs.Watch, ""), &appsv1.ReplicaSet{},
 		cache.SharedIndexInformerOptions{Indexers: cache.Indexers{ownerIndex: byController}, ObjectDescription: "replicasets in namespace " + ns})
 	_ = inf.SetTransform(func(obj any) (any, error) {
@@ -290,7 +290,7 @@ func (w *waiter) replicaSetInformer(ns string) cache.SharedIndexInformer {
 }
 
 func (w *waiter) eventInformer(ns string) cache.SharedIndexInformer {
-	ev := w.c.clientset.CoreV1().Events(ns)
+	ev := w.c.core.Events(ns)
 	selector := fields.OneTermEqualSelector("type", corev1.EventTypeWarning).String()
 	inf := cache.NewSharedIndexInformerWithOptions(listWatch(ev.List, ev.Watch, selector), &corev1.Event{},
 		cache.SharedIndexInformerOptions{Indexers: cache.Indexers{involvedIndex: func(obj any) ([]string, error) {
