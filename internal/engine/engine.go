@@ -1,19 +1,17 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"path"
-	"runtime"
 	"slices"
 	"strings"
 	"text/template"
 	"text/template/parse"
 	"unsafe"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/rudderpm/rudder/internal/chart"
 )
@@ -76,49 +74,47 @@ func (e Engine) render(ctx context.Context, tpls map[string]renderable) (map[str
 	} else {
 		t.Option("missingkey=zero")
 	}
-	known := e.bindFuncs(ctx, t)
+	set := &treeSet{t: t}
+	known := e.bindFuncs(ctx, t, set)
 
-	// Parsing is independent per file, so it runs in parallel; the trees then join the
-	// set one file at a time, in parse order, exactly as sequential Parse calls would.
+	// Files are parsed in parallel, and rendering starts once the files that define
+	// templates have joined the set (see treeSet). Lint waits for all of them, so that
+	// a parse error is the only thing it reports.
 	names := parseOrder(tpls)
-	trees := make([]map[string]*parse.Tree, len(names))
-	errs := make([]error, len(names))
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, name := range names {
-		g.Go(func() error {
-			trees[i], errs[i] = parse.Parse(name, tpls[name].text, "", "", known)
-			return nil
-		})
-	}
-	_ = g.Wait()
-	for i, name := range names {
-		if errs[i] != nil {
-			return nil, parseError(name, errs[i])
-		}
-		for _, treeName := range slices.Sorted(maps.Keys(trees[i])) {
-			if _, err := t.AddParseTree(treeName, trees[i][treeName]); err != nil {
-				return nil, parseError(name, err)
-			}
-		}
+	set.start(names, tpls, known)
+	if err := set.prepare(e.LintMode); err != nil {
+		return nil, err
 	}
 
 	out := make(map[string]string, len(names))
+	var buf bytes.Buffer // reused: each output is then copied once, at its size
 	for _, name := range names {
 		if strings.HasPrefix(path.Base(name), "_") {
 			continue // partials only hold definitions
 		}
 		r := tpls[name]
 		r.vals["Template"] = map[string]any{"Name": name, "BasePath": r.basePath}
-		var b strings.Builder
-		b.Grow(len(r.text)) // most output is about as long as its template
-		if err := t.ExecuteTemplate(&b, name, r.vals); err != nil {
+		buf.Reset()
+		err := set.ensure(name)
+		if err == nil {
+			err = t.ExecuteTemplate(&buf, name, r.vals)
+		}
+		if err != nil {
+			if perr := set.wait(); perr != nil {
+				return nil, perr // a parse error anywhere comes first, as when parsing ends before rendering
+			}
 			return nil, execError(err)
 		}
-		out[name] = strings.ReplaceAll(b.String(), "<no value>", "")
+		out[name] = noValue.Replace(buf.String())
+	}
+	if err := set.wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
+
+// noValue removes what text/template prints for a missing key of an untyped map.
+var noValue = strings.NewReplacer("<no value>", "")
 
 // parseOrder sorts templates deepest path first, and by reverse name within a depth, so
 // that a chart's definitions, parsed later, override those of its subcharts.
@@ -200,12 +196,12 @@ var builtinFuncs = []string{"and", "call", "html", "index", "slice", "js", "len"
 
 // bindFuncs installs the function map, with the functions that need the template set,
 // and returns the names of every function templates may call, for parsing.
-func (e Engine) bindFuncs(ctx context.Context, t *template.Template) map[string]any {
+func (e Engine) bindFuncs(ctx context.Context, t *template.Template, set *treeSet) map[string]any {
 	funcs := baseFuncs()
 	known := make(map[string]any, len(funcs)+len(builtinFuncs)+8)
 	depth := map[string]int{}
-	funcs["include"] = includeFunc(t, depth)
-	funcs["tpl"] = tplFunc(t, depth, known)
+	funcs["include"] = includeFunc(t, set, depth)
+	funcs["tpl"] = tplFunc(t, set, depth, known)
 	funcs["required"] = func(msg string, val any) (any, error) {
 		if val == nil || val == "" {
 			if e.LintMode {
@@ -249,10 +245,13 @@ func (e Engine) warn(msg string) {
 }
 
 // includeFunc runs a named template and returns its output, bounding recursion.
-func includeFunc(t *template.Template, depth map[string]int) func(string, any) (string, error) {
+func includeFunc(t *template.Template, set *treeSet, depth map[string]int) func(string, any) (string, error) {
 	return func(name string, data any) (string, error) {
 		if depth[name] > recursionLimit {
 			return "", fmt.Errorf("rendering template has a nested reference name: %s: unable to execute template", name)
+		}
+		if err := set.ensure(name); err != nil {
+			return "", err
 		}
 		depth[name]++
 		defer func() { depth[name]-- }()
@@ -266,7 +265,7 @@ func includeFunc(t *template.Template, depth map[string]int) func(string, any) (
 // scope. Definitions made by the string are visible to it alone: a string that defines
 // templates runs in a copy of the set, as Helm does; one that defines none, the common
 // case, runs against the set itself, which is much cheaper and renders the same.
-func tplFunc(parent *template.Template, depth map[string]int, known map[string]any) func(string, any) (string, error) {
+func tplFunc(parent *template.Template, set *treeSet, depth map[string]int, known map[string]any) func(string, any) (string, error) {
 	return func(text string, data any) (string, error) {
 		trees, err := parse.Parse(parent.Name(), text, "", "", known)
 		if err != nil {
@@ -276,14 +275,20 @@ func tplFunc(parent *template.Template, depth map[string]int, known map[string]a
 		if len(trees) == 1 {
 			t = parent.New(parent.Name()) // not added to the set: it only borrows its names
 			t.Tree = trees[parent.Name()]
+			if err := set.ensureTree(t.Tree); err != nil {
+				return "", err
+			}
 		} else {
+			if err := set.addAll(); err != nil { // the copy must hold every file
+				return "", err
+			}
 			clone, err := parent.Clone()
 			if err != nil {
 				return "", fmt.Errorf("cannot clone template: %w", err)
 			}
 			clone.Funcs(template.FuncMap{
-				"include": includeFunc(clone, depth),
-				"tpl":     tplFunc(clone, depth, known),
+				"include": includeFunc(clone, set, depth),
+				"tpl":     tplFunc(clone, set, depth, known),
 			})
 			if t, err = clone.New(parent.Name()).Parse(text); err != nil {
 				return "", fmt.Errorf("cannot parse template %q: %w", text, err)
