@@ -39,7 +39,8 @@ func benchmarkTemplateDir(b *testing.B, p string, crds bool, vals map[string]any
 	b.ReportAllocs()
 	var size int
 	for b.Loop() {
-		ch, err := chart.Load(p)
+		ch, err := chart.LoadMapped(p) // as the template command loads
+
 		if err != nil {
 			b.Fatal(err)
 		}

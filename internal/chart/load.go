@@ -11,6 +11,8 @@ import (
 	"maps"
 	"os"
 	"path"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -81,7 +83,32 @@ func LoadArchive(r io.Reader) (*Chart, error) {
 // LoadDir loads a chart from a directory, honouring its .helmignore and following
 // symbolic links.
 func LoadDir(dir string) (*Chart, error) {
-	c, err := LoadFS(os.DirFS(dir))
+	return loadDir(dir, false)
+}
+
+// LoadMapped loads a chart as Load does, except that from a directory the files of
+// its crds/ folders (and its subcharts') are mapped into memory rather than read:
+// commands that render without printing CRDs never touch them. It is for short-lived,
+// read-only uses such as template, show and lint: the mappings last as long as the
+// process, and a file shortened meanwhile faults when read (set
+// runtime/debug.SetPanicOnFault to turn that into a panic).
+func LoadMapped(name string) (*Chart, error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		return loadDir(name, true)
+	}
+	return LoadFile(name)
+}
+
+func loadDir(dir string, mapCRDs bool) (*Chart, error) {
+	w := dirWalker{fsys: os.DirFS(dir), budget: MaxChartSize}
+	if mapCRDs {
+		w.osDir = dir
+	}
+	c, err := w.load()
 	if err != nil {
 		return c, err
 	}
@@ -103,6 +130,12 @@ func checkAPIVersion(c *Chart) error {
 
 // LoadFS loads a chart whose Chart.yaml sits at the root of fsys.
 func LoadFS(fsys fs.FS) (*Chart, error) {
+	w := dirWalker{fsys: fsys, budget: MaxChartSize}
+	return w.load()
+}
+
+func (w *dirWalker) load() (*Chart, error) {
+	fsys := w.fsys
 	rules := DefaultIgnoreRules()
 	if data, err := fs.ReadFile(fsys, IgnoreFile); err == nil {
 		if rules, err = ParseIgnore(bytes.NewReader(data)); err != nil {
@@ -112,7 +145,7 @@ func LoadFS(fsys fs.FS) (*Chart, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	w := dirWalker{fsys: fsys, rules: rules, budget: MaxChartSize}
+	w.rules = rules
 	if err := w.walk(".", 0); err != nil {
 		return nil, err
 	}
@@ -124,7 +157,12 @@ type dirWalker struct {
 	rules  *IgnoreRules
 	budget int64
 	files  []*File
+	// osDir, when set, is fsys's directory: CRD files there are mapped, not read.
+	osDir string
 }
+
+// crdFile matches the files of a chart's crds/ folder, or of a subchart's.
+var crdFile = regexp.MustCompile(`^(charts/[^/]+/)*crds/`)
 
 // walk visits dir's entries in lexical order, following symbolic links as Helm does.
 func (w *dirWalker) walk(dir string, depth int) error {
@@ -159,7 +197,7 @@ func (w *dirWalker) walk(dir string, depth int) error {
 		if fi.Size() > w.budget {
 			return fmt.Errorf("error reading %s: chart exceeds maximum decompressed size of %d bytes", name, MaxChartSize)
 		}
-		data, err := fs.ReadFile(w.fsys, name)
+		data, err := w.read(name)
 		if err != nil {
 			return fmt.Errorf("error reading %s: %w", name, err)
 		}
@@ -170,6 +208,16 @@ func (w *dirWalker) walk(dir string, depth int) error {
 		w.files = append(w.files, &File{Name: name, ModTime: fi.ModTime(), Data: bytes.TrimPrefix(data, utf8BOM)})
 	}
 	return nil
+}
+
+// read returns a file's content, mapped when it is a CRD file under osDir.
+func (w *dirWalker) read(name string) ([]byte, error) {
+	if w.osDir != "" && crdFile.MatchString(name) {
+		if data, err := mapFile(filepath.Join(w.osDir, filepath.FromSlash(name))); err == nil {
+			return data, nil
+		}
+	}
+	return fs.ReadFile(w.fsys, name)
 }
 
 // LoadFiles builds a chart from its files, named relative to the chart root.

@@ -35,6 +35,9 @@ type chartPathOptions struct {
 	// standard error when nil. Helm prints them on standard output for
 	// install and upgrade, on standard error for template and show.
 	pullReport io.Writer
+	// mapCRDs loads a chart directory's CRD files by mapping them (chart.LoadMapped),
+	// for commands that only read the chart and end soon.
+	mapCRDs bool
 }
 
 func (c *chartPathOptions) addFlags(f *pflag.FlagSet, s *settings) {
@@ -131,6 +134,9 @@ func (a *app) loadChart(ctx context.Context, ref string, c *chartPathOptions) (*
 	lc, err := a.locateChart(ctx, ref, c)
 	if err != nil {
 		return nil, err
+	}
+	if c.mapCRDs {
+		return chart.LoadMapped(lc.Path)
 	}
 	return chart.Load(lc.Path)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -46,6 +47,9 @@ type app struct {
 
 // Run executes the command line args and returns the process exit code.
 func Run(ctx context.Context, args []string, s Streams) (code int) {
+	// A memory-mapped chart file shortened by another process faults when read; make
+	// that a panic, reported below, rather than a crash.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		// A bug must never show a Go stack trace to the user: report it as an error instead.
 		if r := recover(); r != nil {

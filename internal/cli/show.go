@@ -41,6 +41,7 @@ func (a *app) newShowCmd() *cobra.Command {
 				if path.Version == "" && devel {
 					path.Version = ">0.0.0-0"
 				}
+				path.mapCRDs = true
 				ch, err := a.loadChart(cmd.Context(), args[0], &path)
 				if err != nil {
 					return err

@@ -59,6 +59,7 @@ func (a *app) newTemplateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			o.chartPath.mapCRDs = true
 			ch, err := a.loadChart(cmd.Context(), ref, &o.chartPath)
 			if err != nil {
 				return err
