@@ -81,7 +81,7 @@ func (a *app) runInstall(cmd *cobra.Command, name, ref string, o *installFlags, 
 		return nil, err
 	}
 	if ch.Metadata.Deprecated {
-		a.warner()("This chart is deprecated")
+		helmLog(a.streams.Err).Warn("this chart is deprecated")
 	}
 	if hideSecret && dry == action.DryRunNone {
 		return nil, fmt.Errorf("hiding Kubernetes secrets requires a dry-run mode")

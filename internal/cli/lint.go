@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -111,14 +110,7 @@ func (a *app) newLintCmd() *cobra.Command {
 // lintWarner prints what fail and required report while linting, as log lines on w
 // in the form Helm uses: level=WARN msg="missing required value" message="...".
 func lintWarner(w io.Writer) func(string) {
-	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
-		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey && len(groups) == 0 {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
+	log := helmLog(w)
 	return func(msg string) {
 		if rest, ok := strings.CutPrefix(msg, "fail: "); ok {
 			log.Info("funcMap fail", "message", rest)

@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"io"
-	"log/slog"
-
 	"github.com/spf13/cobra"
 )
 
@@ -19,17 +16,4 @@ keeps them too; logins of 'docker login' are used as a fallback.`,
 	}
 	cmd.AddCommand(a.newRegistryLoginCmd(), a.newRegistryLogoutCmd())
 	return cmd
-}
-
-// warnLogger writes warnings as Helm's default logger does:
-// level=WARN msg="..." key=value, without a time.
-func warnLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
-		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey && len(groups) == 0 {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
 }

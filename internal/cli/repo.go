@@ -3,8 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -41,26 +39,13 @@ func (a *app) repositories() action.Repositories {
 	return action.Repositories{Config: a.settings.RepositoryConfig, Cache: a.settings.RepositoryCache}
 }
 
-// repoLogger writes warnings as Helm's log lines (level=WARN msg=... key=value), without
-// the time.
-func repoLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
-		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey && len(groups) == 0 {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
-}
-
 // printIndexWarnings reports the index entries that were skipped while loading the
 // index of source, as Helm logs them.
 func (a *app) printIndexWarnings(source string, warnings []repo.IndexWarning) {
 	if len(warnings) == 0 {
 		return
 	}
-	log := repoLogger(a.streams.Err)
+	log := helmLog(a.streams.Err)
 	for _, w := range warnings {
 		if errors.Is(w.Err, repo.ErrEmptyEntry) {
 			log.Warn("skipping loading invalid entry for chart: empty entry", "name", w.Chart, "source", source)

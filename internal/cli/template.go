@@ -87,7 +87,7 @@ func (a *app) newTemplateCmd() *cobra.Command {
 				t.ShowOnly = nil
 			}
 			if ch.Metadata.Deprecated {
-				fmt.Fprintln(a.streams.Err, "WARNING: This chart is deprecated")
+				helmLog(a.streams.Err).Warn("this chart is deprecated")
 			}
 			res, err := t.Run(cmd.Context(), ch, vals)
 			if err != nil {

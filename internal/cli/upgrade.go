@@ -79,7 +79,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 				return err
 			}
 			if ch.Metadata.Deprecated {
-				a.warner()("This chart is deprecated")
+				helmLog(a.streams.Err).Warn("this chart is deprecated")
 			}
 			if hideSecret && dry == action.DryRunNone {
 				return errors.New("hiding Kubernetes secrets requires a dry-run mode")
