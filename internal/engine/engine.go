@@ -14,6 +14,7 @@ import (
 	"unsafe"
 
 	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/engine/common"
 )
 
 // LookupFunc fetches live objects for the lookup template function: one object when
@@ -141,13 +142,13 @@ func collectTemplates(c *chart.Chart, parent map[string]any, tpls map[string]ren
 		"Files":        newFiles(c.Files),
 		"Release":      parent["Release"],
 		"Capabilities": parent["Capabilities"],
-		"Values":       map[string]any{},
+		"Values":       common.Values{},
 		"Subcharts":    subcharts,
 	}
 	if c.IsRoot() {
 		vals["Values"] = parent["Values"]
 	} else if own, ok := valuesTable(parent["Values"], c.Name()); ok {
-		vals["Values"] = own
+		vals["Values"] = common.Values(own)
 	}
 	for _, sub := range c.Dependencies() {
 		subcharts[sub.Name()] = collectTemplates(sub, vals, tpls)

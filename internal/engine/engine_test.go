@@ -194,3 +194,34 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// .Values is Helm's common.Values in every chart: its methods can be called, and
+// functions that want a plain map refuse it, with Helm's words.
+func TestValuesObject(t *testing.T) {
+	c := testChart(t, map[string]string{
+		"Chart.yaml":           chartYAML("c"),
+		"values.yaml":          "a:\n  b: 1\n",
+		"templates/t.yaml":     `{{ typeOf .Values }} {{ .Values.Table "a" | toJson }} {{ .Values.PathValue "a.b" }} {{ dig "a" "b" "" .Values.AsMap }} {{ .Values.YAML | trim }}`,
+		"charts/s/Chart.yaml":  chartYAML("s"),
+		"charts/s/templates/t": `{{ typeOf .Values }} {{ len .Values.AsMap }}`,
+	})
+	out, err := render(t, Engine{}, c, map[string]any{"a": map[string]any{"b": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out["c/templates/t.yaml"], "common.Values {\"b\":1} 1 1 a:\n  b: 1"; got != want {
+		t.Errorf("top chart: %q, want %q", got, want)
+	}
+	if got, want := out["c/charts/s/templates/t"], "common.Values 0"; got != want {
+		t.Errorf("subchart without values: %q, want %q", got, want)
+	}
+
+	c = testChart(t, map[string]string{
+		"Chart.yaml":       chartYAML("c"),
+		"templates/t.yaml": `{{ dig "a" "" .Values }}`,
+	})
+	_, err = render(t, Engine{}, c, nil)
+	if err == nil || !strings.Contains(err.Error(), "interface {} is common.Values, not map[string]interface {}") {
+		t.Errorf("dig on .Values: %v", err)
+	}
+}

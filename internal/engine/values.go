@@ -2,6 +2,7 @@ package engine
 
 import (
 	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/engine/common"
 )
 
 // Release describes the release being rendered: .Release in templates.
@@ -31,7 +32,7 @@ func RenderValues(c *chart.Chart, vals map[string]any, rel Release, caps *Capabi
 			"Revision":  rel.Revision,
 			"Service":   "Helm",
 		},
-		"Values": vals,
+		"Values": common.Values(vals),
 	}
 }
 
