@@ -94,7 +94,7 @@ func (e Engine) render(ctx context.Context, tpls map[string]renderable) (map[str
 			continue // partials only hold definitions
 		}
 		r := tpls[name]
-		r.vals["Template"] = map[string]any{"Name": name, "BasePath": r.basePath}
+		r.vals["Template"] = common.Values{"Name": name, "BasePath": r.basePath}
 		buf.Reset()
 		err := set.ensure(name)
 		if err == nil {

@@ -202,6 +202,7 @@ func TestValuesObject(t *testing.T) {
 		"Chart.yaml":           chartYAML("c"),
 		"values.yaml":          "a:\n  b: 1\n",
 		"templates/t.yaml":     `{{ typeOf .Values }} {{ .Values.Table "a" | toJson }} {{ .Values.PathValue "a.b" }} {{ dig "a" "b" "" .Values.AsMap }} {{ .Values.YAML | trim }}`,
+		"templates/types.yaml": `{{ typeOf .Capabilities }} {{ typeOf .Capabilities.KubeVersion }} {{ typeOf .Capabilities.APIVersions }} {{ typeOf .Capabilities.HelmVersion }} {{ typeOf .Template }}`,
 		"charts/s/Chart.yaml":  chartYAML("s"),
 		"charts/s/templates/t": `{{ typeOf .Values }} {{ len .Values.AsMap }}`,
 	})
@@ -211,6 +212,9 @@ func TestValuesObject(t *testing.T) {
 	}
 	if got, want := out["c/templates/t.yaml"], "common.Values {\"b\":1} 1 1 a:\n  b: 1"; got != want {
 		t.Errorf("top chart: %q, want %q", got, want)
+	}
+	if got, want := out["c/templates/types.yaml"], "*common.Capabilities common.KubeVersion common.VersionSet version.BuildInfo common.Values"; got != want {
+		t.Errorf("types of the built-in objects: %q, want Helm's %q", got, want)
 	}
 	if got, want := out["c/charts/s/templates/t"], "common.Values 0"; got != want {
 		t.Errorf("subchart without values: %q, want %q", got, want)
