@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	yamlv2 "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
 )
 
@@ -18,6 +19,14 @@ func checkValuesLikeHelm(t testing.TB, doc string) {
 	got, err := unmarshalValues([]byte(doc))
 	want := map[string]any{}
 	wantErr := yaml.Unmarshal([]byte(doc), &want)
+	// Where the short way gives up, unmarshalValues is Helm's way itself, which picks at
+	// random between keys that collide once written as JSON (1 and "1"): nothing to compare.
+	var raw any
+	if yamlv2.Unmarshal([]byte(doc), &raw) == nil {
+		if _, ok := jsonValue(raw); !ok {
+			return
+		}
+	}
 	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
 		t.Fatalf("error %v, Helm's way %v, for\n%s", err, wantErr, doc)
 	}
