@@ -7,8 +7,8 @@ import (
 	"runtime"
 	"slices"
 
-	"github.com/rudderpm/rudder/internal/engine/common"
-	"github.com/rudderpm/rudder/internal/engine/version"
+	"github.com/rudderpm/rudder/internal/chart/common"
+	"github.com/rudderpm/rudder/internal/chart/version"
 )
 
 // HelmVersion is the Helm release whose behaviour Rudder implements; charts see it as

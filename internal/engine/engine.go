@@ -14,7 +14,7 @@ import (
 	"unsafe"
 
 	"github.com/rudderpm/rudder/internal/chart"
-	"github.com/rudderpm/rudder/internal/engine/common"
+	"github.com/rudderpm/rudder/internal/chart/common"
 )
 
 // LookupFunc fetches live objects for the lookup template function: one object when

@@ -2,7 +2,7 @@ package engine
 
 import (
 	"github.com/rudderpm/rudder/internal/chart"
-	"github.com/rudderpm/rudder/internal/engine/common"
+	"github.com/rudderpm/rudder/internal/chart/common"
 )
 
 // Release describes the release being rendered: .Release in templates.

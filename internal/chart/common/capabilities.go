@@ -7,7 +7,7 @@ import (
 
 	k8sversion "k8s.io/apimachinery/pkg/util/version"
 
-	"github.com/rudderpm/rudder/internal/engine/version"
+	"github.com/rudderpm/rudder/internal/chart/version"
 )
 
 // Capabilities describe the cluster a chart is rendered for: .Capabilities in templates.
