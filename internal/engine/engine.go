@@ -299,6 +299,6 @@ func tplFunc(parent *template.Template, set *treeSet, depth map[string]int, know
 		if err := t.Execute(&b, data); err != nil {
 			return "", fmt.Errorf("error during tpl function execution for %q: %w", text, err)
 		}
-		return strings.ReplaceAll(b.String(), "<no value>", ""), nil
+		return noValue.Replace(b.String()), nil
 	}
 }

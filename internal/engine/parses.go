@@ -111,15 +111,12 @@ func (s *treeSet) ensure(name string) error {
 		return parseError(name, s.errs[i])
 	}
 	s.add(i)
-	var err error
 	for _, tree := range s.trees[i] {
-		eachTemplateAction(tree.Root, func(ref string) {
-			if e := s.ensure(ref); e != nil && err == nil {
-				err = e
-			}
-		})
+		if err := s.ensureTree(tree); err != nil {
+			return err
+		}
 	}
-	return err
+	return nil
 }
 
 // ensureTree makes part of the set every file a template action of tree names.
