@@ -53,7 +53,7 @@ func Run(ctx context.Context, args []string, s Streams) (code int) {
 	defer func() {
 		// A bug must never show a Go stack trace to the user: report it as an error instead.
 		if r := recover(); r != nil {
-			fmt.Fprintf(s.Err, "Error: internal error: %v\n", r)
+			fmt.Fprintf(s.Err, "Error: %s\n", panicMessage(r))
 			code = 1
 		}
 	}()
@@ -74,6 +74,15 @@ func Run(ctx context.Context, args []string, s Streams) (code int) {
 		return 1
 	}
 	return 0
+}
+
+// panicMessage words a recovered panic for the user. A memory fault (the panics
+// SetPanicOnFault makes carry the faulting address) means a mapped file shrank.
+func panicMessage(r any) string {
+	if f, ok := r.(interface{ Addr() uintptr }); ok {
+		return fmt.Sprintf("a chart file changed on disk while it was being read (fault at %#x); run the command again", f.Addr())
+	}
+	return fmt.Sprintf("internal error: %v", r)
 }
 
 func newRootCmd(s Streams) *cobra.Command {
