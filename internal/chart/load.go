@@ -32,16 +32,7 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 var ErrNoChartYAML = errors.New("Chart.yaml file is missing") //nolint:staticcheck // Helm's wording
 
 // Load loads a chart from a directory or a gzipped tar archive.
-func Load(name string) (*Chart, error) {
-	fi, err := os.Stat(name)
-	if err != nil {
-		return nil, err
-	}
-	if fi.IsDir() {
-		return LoadDir(name)
-	}
-	return LoadFile(name)
-}
+func Load(name string) (*Chart, error) { return load(name, false) }
 
 // LoadFile loads a chart archive (.tgz) from disk.
 func LoadFile(name string) (*Chart, error) {
@@ -92,13 +83,15 @@ func LoadDir(dir string) (*Chart, error) {
 // read-only uses such as template, show and lint: the mappings last as long as the
 // process, and a file shortened meanwhile faults when read (set
 // runtime/debug.SetPanicOnFault to turn that into a panic).
-func LoadMapped(name string) (*Chart, error) {
+func LoadMapped(name string) (*Chart, error) { return load(name, true) }
+
+func load(name string, mapCRDs bool) (*Chart, error) {
 	fi, err := os.Stat(name)
 	if err != nil {
 		return nil, err
 	}
 	if fi.IsDir() {
-		return loadDir(name, true)
+		return loadDir(name, mapCRDs)
 	}
 	return LoadFile(name)
 }
