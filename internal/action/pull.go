@@ -92,7 +92,7 @@ func copyFile(from, to string) error {
 // ExpandArchive unpacks a chart archive into dir/<chart name>/, refusing members
 // that would land outside it.
 func ExpandArchive(data []byte, dir string) error {
-	files, err := chart.ReadArchive(bytes.NewReader(data), chart.ArchiveLimits{})
+	files, err := chart.ReadArchive(bytes.NewReader(data), chart.Limits{})
 	if err != nil {
 		return err
 	}

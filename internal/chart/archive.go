@@ -12,12 +12,54 @@ import (
 	"strings"
 )
 
-// ArchiveLimits bound what reading an archive may consume. Zero values mean the defaults.
-type ArchiveLimits struct {
-	// MaxTotal bounds the sum of the members' decompressed sizes (default MaxChartSize).
-	MaxTotal int64
-	// MaxMembers bounds the number of members (default 100000).
+// Limits bound what loading one chart may consume. The chart and all its subcharts,
+// nested archives included, share one budget: a subchart archive does not get a
+// fresh one. Zero values mean the defaults.
+type Limits struct {
+	// MaxSize bounds the bytes loading may produce: every file's content, the content
+	// of nested subchart archives once decompressed, and the names of archive
+	// members (default MaxChartSize).
+	MaxSize int64
+	// MaxMembers bounds the number of archive members, nested archives included
+	// (default 100000).
 	MaxMembers int
+}
+
+// DefaultMaxMembers is the default of Limits.MaxMembers.
+const DefaultMaxMembers = 100000
+
+// ErrTooLarge is wrapped by the error for a chart beyond Limits.MaxSize.
+var ErrTooLarge = errors.New("chart too large")
+
+// budget is what is left of a chart's Limits while it loads.
+type budget struct {
+	Limits
+	left    int64
+	members int
+}
+
+func (l Limits) budget() *budget {
+	if l.MaxSize <= 0 {
+		l.MaxSize = MaxChartSize
+	}
+	if l.MaxMembers <= 0 {
+		l.MaxMembers = DefaultMaxMembers
+	}
+	return &budget{Limits: l, left: l.MaxSize}
+}
+
+// take spends n bytes, reporting false (and spending nothing) when they are not left.
+func (b *budget) take(n int64) bool {
+	if n < 0 || n > b.left {
+		return false
+	}
+	b.left -= n
+	return true
+}
+
+// tooLarge is the refusal of an archive member beyond the size budget.
+func (b *budget) tooLarge(member string) error {
+	return &ArchiveError{Member: member, Reason: fmt.Sprintf("decompressed chart is larger than the maximum size %d", b.MaxSize), Err: ErrTooLarge}
 }
 
 // ErrArchive is wrapped by every refusal of a hostile or malformed archive member.
@@ -27,13 +69,20 @@ var ErrArchive = errors.New("illegal chart archive")
 type ArchiveError struct {
 	Member string
 	Reason string
+	// Err, when set, is a sentinel the refusal also matches (ErrTooLarge).
+	Err error
 }
 
 func (e *ArchiveError) Error() string {
-	return fmt.Sprintf("chart archive member %q: %s", e.Member, e.Reason)
+	return fmt.Sprintf("chart archive member %q: %s", truncateName(e.Member), e.Reason)
 }
 
-func (e *ArchiveError) Unwrap() error { return ErrArchive }
+func (e *ArchiveError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrArchive, e.Err}
+	}
+	return []error{ErrArchive}
+}
 
 var windowsDrive = regexp.MustCompile(`^[a-zA-Z]:/`)
 
@@ -41,13 +90,12 @@ var windowsDrive = regexp.MustCompile(`^[a-zA-Z]:/`)
 // under one top folder (the chart's name), which is stripped from the returned names.
 // Links, devices, absolute paths, paths leaving the chart and members beyond the limits
 // are refused with an *ArchiveError.
-func ReadArchive(r io.Reader, lim ArchiveLimits) ([]*File, error) {
-	if lim.MaxTotal <= 0 {
-		lim.MaxTotal = MaxChartSize
-	}
-	if lim.MaxMembers <= 0 {
-		lim.MaxMembers = 100000
-	}
+func ReadArchive(r io.Reader, lim Limits) ([]*File, error) {
+	return readArchive(r, lim.budget())
+}
+
+// readArchive reads an archive's members, spending b on their names and content.
+func readArchive(r io.Reader, b *budget) ([]*File, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("not a gzipped chart archive: %w", err)
@@ -55,9 +103,8 @@ func ReadArchive(r io.Reader, lim ArchiveLimits) ([]*File, error) {
 	defer zr.Close()
 
 	tr := tar.NewReader(zr)
-	remaining := lim.MaxTotal
 	var files []*File
-	for members := 0; ; members++ {
+	for {
 		hd, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -65,8 +112,13 @@ func ReadArchive(r io.Reader, lim ArchiveLimits) ([]*File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading chart archive: %w", err)
 		}
-		if members >= lim.MaxMembers {
-			return nil, &ArchiveError{Member: hd.Name, Reason: fmt.Sprintf("archive has more than %d members", lim.MaxMembers)}
+		if b.members >= b.MaxMembers {
+			return nil, &ArchiveError{Member: hd.Name, Reason: fmt.Sprintf("archive has more than %d members", b.MaxMembers)}
+		}
+		b.members++
+		// Names count: a few kilobytes of archive can hold thousands of megabyte-long names.
+		if !b.take(int64(len(hd.Name) + len(hd.Linkname))) {
+			return nil, b.tooLarge(hd.Name)
 		}
 		if hd.FileInfo().IsDir() {
 			continue // directories, also regular members whose mode says directory, as in Helm
@@ -85,25 +137,32 @@ func ReadArchive(r io.Reader, lim ArchiveLimits) ([]*File, error) {
 		if err != nil {
 			return nil, err
 		}
-		if hd.Size > remaining || hd.Size < 0 {
-			return nil, &ArchiveError{Member: hd.Name, Reason: fmt.Sprintf("decompressed chart is larger than the maximum size %d", lim.MaxTotal)}
+		if hd.Size > b.left || hd.Size < 0 {
+			return nil, b.tooLarge(hd.Name)
 		}
-		data := make([]byte, 0, hd.Size)
-		buf := bytes.NewBuffer(data)
-		n, err := io.Copy(buf, io.LimitReader(tr, remaining+1))
+		buf := bytes.NewBuffer(make([]byte, 0, hd.Size))
+		n, err := io.Copy(buf, io.LimitReader(tr, b.left+1))
 		if err != nil {
 			return nil, fmt.Errorf("reading chart archive member %q: %w", hd.Name, err)
 		}
-		if n > remaining {
-			return nil, &ArchiveError{Member: hd.Name, Reason: fmt.Sprintf("decompressed chart is larger than the maximum size %d", lim.MaxTotal)}
+		if !b.take(n) {
+			return nil, b.tooLarge(hd.Name)
 		}
-		remaining -= n
 		files = append(files, &File{Name: name, ModTime: hd.ModTime, Data: bytes.TrimPrefix(buf.Bytes(), utf8BOM)})
 	}
 	if len(files) == 0 {
 		return nil, errors.New("no files in chart archive")
 	}
 	return files, nil
+}
+
+// truncateName shortens a member name for an error message.
+func truncateName(name string) string {
+	const keep = 200
+	if len(name) <= keep {
+		return name
+	}
+	return fmt.Sprintf("%s... (%d bytes)", name[:keep], len(name))
 }
 
 // memberName strips the top folder from a member's name and checks what is left.

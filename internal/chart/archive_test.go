@@ -54,7 +54,7 @@ func TestReadArchiveRefusesHostileMembers(t *testing.T) {
 	tests := []struct {
 		name       string
 		members    []tarMember
-		limits     ArchiveLimits
+		limits     Limits
 		wantMember string // the tarMember the error must name
 	}{
 		{name: "parent traversal", members: []tarMember{reg("mychart/../../x", "x")}, wantMember: "mychart/../../x"},
@@ -93,7 +93,7 @@ func TestReadArchiveRefusesHostileMembers(t *testing.T) {
 		{
 			name:       "tarMember bigger than the limit",
 			members:    append(goodChart[:1:1], reg("mychart/big.bin", strings.Repeat("x", 2048))),
-			limits:     ArchiveLimits{MaxTotal: 1024},
+			limits:     Limits{MaxSize: 1024},
 			wantMember: "mychart/big.bin",
 		},
 		{
@@ -102,13 +102,13 @@ func TestReadArchiveRefusesHostileMembers(t *testing.T) {
 				reg("mychart/a", strings.Repeat("a", 600)),
 				reg("mychart/b", strings.Repeat("b", 600)),
 			},
-			limits:     ArchiveLimits{MaxTotal: 1024},
+			limits:     Limits{MaxSize: 1024},
 			wantMember: "mychart/b",
 		},
 		{
 			name:       "too many members",
 			members:    []tarMember{reg("mychart/1", ""), reg("mychart/2", ""), reg("mychart/3", ""), reg("mychart/4", "")},
-			limits:     ArchiveLimits{MaxMembers: 3},
+			limits:     Limits{MaxMembers: 3},
 			wantMember: "mychart/4",
 		},
 	}
@@ -129,7 +129,7 @@ func TestReadArchiveRefusesHostileMembers(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantMember) {
 				t.Errorf("message %q does not name %q", err, tt.wantMember)
 			}
-			if _, err := LoadArchive(bytes.NewReader(data)); err == nil && tt.limits == (ArchiveLimits{}) {
+			if _, err := LoadArchive(bytes.NewReader(data)); err == nil && tt.limits == (Limits{}) {
 				t.Errorf("LoadArchive accepted what ReadArchive refused")
 			}
 		})
@@ -187,7 +187,7 @@ func TestReadArchiveStopsAGzipBomb(t *testing.T) {
 	compressed := int64(buf.Len())
 
 	cr := &countingReader{r: bytes.NewReader(buf.Bytes())}
-	_, err = ReadArchive(cr, ArchiveLimits{MaxTotal: 1 << 20})
+	_, err = ReadArchive(cr, Limits{MaxSize: 1 << 20})
 	var ae *ArchiveError
 	if !errors.As(err, &ae) || ae.Member != "mychart/bomb" {
 		t.Fatalf("err = %v, want a refusal naming mychart/bomb", err)
@@ -205,20 +205,22 @@ func TestReadArchiveStopsAGzipBombOfManyMembers(t *testing.T) {
 		members = append(members, reg("mychart/f"+strings.Repeat("x", i%8)+string(rune('a'+i%26))+string(rune('a'+i/26)), strings.Repeat("z", 64<<10)))
 	}
 	data := makeArchive(t, members...)
-	_, err := ReadArchive(bytes.NewReader(data), ArchiveLimits{MaxTotal: 1 << 20})
+	_, err := ReadArchive(bytes.NewReader(data), Limits{MaxSize: 1 << 20})
 	var ae *ArchiveError
-	if !errors.As(err, &ae) || ae.Member != members[16].hdr.Name {
-		t.Fatalf("err = %v, want a refusal naming the 17th member %s", err, members[16].hdr.Name)
+	// 16 contents fill the limit exactly; the names count too, so the 16th is refused.
+	if !errors.As(err, &ae) || ae.Member != members[15].hdr.Name {
+		t.Fatalf("err = %v, want a refusal naming the 16th member %s", err, members[15].hdr.Name)
 	}
 }
 
 func TestReadArchiveLimitIsInclusive(t *testing.T) {
+	// The limit covers the member's name (9 bytes) and its content (9 bytes).
 	ok := makeArchive(t, reg("mychart/a", strings.Repeat("a", 9)))
-	if _, err := ReadArchive(bytes.NewReader(ok), ArchiveLimits{MaxTotal: 9}); err != nil {
+	if _, err := ReadArchive(bytes.NewReader(ok), Limits{MaxSize: 18}); err != nil {
 		t.Fatalf("a chart of exactly the limit was refused: %v", err)
 	}
 	data := makeArchive(t, append([]tarMember{reg("mychart/a", strings.Repeat("a", 10))}, goodChart...)...)
-	_, err := ReadArchive(bytes.NewReader(data), ArchiveLimits{MaxTotal: 9})
+	_, err := ReadArchive(bytes.NewReader(data), Limits{MaxSize: 18})
 	var ae *ArchiveError
 	if !errors.As(err, &ae) || ae.Member != "mychart/a" {
 		t.Fatalf("err = %v, want a refusal naming mychart/a", err)

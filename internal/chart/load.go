@@ -32,10 +32,40 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 var ErrNoChartYAML = errors.New("Chart.yaml file is missing") //nolint:staticcheck // Helm's wording
 
 // Load loads a chart from a directory or a gzipped tar archive.
-func Load(name string) (*Chart, error) { return load(name, false) }
+func Load(name string) (*Chart, error) { return Limits{}.Load(name) }
 
 // LoadFile loads a chart archive (.tgz) from disk.
-func LoadFile(name string) (*Chart, error) {
+func LoadFile(name string) (*Chart, error) { return Limits{}.LoadFile(name) }
+
+// LoadArchive loads a chart from a gzipped tar stream whose members sit under one top folder.
+func LoadArchive(r io.Reader) (*Chart, error) { return Limits{}.LoadArchive(r) }
+
+// LoadDir loads a chart from a directory, honouring its .helmignore and following
+// symbolic links.
+func LoadDir(dir string) (*Chart, error) { return Limits{}.LoadDir(dir) }
+
+// LoadMapped loads a chart as Load does, except that from a directory the files of
+// its crds/ folders (and its subcharts') are mapped into memory rather than read:
+// commands that render without printing CRDs never touch them. It is for short-lived,
+// read-only uses such as template, show and lint: the mappings last as long as the
+// process, and a file shortened meanwhile faults when read (set
+// runtime/debug.SetPanicOnFault to turn that into a panic).
+func LoadMapped(name string) (*Chart, error) { return Limits{}.LoadMapped(name) }
+
+// LoadFS loads a chart whose Chart.yaml sits at the root of fsys.
+func LoadFS(fsys fs.FS) (*Chart, error) { return Limits{}.LoadFS(fsys) }
+
+// LoadFiles builds a chart from its files, named relative to the chart root.
+func LoadFiles(files []*File) (*Chart, error) { return Limits{}.LoadFiles(files) }
+
+// Load loads a chart from a directory or a gzipped tar archive within the limits.
+func (l Limits) Load(name string) (*Chart, error) { return l.load(name, false) }
+
+// LoadMapped is LoadMapped within the limits.
+func (l Limits) LoadMapped(name string) (*Chart, error) { return l.load(name, true) }
+
+// LoadFile loads a chart archive (.tgz) from disk within the limits.
+func (l Limits) LoadFile(name string) (*Chart, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
@@ -55,49 +85,50 @@ func LoadFile(name string) (*Chart, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	c, err := LoadArchive(f)
+	c, err := l.LoadArchive(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return c, checkAPIVersion(c)
 }
 
-// LoadArchive loads a chart from a gzipped tar stream whose members sit under one top folder.
-func LoadArchive(r io.Reader) (*Chart, error) {
-	files, err := ReadArchive(r, ArchiveLimits{})
+// LoadArchive loads a chart from a gzipped tar stream within the limits.
+func (l Limits) LoadArchive(r io.Reader) (*Chart, error) { return loadArchive(r, l.budget()) }
+
+func loadArchive(r io.Reader, b *budget) (*Chart, error) {
+	files, err := readArchive(r, b)
 	if err != nil {
 		return nil, err
 	}
-	return LoadFiles(files)
+	return loadFiles(files, b)
 }
 
-// LoadDir loads a chart from a directory, honouring its .helmignore and following
-// symbolic links.
-func LoadDir(dir string) (*Chart, error) {
-	return loadDir(dir, false)
+// LoadDir loads a chart from a directory within the limits.
+func (l Limits) LoadDir(dir string) (*Chart, error) { return l.loadDir(dir, false) }
+
+// LoadFS loads a chart whose Chart.yaml sits at the root of fsys, within the limits.
+func (l Limits) LoadFS(fsys fs.FS) (*Chart, error) {
+	w := dirWalker{fsys: fsys, budget: l.budget()}
+	return w.load()
 }
 
-// LoadMapped loads a chart as Load does, except that from a directory the files of
-// its crds/ folders (and its subcharts') are mapped into memory rather than read:
-// commands that render without printing CRDs never touch them. It is for short-lived,
-// read-only uses such as template, show and lint: the mappings last as long as the
-// process, and a file shortened meanwhile faults when read (set
-// runtime/debug.SetPanicOnFault to turn that into a panic).
-func LoadMapped(name string) (*Chart, error) { return load(name, true) }
+// LoadFiles builds a chart from its files within the limits: the files themselves
+// were read already, so only nested subchart archives spend the budget.
+func (l Limits) LoadFiles(files []*File) (*Chart, error) { return loadFiles(files, l.budget()) }
 
-func load(name string, mapCRDs bool) (*Chart, error) {
+func (l Limits) load(name string, mapCRDs bool) (*Chart, error) {
 	fi, err := os.Stat(name)
 	if err != nil {
 		return nil, err
 	}
 	if fi.IsDir() {
-		return loadDir(name, mapCRDs)
+		return l.loadDir(name, mapCRDs)
 	}
-	return LoadFile(name)
+	return l.LoadFile(name)
 }
 
-func loadDir(dir string, mapCRDs bool) (*Chart, error) {
-	w := dirWalker{fsys: os.DirFS(dir), budget: MaxChartSize}
+func (l Limits) loadDir(dir string, mapCRDs bool) (*Chart, error) {
+	w := dirWalker{fsys: os.DirFS(dir), budget: l.budget()}
 	if mapCRDs {
 		w.osDir = dir
 	}
@@ -121,12 +152,6 @@ func checkAPIVersion(c *Chart) error {
 	return fmt.Errorf("%w: apiVersion %q", ErrUnsupportedAPIVersion, c.Metadata.APIVersion)
 }
 
-// LoadFS loads a chart whose Chart.yaml sits at the root of fsys.
-func LoadFS(fsys fs.FS) (*Chart, error) {
-	w := dirWalker{fsys: fsys, budget: MaxChartSize}
-	return w.load()
-}
-
 func (w *dirWalker) load() (*Chart, error) {
 	fsys := w.fsys
 	rules := DefaultIgnoreRules()
@@ -142,13 +167,13 @@ func (w *dirWalker) load() (*Chart, error) {
 	if err := w.walk(".", 0); err != nil {
 		return nil, err
 	}
-	return LoadFiles(w.files)
+	return loadFiles(w.files, w.budget)
 }
 
 type dirWalker struct {
 	fsys   fs.FS
 	rules  *IgnoreRules
-	budget int64
+	budget *budget
 	files  []*File
 	// osDir, when set, is fsys's directory: CRD files there are mapped, not read.
 	osDir string
@@ -187,20 +212,23 @@ func (w *dirWalker) walk(dir string, depth int) error {
 		if !fi.Mode().IsRegular() {
 			return fmt.Errorf("cannot load irregular file %s as it has file mode type bits set", name)
 		}
-		if fi.Size() > w.budget {
-			return fmt.Errorf("error reading %s: chart exceeds maximum decompressed size of %d bytes", name, MaxChartSize)
+		if fi.Size() > w.budget.left {
+			return w.tooLarge(name)
 		}
 		data, err := w.read(name)
 		if err != nil {
 			return fmt.Errorf("error reading %s: %w", name, err)
 		}
-		if int64(len(data)) > w.budget {
-			return fmt.Errorf("error reading %s: chart exceeds maximum decompressed size of %d bytes", name, MaxChartSize)
+		if !w.budget.take(int64(len(data))) {
+			return w.tooLarge(name)
 		}
-		w.budget -= int64(len(data))
 		w.files = append(w.files, &File{Name: name, ModTime: fi.ModTime(), Data: bytes.TrimPrefix(data, utf8BOM)})
 	}
 	return nil
+}
+
+func (w *dirWalker) tooLarge(name string) error {
+	return fmt.Errorf("error reading %s: chart exceeds maximum decompressed size of %d bytes: %w", name, w.budget.MaxSize, ErrTooLarge)
 }
 
 // read returns a file's content, mapped when it is a CRD file under osDir.
@@ -213,8 +241,9 @@ func (w *dirWalker) read(name string) ([]byte, error) {
 	return fs.ReadFile(w.fsys, name)
 }
 
-// LoadFiles builds a chart from its files, named relative to the chart root.
-func LoadFiles(files []*File) (*Chart, error) {
+// loadFiles builds a chart from its files, named relative to the chart root; nested
+// subchart archives spend b.
+func loadFiles(files []*File, b *budget) (*Chart, error) {
 	c := &Chart{}
 	for _, f := range files {
 		c.Raw = append(c.Raw, &File{Name: f.Name, ModTime: f.ModTime, Data: f.Data})
@@ -299,7 +328,7 @@ func LoadFiles(files []*File) (*Chart, error) {
 		if strings.IndexAny(name, "_.") == 0 {
 			continue
 		}
-		sub, err := loadSubchart(name, subcharts[name])
+		sub, err := loadSubchart(name, subcharts[name], b)
 		if err != nil {
 			return c, fmt.Errorf("error unpacking subchart %s in %s: %w", name, c.Name(), err)
 		}
@@ -308,12 +337,12 @@ func LoadFiles(files []*File) (*Chart, error) {
 	return c, nil
 }
 
-func loadSubchart(name string, files []*File) (*Chart, error) {
+func loadSubchart(name string, files []*File, b *budget) (*Chart, error) {
 	if path.Ext(name) == ".tgz" {
 		if files[0].Name != name {
 			return nil, fmt.Errorf("expected %s, got %s", name, files[0].Name)
 		}
-		return LoadArchive(bytes.NewReader(files[0].Data))
+		return loadArchive(bytes.NewReader(files[0].Data), b)
 	}
 	inner := make([]*File, 0, len(files))
 	for _, f := range files {
@@ -323,7 +352,7 @@ func loadSubchart(name string, files []*File) (*Chart, error) {
 		}
 		inner = append(inner, &File{Name: rest, ModTime: f.ModTime, Data: f.Data})
 	}
-	return LoadFiles(inner)
+	return loadFiles(inner, b)
 }
 
 // ParseValues reads a values file: YAML, possibly several documents, merged in order.

@@ -136,7 +136,7 @@ func (a *app) loadChart(ctx context.Context, ref string, c *chartPathOptions) (*
 		return nil, err
 	}
 	if c.mapCRDs {
-		return chart.LoadMapped(lc.Path)
+		return a.settings.ChartLimits.LoadMapped(lc.Path)
 	}
-	return chart.Load(lc.Path)
+	return a.settings.ChartLimits.Load(lc.Path)
 }

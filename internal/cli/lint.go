@@ -38,6 +38,7 @@ func (a *app) newLintCmd() *cobra.Command {
 			o := lint.Options{
 				SkipSchemaValidation: skipSchema,
 				Warn:                 lintWarner(a.streams.Err),
+				ChartLimits:          a.settings.ChartLimits,
 			}
 			if kubeVersion != "" {
 				kv, err := engine.ParseKubeVersion(kubeVersion)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/storage"
 )
 
@@ -67,6 +68,9 @@ func Run(ctx context.Context, args []string, s Streams) (code int) {
 	}
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(s.Err, "Error: %v\n", err)
+		if errors.Is(err, chart.ErrTooLarge) {
+			fmt.Fprintf(s.Err, "(set %s to a larger size in bytes, such as 200Mi, to allow bigger charts)\n", maxChartSizeEnv)
+		}
 		var ee *exitError
 		if errors.As(err, &ee) {
 			return ee.code

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -8,6 +10,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/rudderpm/rudder/internal/chart"
 )
 
 // settings are the global options: Helm's environment variables, overridden by the
@@ -35,6 +39,8 @@ type settings struct {
 	BurstLimit                int
 	QPS                       float32
 	ColorMode                 string
+	// ChartLimits bound what loading one chart may take (RUDDER_MAX_CHART_SIZE).
+	ChartLimits chart.Limits
 }
 
 func newSettings(getenv func(string) string) *settings {
@@ -58,6 +64,7 @@ func newSettings(getenv func(string) string) *settings {
 	s.RepositoryCache = s.envOr("HELM_REPOSITORY_CACHE", s.cachePath("repository"))
 	s.ContentCache = s.envOr("HELM_CONTENT_CACHE", s.cachePath("content"))
 	s.MaxHistory = s.envInt("HELM_MAX_HISTORY", 10)
+	s.ChartLimits.MaxSize = s.envSize(maxChartSizeEnv, chart.MaxChartSize)
 	s.BurstLimit = s.envInt("HELM_BURST_LIMIT", 100)
 	if q, err := strconv.ParseFloat(getenv("HELM_QPS"), 32); err == nil {
 		s.QPS = float32(q)
@@ -199,6 +206,35 @@ func (s *settings) envBool(name string, def bool) bool {
 		return b
 	}
 	return def
+}
+
+// maxChartSizeEnv names the variable that raises (or lowers) the chart size limit.
+const maxChartSizeEnv = "RUDDER_MAX_CHART_SIZE"
+
+// envSize reads a size in bytes, with an optional binary suffix (Ki, Mi, Gi):
+// "200Mi" is 200 MiB. An unset or unreadable value means def.
+func (s *settings) envSize(name string, def int64) int64 {
+	if n, err := parseSize(s.getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// parseSize reads "1048576", "512Ki", "200Mi" or "2Gi".
+func parseSize(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30} {
+		if strings.HasSuffix(v, suffix) {
+			v, mult = strings.TrimSuffix(v, suffix), m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%q is not a size in bytes (such as 1048576 or 200Mi)", v)
+	}
+	return n * mult, nil
 }
 
 func (s *settings) envInt(name string, def int) int {

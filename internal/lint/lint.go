@@ -64,12 +64,15 @@ type Options struct {
 	SkipSchemaValidation bool
 	// Warn receives what fail and required report while rendering in lint mode.
 	Warn func(msg string)
+	// ChartLimits bound what loading the chart may take.
+	ChartLimits chart.Limits
 }
 
 // linter collects the messages of one chart.
 type linter struct {
 	fsys     fs.FS
 	dir      string
+	limits   chart.Limits
 	messages []Message
 }
 
@@ -85,7 +88,7 @@ func (l *linter) check(sev Severity, path string, err error) bool {
 // Chart runs every rule on the chart whose folder is the root of fsys. dir is that
 // folder's absolute path; messages naming the chart folder or a file's full path use it.
 func Chart(ctx context.Context, fsys fs.FS, dir string, o Options) []Message {
-	l := &linter{fsys: fsys, dir: dir}
+	l := &linter{fsys: fsys, dir: dir, limits: o.ChartLimits}
 	l.chartfile()
 	l.values(o.Values, o.SkipSchemaValidation)
 	l.templates(ctx, o)
@@ -98,7 +101,7 @@ func Chart(ctx context.Context, fsys fs.FS, dir string, o Options) []Message {
 
 // load reads the chart with the chart loader.
 func (l *linter) load() (*chart.Chart, error) {
-	ch, err := chart.LoadFS(l.fsys)
+	ch, err := l.limits.LoadFS(l.fsys)
 	return ch, withHelmTypes(err)
 }
 

@@ -19,7 +19,7 @@ import (
 // p could not be linted at all: it is not a chart, or the archive cannot be read.
 func Path(ctx context.Context, p string, o Options) ([]Message, error) {
 	if isArchive(p) {
-		fsys, name, err := openArchive(p)
+		fsys, name, err := openArchive(p, o.ChartLimits)
 		if err != nil {
 			return nil, err
 		}
@@ -43,13 +43,13 @@ func isArchive(p string) bool {
 
 // openArchive reads a chart archive into memory, returning its files with the chart
 // folder as root, and the chart's name.
-func openArchive(p string) (fs.FS, string, error) {
+func openArchive(p string, lim chart.Limits) (fs.FS, string, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, "", fmt.Errorf("unable to open tarball: %w", err)
 	}
 	defer f.Close()
-	files, err := chart.ReadArchive(f, chart.ArchiveLimits{})
+	files, err := chart.ReadArchive(f, lim)
 	if err != nil {
 		return nil, "", fmt.Errorf("unable to extract tarball: %w", archiveCause(err))
 	}
