@@ -444,6 +444,12 @@ func (d *Dependencies) downloadAll(ctx context.Context, chartPath string, deps [
 		}
 		got = append(got, fetched{name: lc.FileName, data: data})
 	}
+	// Every name must be a plain file name inside charts/ before anything changes there.
+	for _, f := range got {
+		if _, err := fileIn(charts, f.name); err != nil {
+			return fmt.Errorf("dependency archive: %w", err)
+		}
+	}
 	if err := os.MkdirAll(charts, 0o755); err != nil {
 		return err
 	}

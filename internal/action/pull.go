@@ -3,6 +3,7 @@ package action
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -51,17 +52,14 @@ func (p Pull) Run(ctx context.Context, req ChartRequest) (*PullResult, error) {
 		if !filepath.IsAbs(ud) {
 			ud = filepath.Join(dest, ud)
 		}
-		c, err := chart.LoadArchive(bytes.NewReader(data))
+		c, err := p.Source.ChartLimits.LoadArchive(bytes.NewReader(data))
 		if err != nil {
 			return nil, fmt.Errorf("failed to untar: %w", err)
 		}
-		target := filepath.Join(ud, c.Name())
-		if _, err := os.Stat(target); err == nil {
-			return nil, fmt.Errorf("failed to untar: a file or directory with the name %s already exists", target)
-		}
 		// As with Helm, an unpacked chart keeps neither the archive nor its
 		// provenance file.
-		if err := ExpandArchive(data, ud); err != nil {
+		target, err := expandChart(c, ud)
+		if err != nil {
 			return nil, fmt.Errorf("failed to untar: %w", err)
 		}
 		return &PullResult{Saved: target, Located: lc}, nil
@@ -69,7 +67,10 @@ func (p Pull) Run(ctx context.Context, req ChartRequest) (*PullResult, error) {
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return nil, err
 	}
-	saved := filepath.Join(dest, lc.FileName)
+	saved, err := fileIn(dest, lc.FileName)
+	if err != nil {
+		return nil, err
+	}
 	if err := repo.WriteFileAtomic(saved, data, 0o644); err != nil {
 		return nil, err
 	}
@@ -89,29 +90,71 @@ func copyFile(from, to string) error {
 	return repo.WriteFileAtomic(to, b, 0o644)
 }
 
-// ExpandArchive unpacks a chart archive into dir/<chart name>/, refusing members
-// that would land outside it.
-func ExpandArchive(data []byte, dir string) error {
-	files, err := chart.ReadArchive(bytes.NewReader(data), chart.Limits{})
+// expandChart writes a loaded chart's files into dir/<chart name>/ and returns that
+// folder. The files are written into a temporary folder beside it first and moved
+// into place at the end, so a failure leaves nothing behind.
+func expandChart(c *chart.Chart, dir string) (string, error) {
+	target, err := fileIn(dir, c.Name())
 	if err != nil {
-		return err
+		return "", fmt.Errorf("chart name: %w", err)
 	}
-	c, err := chart.LoadFiles(files)
+	if _, err := os.Lstat(target); err == nil {
+		return "", fmt.Errorf("a file or directory with the name %s already exists", target)
+	}
+	created, err := mkdirAllCreated(dir)
 	if err != nil {
-		return err
+		return "", err
 	}
-	root := filepath.Join(dir, c.Name())
-	for _, f := range files {
-		p := filepath.Join(root, filepath.FromSlash(f.Name))
-		if rel, err := filepath.Rel(root, p); err != nil || rel == ".." || filepath.IsAbs(rel) || len(rel) > 1 && rel[:2] == ".." {
-			return fmt.Errorf("chart archive member %q leaves the chart folder", f.Name)
+	tmp, err := os.MkdirTemp(dir, ".rudder-untar-")
+	if err != nil {
+		return "", err
+	}
+	ok := false
+	defer func() {
+		os.RemoveAll(tmp)
+		if !ok && created != "" {
+			os.RemoveAll(created)
 		}
+	}()
+	root := filepath.Join(tmp, c.Name())
+	for _, f := range c.Raw {
+		if !filepath.IsLocal(filepath.FromSlash(f.Name)) {
+			return "", fmt.Errorf("chart archive member %q leaves the chart folder", f.Name)
+		}
+		p := filepath.Join(root, filepath.FromSlash(f.Name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
+			return "", err
 		}
 		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	if err := os.Rename(root, target); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return "", fmt.Errorf("a file or directory with the name %s already exists", target)
+		}
+		return "", err
+	}
+	ok = true
+	return target, nil
+}
+
+// mkdirAllCreated creates dir and its missing parents, returning the topmost folder
+// it created ("" when dir existed), so a caller can take back what it made.
+func mkdirAllCreated(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	top := ""
+	for p := abs; ; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil {
+			break
+		}
+		top = p
+		if filepath.Dir(p) == p {
+			break
+		}
+	}
+	return top, os.MkdirAll(abs, 0o755)
 }

@@ -40,6 +40,8 @@ type ChartSource struct {
 	ContentCache string
 	// Registry pulls oci:// references; nil refuses them.
 	Registry ChartRegistry
+	// ChartLimits bound what loading a downloaded chart may take.
+	ChartLimits chart.Limits
 }
 
 // ChartRequest is a chart reference and how to fetch it. The zero value of every
@@ -200,6 +202,12 @@ func (s *ChartSource) download(ctx context.Context, u, digest string, o repo.Cli
 		return nil, err
 	}
 	lc := &LocatedChart{FileName: path.Base(pu.Path), Remote: true}
+	if err := checkFileName(lc.FileName); err != nil {
+		return nil, fmt.Errorf("chart URL %s: %w", u, err)
+	}
+	if digest != "" && !isSHA256Hex(digest) {
+		return nil, fmt.Errorf("chart %s: the repository gives an invalid digest %q", u, digest)
+	}
 	var data []byte
 	if digest != "" {
 		if b, err := os.ReadFile(s.cachePath(digest, ".chart")); err == nil && sha256Hex(b) == digest {
@@ -251,13 +259,39 @@ func (s *ChartSource) locateOCI(ctx context.Context, ref, version string, req Ch
 	if err != nil {
 		return nil, err
 	}
-	name := path.Base(r.Repository)
-	v := r.Reference
-	if res.Metadata != nil {
-		name, v = res.Metadata.Name, res.Metadata.Version
+	// As Helm does, the file is named after the reference the user gave (the last
+	// part of the repository and the tag or version), never after what the
+	// registry's config blob claims.
+	lc := &LocatedChart{FileName: ociFileName(full), Remote: true, OCIRef: res.Ref, ManifestDigest: res.ManifestDigest}
+	if err := checkFileName(lc.FileName); err != nil {
+		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
-	lc := &LocatedChart{FileName: fmt.Sprintf("%s-%s.tgz", name, v), Remote: true, OCIRef: res.Ref, ManifestDigest: res.ManifestDigest}
 	return s.store(lc, res.Chart, res.Prov, req)
+}
+
+// ociFileName names the archive of host/repo:tag (repo-tag.tgz) or host/repo@digest
+// (repo@sha256-hex.tgz), as Helm does; a tag's "_" stands for the version's "+".
+func ociFileName(ref string) string {
+	base := path.Base(ref)
+	if name, dig, ok := strings.Cut(base, "@"); ok {
+		return name + "@" + strings.Replace(dig, ":", "-", 1) + ".tgz"
+	}
+	if i := strings.LastIndexByte(base, ':'); i >= 0 {
+		return base[:i] + "-" + strings.ReplaceAll(base[i+1:], "_", "+") + ".tgz"
+	}
+	return base + ".tgz"
+}
+
+func isSHA256Hex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // store writes a downloaded chart (and provenance file) into the content cache

@@ -105,7 +105,7 @@ func (a *app) chartSource(c *chartPathOptions) (*action.ChartSource, error) {
 		return nil, err
 	}
 	return &action.ChartSource{RepositoryConfig: a.settings.RepositoryConfig, RepositoryCache: a.settings.RepositoryCache,
-		ContentCache: a.settings.ContentCache, Registry: reg}, nil
+		ContentCache: a.settings.ContentCache, Registry: reg, ChartLimits: a.settings.ChartLimits}, nil
 }
 
 // locateChart resolves a chart reference (a path, repo/chart, a URL, --repo plus a

@@ -67,18 +67,25 @@ func TestOCIRoundTrip(t *testing.T) {
 			pulled := "Pulled: " + host + "/charts/demo:0.1.0\nDigest: " + f.digest + "\n"
 
 			// By --version, by tag and by digest: the same bytes come back.
-			for _, args := range [][]string{
-				{f.repo, "--version", "0.1.0"},
-				{f.repo + ":0.1.0"},
-				{f.repo + "@" + f.digest},
-				{f.repo}, // the newest version
+			// The file is named after the reference, as Helm names it: by digest,
+			// demo@sha256-<hex>.tgz.
+			byDigest := "demo@" + strings.Replace(f.digest, ":", "-", 1) + ".tgz"
+			for _, c := range []struct {
+				args []string
+				file string
+			}{
+				{[]string{f.repo, "--version", "0.1.0"}, "demo-0.1.0.tgz"},
+				{[]string{f.repo + ":0.1.0"}, "demo-0.1.0.tgz"},
+				{[]string{f.repo + "@" + f.digest}, byDigest},
+				{[]string{f.repo}, "demo-0.1.0.tgz"}, // the newest version
 			} {
+				args := c.args
 				dest := t.TempDir()
 				out := u.ok(append([]string{"pull", "--plain-http", "-d", dest}, args...)...)
 				if registryDigest(t, out) != f.digest {
 					t.Errorf("pull %v printed %q", args, out)
 				}
-				if got := readFile(t, filepath.Join(dest, "demo-0.1.0.tgz")); !bytes.Equal(got, want) {
+				if got := readFile(t, filepath.Join(dest, c.file)); !bytes.Equal(got, want) {
 					t.Errorf("pull %v: the archive differs from the one pushed", args)
 				}
 			}
