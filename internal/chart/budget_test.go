@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // nestedBomb builds a chart whose subchart archive holds a subchart archive, and so
@@ -105,4 +107,29 @@ func TestMembersOfNestedArchivesCount(t *testing.T) {
 	if _, err := (Limits{MaxMembers: 11}).LoadArchive(bytes.NewReader(data)); err != nil {
 		t.Fatalf("11 members refused: %v", err)
 	}
+}
+
+// FuzzLoadFS: a chart folder with any Chart.yaml, values, .helmignore and one more
+// file of any name loads or fails without a panic, within its budget.
+func FuzzLoadFS(f *testing.F) {
+	f.Add("apiVersion: v2\nname: x\nversion: 1.0.0\n", "a: 1\n", "", "templates/a.yaml", []byte("kind: ConfigMap\n"))
+	f.Add("apiVersion: v1\nname: x\nversion: 1.0.0\n", "", "*.tgz\n", "requirements.yaml", []byte("dependencies: [{name: y}]\n"))
+	f.Add("apiVersion: v2\nname: x\nversion: 1.0.0\n", "", "", "charts/y-1.tgz", nestedBomb(f, 1, 100))
+	f.Add("apiVersion: v2\nname: x\nversion: 1.0.0\n", "", "!x\n[", "charts/y/Chart.yaml", []byte("name: y\nversion: 1\n"))
+	f.Fuzz(func(t *testing.T, chartYAML, values, ignore, name string, data []byte) {
+		fsys := fstest.MapFS{
+			"Chart.yaml":  {Data: []byte(chartYAML)},
+			"values.yaml": {Data: []byte(values)},
+		}
+		if ignore != "" {
+			fsys[IgnoreFile] = &fstest.MapFile{Data: []byte(ignore)}
+		}
+		if fs.ValidPath(name) && name != "." {
+			fsys[name] = &fstest.MapFile{Data: data}
+		}
+		c, err := (Limits{MaxSize: 1 << 20}).LoadFS(fsys)
+		if err == nil && c.Metadata == nil {
+			t.Fatal("a chart without metadata was accepted")
+		}
+	})
 }

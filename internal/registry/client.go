@@ -310,31 +310,13 @@ func (c *Client) Pull(ctx context.Context, ref string, o PullOptions) (*PullResu
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
-	if desc.MediaType != ocispec.MediaTypeImageManifest {
-		return nil, fmt.Errorf("%s: unsupported manifest media type %q", ref, desc.MediaType)
-	}
-	var m ocispec.Manifest
-	if err := json.Unmarshal(mb, &m); err != nil {
-		return nil, fmt.Errorf("%s: manifest: %w", ref, err)
-	}
-	if m.Config.MediaType != ConfigMediaType {
-		return nil, fmt.Errorf("%s: not a Helm chart (config media type %q)", ref, m.Config.MediaType)
+	m, chartDesc, provDesc, err := parseManifest(desc.MediaType, mb)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
 	res := &PullResult{Ref: r.String(), ManifestDigest: desc.Digest.String()}
 	if !strings.HasPrefix(r.Reference, "sha256:") {
 		res.Ref = r.Registry + "/" + r.Repository + ":" + r.Reference
-	}
-	var chartDesc, provDesc *ocispec.Descriptor
-	for i, l := range m.Layers {
-		switch l.MediaType {
-		case ChartLayerMediaType, LegacyChartLayerMediaType:
-			chartDesc = &m.Layers[i]
-		case ProvLayerMediaType:
-			provDesc = &m.Layers[i]
-		}
-	}
-	if chartDesc == nil {
-		return nil, fmt.Errorf("%s: manifest has no chart layer", ref)
 	}
 	fetch := func(d ocispec.Descriptor, limit int64) ([]byte, error) {
 		if d.Size > limit {
@@ -367,6 +349,44 @@ func (c *Client) Pull(ctx context.Context, ref string, o PullOptions) (*PullResu
 		}
 	}
 	return res, nil
+}
+
+// parseManifest reads a chart's manifest: the manifest, its chart layer and its
+// provenance layer (nil when there is none).
+func parseManifest(mediaType string, mb []byte) (m *ocispec.Manifest, chartDesc, provDesc *ocispec.Descriptor, err error) {
+	if mediaType != ocispec.MediaTypeImageManifest {
+		return nil, nil, nil, fmt.Errorf("unsupported manifest media type %q", mediaType)
+	}
+	m = &ocispec.Manifest{}
+	if err := json.Unmarshal(mb, m); err != nil {
+		return nil, nil, nil, fmt.Errorf("manifest: %w", err)
+	}
+	if m.Config.MediaType != ConfigMediaType {
+		return nil, nil, nil, fmt.Errorf("not a Helm chart (config media type %q)", m.Config.MediaType)
+	}
+	for i, l := range m.Layers {
+		switch l.MediaType {
+		case ChartLayerMediaType, LegacyChartLayerMediaType:
+			chartDesc = &m.Layers[i]
+		case ProvLayerMediaType:
+			provDesc = &m.Layers[i]
+		}
+	}
+	if chartDesc == nil {
+		return nil, nil, nil, errors.New("manifest has no chart layer")
+	}
+	for _, d := range []*ocispec.Descriptor{&m.Config, chartDesc, provDesc} {
+		if d == nil {
+			continue
+		}
+		if err := d.Digest.Validate(); err != nil {
+			return nil, nil, nil, fmt.Errorf("layer %s: %w", d.MediaType, err)
+		}
+		if d.Size < 0 {
+			return nil, nil, nil, fmt.Errorf("layer %s: negative size %d", d.MediaType, d.Size)
+		}
+	}
+	return m, chartDesc, provDesc, nil
 }
 
 // Tags lists a repository's tags, "_" turned back into "+".

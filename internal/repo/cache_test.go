@@ -238,3 +238,35 @@ func TestCacheCorruptBody(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseIndex: any index.yaml parses or fails without a panic, and when it
+// parses, the compact cache built from it answers every lookup as the index does.
+func FuzzParseIndex(f *testing.F) {
+	f.Add([]byte(cacheTestIndex))
+	f.Add([]byte("apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n    urls: [a-1.0.0.tgz]\n  - name: a\n    version: 1.0.0\n"))
+	f.Add([]byte("apiVersion: v1\nentries:\n  b:\n  - version: not-semver\n    digest: zz\n  - version: 2.0.0-rc.1\n    deprecated: true\n"))
+	f.Add([]byte("entries: {x: [null, {name: ../x, version: '1'}]}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		idx, _, err := ParseIndex(data)
+		if err != nil {
+			return
+		}
+		c := BuildCache("r", idx)
+		names, err := c.Names()
+		if err != nil {
+			t.Fatalf("a cache built from a parsed index is unreadable: %v", err)
+		}
+		for _, name := range names {
+			for _, cons := range []string{"", ">0.0.0-0", "^1"} {
+				iv, ierr := idx.Get(name, cons)
+				cv, cerr := c.Get(name, cons)
+				if (ierr == nil) != (cerr == nil) {
+					t.Fatalf("Get(%q, %q): index err %v, cache err %v", name, cons, ierr, cerr)
+				}
+				if ierr == nil && iv.Version != cv.Version {
+					t.Fatalf("Get(%q, %q): index %s, cache %s", name, cons, iv.Version, cv.Version)
+				}
+			}
+		}
+	})
+}

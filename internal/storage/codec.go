@@ -51,6 +51,10 @@ func decodeRelease(payload []byte) (*release.Release, error) {
 	return &rel, nil
 }
 
+// maxReleaseJSON bounds a release record once decompressed: a chart's files (at most
+// 100 MiB by default), its rendered manifest and values, as JSON, fit well within it.
+const maxReleaseJSON = 512 << 20
+
 // decodePayload is the JSON inside a payload.
 func decodePayload(payload []byte) ([]byte, error) {
 	if len(payload) == 0 {
@@ -69,9 +73,13 @@ func decodePayload(payload []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode release: gzip: %w", err)
 	}
-	js, err := io.ReadAll(zr)
+	// A small record may hold a gzip bomb: decompress no more than a release can be.
+	js, err := io.ReadAll(io.LimitReader(zr, maxReleaseJSON+1))
 	if err != nil {
 		return nil, fmt.Errorf("decode release: gzip: %w", err)
+	}
+	if len(js) > maxReleaseJSON {
+		return nil, fmt.Errorf("decode release: more than %d MiB once decompressed", maxReleaseJSON>>20)
 	}
 	return js, nil
 }

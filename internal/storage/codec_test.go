@@ -146,3 +146,45 @@ func TestSystemLabels(t *testing.T) {
 		t.Errorf("Key = %s", Key("web", 12))
 	}
 }
+
+// A record whose payload decompresses beyond any release is refused, not read.
+func TestDecodeReleaseRefusesAGzipBomb(t *testing.T) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 1<<20)
+	for range (maxReleaseJSON >> 20) + 1 {
+		if _, err := zw.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = decodeRelease([]byte(base64.StdEncoding.EncodeToString(buf.Bytes())))
+	if err == nil || !strings.Contains(err.Error(), "more than 512 MiB once decompressed") {
+		t.Fatalf("err = %v, want the bomb refused", err)
+	}
+}
+
+// FuzzDecodeRelease: no record, however damaged, makes decoding panic.
+func FuzzDecodeRelease(f *testing.F) {
+	rel := &release.Release{Name: "web", Namespace: "default", Version: 3, Manifest: "kind: ConfigMap\n",
+		Info: &release.Info{Status: release.StatusDeployed}}
+	good, err := encodeRelease(rel)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add([]byte(good))
+	f.Add([]byte(good[:len(good)/2]))
+	f.Add([]byte(base64.StdEncoding.EncodeToString([]byte(`{"name":"web","info":{"status":"deployed"},"chart":{"metadata":null},"version":1}`))))
+	f.Add([]byte(base64.StdEncoding.EncodeToString([]byte{0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0})))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		r, err := decodeRelease(payload)
+		if err == nil && r == nil {
+			t.Fatal("no release and no error")
+		}
+	})
+}

@@ -220,3 +220,42 @@ func TestCoalesceTables(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCoalesce: any values a chart, its subchart and a user may give coalesce, and
+// process dependencies, with an error or a result, never a panic; the user's map is
+// left as it was.
+func FuzzCoalesce(f *testing.F) {
+	f.Add("a: 1\nglobal: {g: 1}\nsub: {x: 2}\n", "x: 1\ny: [1, 2]\nglobal: {h: 2}\n", "a: null\nsub: {x: null, y: {z: 1}}\nglobal: 3\n", "")
+	f.Add("sub: 1\n", "global: []\n", "sub: {global: {a: 1}}\n", "  condition: sub.enabled\n  tags: [t]\n")
+	f.Add("tags: {t: false}\n", "", "sub: {enabled: false}\n", "  condition: sub.enabled,other\n  import-values: [{child: x, parent: y}]\n")
+	f.Fuzz(func(t *testing.T, parent, sub, user, dep string) {
+		subChart, err := chart.LoadFiles([]*chart.File{
+			{Name: "Chart.yaml", Data: []byte("apiVersion: v2\nname: sub\nversion: 0.1.0\n")},
+			{Name: "values.yaml", Data: []byte(sub)},
+		})
+		if err != nil {
+			return
+		}
+		top, err := chart.LoadFiles([]*chart.File{
+			{Name: "Chart.yaml", Data: []byte("apiVersion: v2\nname: top\nversion: 0.1.0\ndependencies:\n- name: sub\n  version: 0.1.0\n" + dep)},
+			{Name: "values.yaml", Data: []byte(parent)},
+		})
+		if err != nil {
+			return
+		}
+		top.AddDependency(subChart)
+		var vals map[string]any
+		if yaml.Unmarshal([]byte(user), &vals) != nil {
+			return
+		}
+		before, _ := json.Marshal(vals)
+		if err := ProcessDependencies(top, vals); err != nil {
+			return
+		}
+		_, _ = Coalesce(top, vals)
+		_, _ = Merge(top, vals)
+		if after, _ := json.Marshal(vals); string(after) != string(before) {
+			t.Fatalf("the user's values changed: %s -> %s", before, after)
+		}
+	})
+}
