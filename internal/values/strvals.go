@@ -16,7 +16,10 @@ import (
 const (
 	// MaxListIndex is the largest list index a --set key may name (a[65536]=x).
 	MaxListIndex = 65536
-	// MaxKeyDepth is how many dots one --set key may contain before it is refused.
+	// MaxKeyDepth is the deepest nested level a --set key may name: the first
+	// name is level 0 and each dot goes one level down, so a key may hold
+	// MaxKeyDepth dots, that is MaxKeyDepth+1 names ("a.b" is nested level 1).
+	// Dots after a list index ("a[0].b") are not counted, as in Helm.
 	MaxKeyDepth = 30
 )
 
@@ -166,7 +169,10 @@ func (p *setParser) key(data map[string]any, depth int) (err error) {
 	default: // '.'
 		depth++
 		if depth > MaxKeyDepth {
-			return fmt.Errorf("value name nested level is greater than maximum supported nested level of %d", MaxKeyDepth)
+			// Helm's words, then what they mean: Helm counts levels below the
+			// first name, which users read as one level fewer than they typed.
+			return fmt.Errorf("value name nested level is greater than maximum supported nested level of %d: a key may hold at most %d dots (%d names)",
+				MaxKeyDepth, MaxKeyDepth, MaxKeyDepth+1)
 		}
 		inner := map[string]any{}
 		if existing, ok := data[name]; ok {

@@ -120,18 +120,41 @@ func TestParseSet(t *testing.T) {
 		{in: "a[0]=1,a[0][0]=2", wantErr: "interface {} is int64, not []interface {}"},
 		{in: "a[1]=x,a[0].b=y,a[0][0]=z", wantErr: "interface {} is map[string]interface {}, not []interface {}"},
 		{in: "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.aa.bb.cc.dd.ee.ff=1",
-			wantErr: "value name nested level is greater than maximum supported nested level of 30"},
+			wantErr: "value name nested level is greater than maximum supported nested level of 30: a key may hold at most 30 dots (31 names)"},
 	})
 }
 
+// TestParseSetDepthLimit checks the nesting limit of every --set kind at 30, 31 and
+// 32 names: as in Helm, a key may hold 30 dots (31 names), and the refusal says so
+// in numbers that agree with what it accepted.
 func TestParseSetDepthLimit(t *testing.T) {
-	key := strings.Repeat("k.", MaxKeyDepth) + "leaf=1"
-	got := map[string]any{}
-	if err := ParseSet(key, got); err != nil {
-		t.Fatalf("%d dots should be allowed: %v", MaxKeyDepth, err)
+	readFile := func(string) ([]byte, error) { return []byte("contents"), nil }
+	parsers := map[string]func(string, map[string]any) error{
+		"--set":         ParseSet,
+		"--set-string":  ParseSetString,
+		"--set-json":    ParseSetJSON,
+		"--set-literal": ParseSetLiteral,
+		"--set-file":    func(s string, dest map[string]any) error { return ParseSetFile(s, dest, readFile) },
 	}
-	if err := ParseSet("k."+key, map[string]any{}); err == nil {
-		t.Fatalf("%d dots should be refused", MaxKeyDepth+1)
+	for flag, parse := range parsers {
+		for _, names := range []int{30, 31, 32} {
+			key := strings.Repeat("k.", names-1) + "leaf"
+			err := parse(key+"=1", map[string]any{})
+			if names <= MaxKeyDepth+1 {
+				if err != nil {
+					t.Errorf("%s with %d names: %v", flag, names, err)
+				}
+				continue
+			}
+			want := "value name nested level is greater than maximum supported nested level of 30: a key may hold at most 30 dots (31 names)"
+			if err == nil || err.Error() != want {
+				t.Errorf("%s with %d names: got %v, want %q", flag, names, err, want)
+			}
+		}
+	}
+	// Dots after a list index are not counted, as in Helm.
+	if err := ParseSet("l[0]."+strings.Repeat("k.", MaxKeyDepth)+"leaf=1", map[string]any{}); err != nil {
+		t.Errorf("30 dots after a list index: %v", err)
 	}
 }
 
