@@ -51,7 +51,7 @@ func (l *linter) validateValues(user map[string]any, skipSchema bool) error {
 	if skipSchema {
 		return nil
 	}
-	return values.ValidateSchema(schema, merged)
+	return values.SchemaValidator{}.ValidateFile(schemaFileName, schema, merged)
 }
 
 // readValues parses a values document into a map, as Helm's lint reads values.yaml:

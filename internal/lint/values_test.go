@@ -59,7 +59,7 @@ func TestValuesRule(t *testing.T) {
 		{
 			name:  "schema not JSON",
 			files: map[string]string{"values.yaml": "a: 1\n", "values.schema.json": "{bad"},
-			want:  []string{"[ERROR] values.yaml: invalid character 'b' looking for beginning of object key string"},
+			want:  []string{"[ERROR] values.yaml: values.schema.json:1:2: invalid character 'b' looking for beginning of object key string"},
 		},
 	}
 	for _, c := range cases {

@@ -2,12 +2,15 @@ package values
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -77,7 +80,7 @@ func (v SchemaValidator) ValidateChart(c *chart.Chart, vals map[string]any) erro
 
 func (v SchemaValidator) validateTree(sb *strings.Builder, c *chart.Chart, vals map[string]any) {
 	if c.Schema != nil {
-		if err := v.Validate(c.Schema, vals); err != nil {
+		if err := v.ValidateFile(c.ChartFullPath()+"/values.schema.json", c.Schema, vals); err != nil {
 			msg := err.Error()
 			if !strings.HasSuffix(msg, "\n") {
 				// Helm runs a broken schema's message into the next chart's name;
@@ -101,9 +104,24 @@ func (v SchemaValidator) validateTree(sb *strings.Builder, c *chart.Chart, vals 
 	}
 }
 
+// ValidateFile is Validate for a schema read from the file name: when the schema
+// itself is broken, the error starts with that name, and with the line and column
+// of the fault when the file is not valid JSON ("mychart/values.schema.json:4:35:
+// invalid character ..."). A values failure is returned as Validate returns it.
+func (v SchemaValidator) ValidateFile(name string, schema []byte, vals map[string]any) error {
+	err := v.Validate(schema, vals)
+	if _, isValues := errors.AsType[*SchemaError](err); err == nil || isValues {
+		return err
+	}
+	if syntax, ok := errors.AsType[*SchemaSyntaxError](err); ok {
+		return fmt.Errorf("%s:%d:%d: %w", name, syntax.Line, syntax.Column, syntax.Err)
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
 // Validate checks vals against one JSON Schema document. A values failure is a
-// *SchemaError; a schema that is not valid JSON or not a valid schema gives a
-// plain error.
+// *SchemaError; a schema that is not valid JSON is a *SchemaSyntaxError; a schema
+// that is not a valid schema gives a plain error.
 func (v SchemaValidator) Validate(schema []byte, vals map[string]any) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -111,8 +129,7 @@ func (v SchemaValidator) Validate(schema []byte, vals map[string]any) (err error
 		}
 	}()
 
-	// UnmarshalJSON keeps numbers as json.Number, so big or precise bounds survive.
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
+	doc, err := parseSchema(schema)
 	if err != nil {
 		return err
 	}
@@ -139,6 +156,55 @@ func (v SchemaValidator) Validate(schema []byte, vals map[string]any) (err error
 		return &SchemaError{err: err}
 	}
 	return nil
+}
+
+// SchemaSyntaxError is a schema document that is not valid JSON. Line and Column
+// place the fault, both counted from 1; the column counts characters, not bytes.
+type SchemaSyntaxError struct {
+	Line, Column int
+	Err          error
+}
+
+func (e *SchemaSyntaxError) Error() string {
+	return fmt.Sprintf("line %d, column %d: %v", e.Line, e.Column, e.Err)
+}
+
+func (e *SchemaSyntaxError) Unwrap() error { return e.Err }
+
+// parseSchema decodes a schema document as the validator wants it: numbers stay
+// json.Number, so big or precise bounds survive. Invalid JSON is a
+// *SchemaSyntaxError placing the fault.
+func parseSchema(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		var syntax *json.SyntaxError
+		switch {
+		case errors.As(err, &syntax):
+			// Offset counts the bytes read, the offending one included.
+			return nil, syntaxErrorAt(data, syntax.Offset-1, err)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, syntaxErrorAt(data, int64(len(data)), err)
+		case errors.Is(err, io.EOF):
+			return nil, syntaxErrorAt(data, int64(len(data)), errors.New("no JSON document: the file is empty"))
+		}
+		return nil, err
+	}
+	end := dec.InputOffset()
+	if rest := bytes.TrimLeft(data[end:], " \t\r\n"); len(rest) > 0 {
+		return nil, syntaxErrorAt(data, int64(len(data)-len(rest)), errors.New("invalid character after top-level value"))
+	}
+	return doc, nil
+}
+
+// syntaxErrorAt places err at byte offset off of data.
+func syntaxErrorAt(data []byte, off int64, err error) *SchemaSyntaxError {
+	off = max(0, min(off, int64(len(data))))
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	lineStart := bytes.LastIndexByte(before, '\n') + 1
+	return &SchemaSyntaxError{Line: line, Column: utf8.RuneCount(before[lineStart:]) + 1, Err: err}
 }
 
 // SchemaError is values failing a schema. Its text is one "- at '<path>': <reason>"

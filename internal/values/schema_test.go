@@ -196,6 +196,42 @@ func TestValidateSchemaRefs(t *testing.T) {
 	})
 }
 
+// TestValidateChartNamesBrokenSchema: a schema that is not valid JSON is reported
+// with its chart-relative file name and the line and column of the fault; one that
+// is JSON but not a valid schema, with its file name.
+func TestValidateChartNamesBrokenSchema(t *testing.T) {
+	tests := []struct {
+		name, schema, want string
+	}{
+		{"trailing comma on line 4", "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"a\": {\"type\": \"integer\",}\n  }\n}\n",
+			"sub/values.schema.json:4:29: invalid character '}' looking for beginning of object key string"},
+		{"columns count characters", `{"description": "héllo wörld", x}`,
+			"sub/values.schema.json:1:32: invalid character 'x' looking for beginning of object key string"},
+		{"cut short", "{\n  \"type\":", "sub/values.schema.json:2:10: unexpected EOF"},
+		{"empty", "  \n", "sub/values.schema.json:2:1: no JSON document: the file is empty"},
+		{"text after the document", "{}\n\n  {}", "sub/values.schema.json:3:3: invalid character after top-level value"},
+		{"not a schema", `{"type": 5}`, "sub/values.schema.json: \"file:///values.schema.json#\" is not valid against metaschema"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			top := newChart("top", "", newChart("sub", tc.schema))
+			err := ValidateAgainstSchema(top, map[string]any{"sub": map[string]any{}})
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			want := "sub:\ntop/charts/" + tc.want
+			if !strings.HasPrefix(err.Error(), want) {
+				t.Fatalf("got:\n%s\nwant it to start with:\n%s", err, want)
+			}
+		})
+	}
+	// A refused $ref is still found by errors.Is once named.
+	err := SchemaValidator{}.ValidateFile("x/values.schema.json", []byte(`{"$ref": "other.json"}`), nil)
+	if !errors.Is(err, ErrRefNotLoaded) || !strings.HasPrefix(err.Error(), "x/values.schema.json: ") {
+		t.Fatalf("refused reference: %v", err)
+	}
+}
+
 func newChart(name, schema string, deps ...*chart.Chart) *chart.Chart {
 	c := &chart.Chart{Metadata: &chart.Metadata{Name: name, Version: "0.1.0"}}
 	if schema != "" {
@@ -271,7 +307,7 @@ func TestValidateAgainstSchema(t *testing.T) {
 			name:  "broken schema keeps the next chart on its own line",
 			chart: newChart("parent", `{"type":`, newChart("child", schema2020)),
 			vals:  map[string]any{"child": map[string]any{}},
-			want:  "parent:\nunexpected EOF\nchild:\n- at '': missing property 'level'\n",
+			want:  "parent:\nparent/values.schema.json:1:9: unexpected EOF\nchild:\n- at '': missing property 'level'\n",
 		},
 	}
 	for _, tc := range tests {
