@@ -40,12 +40,29 @@ type AddResult struct {
 
 // Add checks a repository by downloading its index, caches the index and records
 // the repository. An existing name is replaced only with force.
+//
+// repositories.lock is held only while repositories.yaml is read, checked and
+// written, never during the download, so concurrent adds (by Rudder or Helm) do
+// not lose each other's entries and do not wait for each other's servers.
 func (r Repositories) Add(ctx context.Context, e *repo.Entry, force bool) (*AddResult, error) {
 	if strings.Contains(e.Name, "/") {
 		return nil, fmt.Errorf("repository name (%s) contains '/', please specify a different name without '/'", e.Name)
 	}
-	// As Helm does, hold repositories.lock while the file is read, checked and
-	// written, so concurrent adds (by Rudder or Helm) do not lose each other's.
+	// A name already taken needs no download: answer from the file as it is.
+	f, err := repo.LoadFile(r.Config)
+	if err != nil && !errors.Is(err, repo.ErrNoFile) {
+		return nil, err
+	}
+	if res, err := addConflict(f, e, force); res != nil || err != nil {
+		return res, err
+	}
+	o := repo.EntryOptions(e)
+	o.Timeout = r.Timeout
+	idx, raw, warnings, err := repo.FetchIndex(ctx, e.URL, o)
+	if err != nil {
+		return nil, fmt.Errorf("looks like %q is not a valid chart repository or cannot be reached: %w", e.URL, err)
+	}
+
 	if err := os.MkdirAll(filepath.Dir(r.Config), 0o755); err != nil {
 		return nil, err
 	}
@@ -56,27 +73,36 @@ func (r Repositories) Add(ctx context.Context, e *repo.Entry, force bool) (*AddR
 		return nil, fmt.Errorf("lock %s: %w", repo.RepositoriesLockFile(r.Config), err)
 	}
 	defer lock.Close()
-	f, err := repo.LoadFile(r.Config)
+	// Read again: another add may have written the file during the download.
+	f, err = repo.LoadFile(r.Config)
 	if err != nil && !errors.Is(err, repo.ErrNoFile) {
 		return nil, err
 	}
-	if old := f.Get(e.Name); old != nil && !force {
-		if *old == *e {
-			return &AddResult{Unchanged: true}, nil
-		}
-		return nil, fmt.Errorf("repository name (%s) already exists, please specify a different name", e.Name)
+	if res, err := addConflict(f, e, force); res != nil || err != nil {
+		return res, err
 	}
-	o := repo.EntryOptions(e)
-	o.Timeout = r.Timeout
-	warnings, err := repo.UpdateIndex(ctx, e, r.Cache, o)
-	if err != nil {
-		return nil, fmt.Errorf("looks like %q is not a valid chart repository or cannot be reached: %w", e.URL, err)
+	if err := repo.WriteIndexCache(r.Cache, e.Name, idx, raw); err != nil {
+		return nil, err
 	}
 	f.Update(e)
 	if err := f.WriteFile(r.Config, 0o600); err != nil {
 		return nil, err
 	}
 	return &AddResult{Warnings: warnings}, nil
+}
+
+// addConflict checks e against the repositories of f: the same entry already
+// there gives an Unchanged result, another entry of that name an error unless
+// force; nil and nil mean e may be written.
+func addConflict(f *repo.File, e *repo.Entry, force bool) (*AddResult, error) {
+	old := f.Get(e.Name)
+	if old == nil || force {
+		return nil, nil
+	}
+	if *old == *e {
+		return &AddResult{Unchanged: true}, nil
+	}
+	return nil, fmt.Errorf("repository name (%s) already exists, please specify a different name", e.Name)
 }
 
 // ErrNoRepositories reports an empty or missing repositories.yaml.

@@ -209,3 +209,70 @@ func TestRepositoriesConcurrentAdds(t *testing.T) {
 		t.Fatalf("%d repositories after %d concurrent adds (%v)", len(list), n, err)
 	}
 }
+
+// An add waiting on a slow repository does not hold repositories.lock: an add of
+// another repository meanwhile finishes at once, both are recorded, and a name
+// taken during the slow download is not overwritten when it ends.
+func TestRepositoriesAddDoesNotLockDuringDownload(t *testing.T) {
+	_, fast := startRepoServer(t, testChartArchive(t, "web", "1.0.0"))
+	fastSrv := httptest.NewServer(fast)
+	t.Cleanup(fastSrv.Close)
+	asked := make(chan struct{}, 4)
+	slowSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		asked <- struct{}{}
+		select {
+		case <-time.After(3 * time.Second):
+		case <-req.Context().Done():
+			return
+		}
+		fast.ServeHTTP(w, req)
+	}))
+	t.Cleanup(slowSrv.Close)
+
+	home := t.TempDir()
+	r := Repositories{Config: filepath.Join(home, "config", "repositories.yaml"), Cache: filepath.Join(home, "cache")}
+	ctx := t.Context()
+	slowDone := make(chan error, 2)
+	go func() {
+		_, err := r.Add(ctx, &repo.Entry{Name: "slow", URL: slowSrv.URL}, false)
+		slowDone <- err
+	}()
+	go func() {
+		_, err := r.Add(ctx, &repo.Entry{Name: "taken", URL: slowSrv.URL}, false)
+		slowDone <- err
+	}()
+	<-asked
+	<-asked // both slow adds are downloading
+
+	start := time.Now()
+	for _, name := range []string{"fast", "taken"} {
+		if _, err := r.Add(ctx, &repo.Entry{Name: name, URL: fastSrv.URL}, false); err != nil {
+			t.Fatalf("add %s: %v", name, err)
+		}
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("the fast adds took %v: they waited for the slow download", took)
+	}
+
+	var errs []string
+	for range 2 {
+		if err := <-slowDone; err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if len(errs) != 1 || !strings.Contains(errs[0], "repository name (taken) already exists") {
+		t.Fatalf("slow adds: want only the one of the name taken meanwhile to fail, got %q", errs)
+	}
+	f, err := repo.LoadFile(r.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, url := range map[string]string{"slow": slowSrv.URL, "fast": fastSrv.URL, "taken": fastSrv.URL} {
+		if e := f.Get(name); e == nil || e.URL != url {
+			t.Errorf("repository %s: %+v, want URL %s", name, e, url)
+		}
+	}
+	if len(f.Repositories) != 3 {
+		t.Errorf("%d repositories, want 3", len(f.Repositories))
+	}
+}

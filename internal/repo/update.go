@@ -41,16 +41,22 @@ func FetchIndex(ctx context.Context, repoURL string, o ClientOptions) (*IndexFil
 	return idx, raw, warnings, nil
 }
 
-// UpdateIndex downloads the index of a configured repository into cacheDir, as
-// Helm lays it out (<name>-index.yaml, <name>-charts.txt), and derives Rudder's
-// compact cache beside it.
+// UpdateIndex downloads the index of a configured repository into cacheDir; see
+// WriteIndexCache.
 func UpdateIndex(ctx context.Context, e *Entry, cacheDir string, o ClientOptions) ([]IndexWarning, error) {
 	idx, raw, warnings, err := FetchIndex(ctx, e.URL, o)
 	if err != nil {
 		return warnings, err
 	}
+	return warnings, WriteIndexCache(cacheDir, e.Name, idx, raw)
+}
+
+// WriteIndexCache caches a repository's index, as FetchIndex returned it, in
+// cacheDir, as Helm lays it out (<name>-index.yaml, <name>-charts.txt), and
+// derives Rudder's compact cache beside it.
+func WriteIndexCache(cacheDir, name string, idx *IndexFile, raw []byte) error {
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-		return warnings, err
+		return err
 	}
 	names := make([]string, 0, len(idx.Entries))
 	for n := range idx.Entries {
@@ -62,16 +68,16 @@ func UpdateIndex(ctx context.Context, e *Entry, cacheDir string, o ClientOptions
 		charts.WriteString(n)
 		charts.WriteByte('\n')
 	}
-	if err := WriteFileAtomic(filepath.Join(cacheDir, CacheChartsFile(e.Name)), charts.Bytes(), 0o644); err != nil {
-		return warnings, err
+	if err := WriteFileAtomic(filepath.Join(cacheDir, CacheChartsFile(name)), charts.Bytes(), 0o644); err != nil {
+		return err
 	}
-	if err := WriteFileAtomic(filepath.Join(cacheDir, CacheIndexFile(e.Name)), raw, 0o644); err != nil {
-		return warnings, err
+	if err := WriteFileAtomic(filepath.Join(cacheDir, CacheIndexFile(name)), raw, 0o644); err != nil {
+		return err
 	}
-	if err := WriteCache(cacheDir, BuildCache(e.Name, idx)); err != nil {
-		return warnings, fmt.Errorf("repository %q: compact cache: %w", e.Name, err)
+	if err := WriteCache(cacheDir, BuildCache(name, idx)); err != nil {
+		return fmt.Errorf("repository %q: compact cache: %w", name, err)
 	}
-	return warnings, nil
+	return nil
 }
 
 // RemoveCache deletes every cached file of a repository.
