@@ -73,7 +73,7 @@ func (a *app) runInstall(cmd *cobra.Command, name, ref string, o *installFlags, 
 	if err != nil {
 		return nil, err
 	}
-	vals, err := a.mergeValues(o.values)
+	vals, err := a.mergeValues(cmd.Context(), o.values)
 	if err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func (a *app) newLintCmd() *cobra.Command {
 				}
 			}
 			o.Namespace = a.settings.Namespace()
-			vals, err := a.mergeValues(vo)
+			vals, err := a.mergeValues(cmd.Context(), vo)
 			if err != nil {
 				return err
 			}

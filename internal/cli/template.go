@@ -64,7 +64,7 @@ func (a *app) newTemplateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			vals, err := a.mergeValues(o.values)
+			vals, err := a.mergeValues(cmd.Context(), o.values)
 			if err != nil {
 				return err
 			}

@@ -71,7 +71,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			vals, err := a.mergeValues(o.values)
+			vals, err := a.mergeValues(cmd.Context(), o.values)
 			if err != nil {
 				return err
 			}

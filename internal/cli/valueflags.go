@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -21,16 +23,89 @@ func addValueFlags(f *pflag.FlagSet, v *values.Options) {
 	f.StringArrayVar(&v.LiteralValues, "set-literal", []string{}, "set a literal STRING value on the command line")
 }
 
+// defaultMaxValuesSize bounds each values input a command reads: every -f file,
+// URL or standard input, and every --set-file file; RUDDER_MAX_VALUES_SIZE
+// changes it. Helm has no bound, and "-f /dev/zero" grows until the machine gives
+// out. 8 MiB is far beyond real values files (a release, values included, must fit
+// a 1 MiB Secret once compressed) and keeps the worst case small: parsing YAML
+// costs up to about 110 times its size (a flow list "[1,1,...]" of 8 MiB peaks
+// near 880 MB), so a larger default would let one file exceed 1 GiB.
+const defaultMaxValuesSize = 8 << 20
+
+// maxValuesSizeEnv names the variable that changes defaultMaxValuesSize.
+const maxValuesSizeEnv = "RUDDER_MAX_VALUES_SIZE"
+
 // mergeValues reads the user-supplied values; "-" reads standard input and an
-// http(s) URL is downloaded (size-limited, TLS verified), as Helm allows.
-func (a *app) mergeValues(v values.Options) (map[string]any, error) {
+// http(s) URL is downloaded (TLS verified), as Helm allows. Each input is bounded
+// by maxValuesSize.
+func (a *app) mergeValues(ctx context.Context, v values.Options) (map[string]any, error) {
+	if len(v.ValueFiles) == 0 && len(v.FileValues) == 0 {
+		return v.Merge(nil)
+	}
+	limit, err := a.maxValuesSize()
+	if err != nil {
+		return nil, err
+	}
 	return v.Merge(func(name string) ([]byte, error) {
-		if name == "-" {
-			return io.ReadAll(a.streams.In)
-		}
-		if strings.HasPrefix(name, "http://") || strings.HasPrefix(name, "https://") {
-			return repo.Get(context.Background(), name, repo.ClientOptions{MaxSize: 16 << 20})
-		}
-		return os.ReadFile(name)
+		return a.readValuesInput(ctx, name, limit)
 	})
+}
+
+// maxValuesSize is the bound on each values input: RUDDER_MAX_VALUES_SIZE as a
+// number of bytes, optionally with a binary suffix (512Ki, 64Mi, 1Gi), or
+// defaultMaxValuesSize.
+func (a *app) maxValuesSize() (int64, error) {
+	s := strings.TrimSpace(a.streams.Getenv(maxValuesSizeEnv))
+	if s == "" {
+		return defaultMaxValuesSize, nil
+	}
+	// A limit the user set but mistyped is an error, not a silent default.
+	n, err := parseSize(s)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("%q is not a positive size", s)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", maxValuesSizeEnv, err)
+	}
+	return n, nil
+}
+
+// readValuesInput reads one -f or --set-file input of at most limit bytes.
+func (a *app) readValuesInput(ctx context.Context, name string, limit int64) ([]byte, error) {
+	if name == "-" {
+		return readAtMost(a.streams.In, "standard input", limit)
+	}
+	if strings.HasPrefix(name, "http://") || strings.HasPrefix(name, "https://") {
+		data, err := repo.Get(ctx, name, repo.ClientOptions{MaxSize: limit})
+		if errors.Is(err, repo.ErrTooLarge) {
+			return nil, valuesTooLarge(name, limit)
+		}
+		return data, err
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
+		return nil, valuesTooLarge(name, limit)
+	}
+	return readAtMost(f, name, limit)
+}
+
+// readAtMost reads r to its end, or fails once it gives more than limit bytes:
+// an endless input (/dev/zero, a FIFO, a stream) ends with an error.
+func readAtMost(r io.Reader, name string, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("values file %s: %w", name, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, valuesTooLarge(name, limit)
+	}
+	return data, nil
+}
+
+func valuesTooLarge(name string, limit int64) error {
+	return fmt.Errorf("values file %s: larger than the limit of %d bytes (set %s to raise it)", name, limit, maxValuesSizeEnv)
 }
