@@ -2,7 +2,9 @@
 // action's options, calling the action and printing its result.
 //
 // It is the only package that reads flags, HELM_* and RUDDER_* environment variables or
-// kubeconfig, and the only one that writes to the terminal. It owns exit codes.
+// kubeconfig, and the only one that writes to the terminal. It owns exit codes and,
+// through Main, the process's signals.
 //
-//	code := cli.Run(ctx, os.Args[1:], cli.OSStreams())
+//	os.Exit(cli.Main(os.Args[1:], cli.OSStreams())) // the rudder process
+//	code := cli.Run(ctx, args, streams)              // in-process, signals left alone
 package cli

@@ -67,10 +67,12 @@ func (a *app) actionCluster(namespace string) (*action.Cluster, error) {
 	// Hook logs asked for by helm.sh/hook-output-log-policy go to stderr, as
 	// Helm's do.
 	c.HookOutput = func(kube.Container) io.Writer { return a.streams.Err }
+	var locks storage.Locker = &storage.LeaseLocker{Leases: kc.CoordinationV1(), Namespace: namespace}
 	if a.settings.getenv("HELM_DRIVER") == "memory" {
-		c.Locks = &a.memoryLocks
-	} else {
-		c.Locks = &storage.LeaseLocker{Leases: kc.CoordinationV1(), Namespace: namespace}
+		locks = &a.memoryLocks
 	}
+	// While a release lock is held, a signal lets the operation mark its revision
+	// failed and free the lock before the process exits.
+	c.Locks = storage.TrackedLocker{Locker: locks, Track: a.cleanup.hold}
 	return c, nil
 }

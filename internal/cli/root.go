@@ -44,10 +44,18 @@ type app struct {
 	// memory backs HELM_DRIVER=memory for the life of the process.
 	memory      *storage.Memory
 	memoryLocks storage.MemoryLocker
+	// cleanup tells Main's signal handling when work is under way that a signal
+	// must not cut short; nil when the CLI runs without Main.
+	cleanup *cleanupGuard
 }
 
-// Run executes the command line args and returns the process exit code.
-func Run(ctx context.Context, args []string, s Streams) (code int) {
+// Run executes the command line args and returns the process exit code. It leaves
+// signals alone: Main is the process's entry point.
+func Run(ctx context.Context, args []string, s Streams) int {
+	return run(ctx, args, s, nil)
+}
+
+func run(ctx context.Context, args []string, s Streams, g *cleanupGuard) (code int) {
 	// A memory-mapped chart file shortened by another process faults when read; make
 	// that a panic, reported below, rather than a crash.
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
@@ -61,7 +69,7 @@ func Run(ctx context.Context, args []string, s Streams) (code int) {
 	if s.Getenv == nil {
 		s.Getenv = func(string) string { return "" }
 	}
-	root := newRootCmd(s)
+	root := newRootCmd(s, g)
 	root.SetArgs(args)
 	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
 		root.SetOut(s.Out)
@@ -89,8 +97,8 @@ func panicMessage(r any) string {
 	return fmt.Sprintf("internal error: %v", r)
 }
 
-func newRootCmd(s Streams) *cobra.Command {
-	a := &app{streams: s, settings: newSettings(s.Getenv)}
+func newRootCmd(s Streams, g *cleanupGuard) *cobra.Command {
+	a := &app{streams: s, settings: newSettings(s.Getenv), cleanup: g}
 	root := &cobra.Command{
 		Use:           "rudder",
 		Short:         "The Kubernetes package manager",

@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"context"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -15,7 +12,7 @@ import (
 )
 
 // TestMain lets script tests run "rudder" as a command: the test binary re-executes
-// itself as the CLI, with signals handled as cmd/rudder does. Tests that need a
+// itself as the CLI through Main, as cmd/rudder does. Tests that need a
 // cluster share the package's local control plane.
 func TestMain(m *testing.M) {
 	if os.Getenv(selfCLIEnv) == "1" { // the fault tests run the test binary as rudder
@@ -27,12 +24,7 @@ func TestMain(m *testing.M) {
 // selfCLIEnv makes the test binary behave as the rudder command.
 const selfCLIEnv = "RUDDER_TEST_RUN_AS_CLI"
 
-func runAsRudder() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() { <-ctx.Done(); stop() }()
-	defer stop()
-	return Run(ctx, os.Args[1:], OSStreams())
-}
+func runAsRudder() int { return Main(os.Args[1:], OSStreams()) }
 
 type testenvRunner struct{ m *testing.M }
 

@@ -93,6 +93,8 @@ func (a *app) newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// A signal lets uploads in flight finish (see below) before the process exits.
+			defer a.cleanup.hold()()
 			fmt.Fprintf(a.streams.Out, "Serving %s on %s://%s/\n", o.StorageDir, scheme, ln.Addr())
 			done := make(chan error, 1)
 			go func() {

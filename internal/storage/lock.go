@@ -274,3 +274,28 @@ func (m *MemoryLocker) Lock(_ context.Context, name, op string) (*Lock, error) {
 		return nil
 	}}, nil
 }
+
+// TrackedLocker takes locks with Locker and tells Track how long each is held,
+// so that a program knows when it has something to clean up before exiting.
+type TrackedLocker struct {
+	Locker Locker
+	// Track is called as a lock is about to be taken; the function it returns is
+	// called once that lock is released, or at once if it could not be taken.
+	Track func() (released func())
+}
+
+// Lock takes the lock with t.Locker, tracked from the start of the attempt.
+func (t TrackedLocker) Lock(ctx context.Context, name, op string) (*Lock, error) {
+	released := t.Track()
+	l, err := t.Locker.Lock(ctx, name, op)
+	if err != nil {
+		released()
+		return nil, err
+	}
+	unlock := l.unlock
+	l.unlock = func(ctx context.Context) error {
+		defer released()
+		return unlock(ctx)
+	}
+	return l, nil
+}
