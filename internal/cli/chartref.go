@@ -104,8 +104,12 @@ func (a *app) chartSource(c *chartPathOptions) (*action.ChartSource, error) {
 	if err != nil {
 		return nil, err
 	}
+	lim, err := a.settings.chartLimits()
+	if err != nil {
+		return nil, err
+	}
 	return &action.ChartSource{RepositoryConfig: a.settings.RepositoryConfig, RepositoryCache: a.settings.RepositoryCache,
-		ContentCache: a.settings.ContentCache, Registry: reg, ChartLimits: a.settings.ChartLimits}, nil
+		ContentCache: a.settings.ContentCache, Registry: reg, ChartLimits: lim}, nil
 }
 
 // locateChart resolves a chart reference (a path, repo/chart, a URL, --repo plus a
@@ -135,8 +139,12 @@ func (a *app) loadChart(ctx context.Context, ref string, c *chartPathOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	if c.mapCRDs {
-		return a.settings.ChartLimits.LoadMapped(lc.Path)
+	lim, err := a.settings.chartLimits()
+	if err != nil {
+		return nil, err
 	}
-	return a.settings.ChartLimits.Load(lc.Path)
+	if c.mapCRDs {
+		return lim.LoadMapped(lc.Path)
+	}
+	return lim.Load(lc.Path)
 }

@@ -38,7 +38,10 @@ func (a *app) newLintCmd() *cobra.Command {
 			o := lint.Options{
 				SkipSchemaValidation: skipSchema,
 				Warn:                 lintWarner(a.streams.Err),
-				ChartLimits:          a.settings.ChartLimits,
+			}
+			var err error
+			if o.ChartLimits, err = a.settings.chartLimits(); err != nil {
+				return err
 			}
 			if kubeVersion != "" {
 				kv, err := engine.ParseKubeVersion(kubeVersion)

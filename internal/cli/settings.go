@@ -39,8 +39,6 @@ type settings struct {
 	BurstLimit                int
 	QPS                       float32
 	ColorMode                 string
-	// ChartLimits bound what loading one chart may take (RUDDER_MAX_CHART_SIZE).
-	ChartLimits chart.Limits
 }
 
 func newSettings(getenv func(string) string) *settings {
@@ -64,7 +62,6 @@ func newSettings(getenv func(string) string) *settings {
 	s.RepositoryCache = s.envOr("HELM_REPOSITORY_CACHE", s.cachePath("repository"))
 	s.ContentCache = s.envOr("HELM_CONTENT_CACHE", s.cachePath("content"))
 	s.MaxHistory = s.envInt("HELM_MAX_HISTORY", 10)
-	s.ChartLimits.MaxSize = s.envSize(maxChartSizeEnv, chart.MaxChartSize)
 	s.BurstLimit = s.envInt("HELM_BURST_LIMIT", 100)
 	if q, err := strconv.ParseFloat(getenv("HELM_QPS"), 32); err == nil {
 		s.QPS = float32(q)
@@ -212,12 +209,27 @@ func (s *settings) envBool(name string, def bool) bool {
 const maxChartSizeEnv = "RUDDER_MAX_CHART_SIZE"
 
 // envSize reads a size in bytes, with an optional binary suffix (Ki, Mi, Gi):
-// "200Mi" is 200 MiB. An unset or unreadable value means def.
-func (s *settings) envSize(name string, def int64) int64 {
-	if n, err := parseSize(s.getenv(name)); err == nil && n > 0 {
-		return n
+// "200Mi" is 200 MiB. Unset means def; a size the user set but mistyped is an
+// error, not a silent default.
+func (s *settings) envSize(name string, def int64) (int64, error) {
+	v := strings.TrimSpace(s.getenv(name))
+	if v == "" {
+		return def, nil
 	}
-	return def
+	n, err := parseSize(v)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("%q is not a positive size", v)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err)
+	}
+	return n, nil
+}
+
+// chartLimits bound what loading one chart may take (RUDDER_MAX_CHART_SIZE).
+func (s *settings) chartLimits() (chart.Limits, error) {
+	n, err := s.envSize(maxChartSizeEnv, chart.MaxChartSize)
+	return chart.Limits{MaxSize: n}, err
 }
 
 // parseSize reads "1048576", "512Ki", "200Mi" or "2Gi".

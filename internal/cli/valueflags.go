@@ -55,19 +55,7 @@ func (a *app) mergeValues(ctx context.Context, v values.Options) (map[string]any
 // number of bytes, optionally with a binary suffix (512Ki, 64Mi, 1Gi), or
 // defaultMaxValuesSize.
 func (a *app) maxValuesSize() (int64, error) {
-	s := strings.TrimSpace(a.streams.Getenv(maxValuesSizeEnv))
-	if s == "" {
-		return defaultMaxValuesSize, nil
-	}
-	// A limit the user set but mistyped is an error, not a silent default.
-	n, err := parseSize(s)
-	if err == nil && n == 0 {
-		err = fmt.Errorf("%q is not a positive size", s)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", maxValuesSizeEnv, err)
-	}
-	return n, nil
+	return a.settings.envSize(maxValuesSizeEnv, defaultMaxValuesSize)
 }
 
 // readValuesInput reads one -f or --set-file input of at most limit bytes.
