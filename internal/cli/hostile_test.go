@@ -1,16 +1,14 @@
 package cli
 
 import (
-	"archive/tar"
-	"compress/gzip"
-	"fmt"
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/rudderpm/rudder/internal/hostile"
 )
 
 // TestHostileScripts replays the hostile inputs found against Rudder
@@ -33,10 +31,8 @@ func TestHostileScripts(t *testing.T) {
 	})
 }
 
-// nestedBombCmd is "nestedbomb FILE DEPTH SIZE": a chart archive holding a subchart
-// archive holding a subchart archive ... DEPTH levels down, each chart with a file
-// of SIZE zero bytes (SIZE may end in Ki or Mi). Written streaming, so a bomb of
-// gigabytes costs the test little memory.
+// nestedBombCmd is "nestedbomb FILE DEPTH SIZE" (SIZE may end in Ki or Mi): see
+// hostile.NestedBomb.
 func nestedBombCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
 		ts.Fatalf("usage: nestedbomb file depth size")
@@ -45,30 +41,10 @@ func nestedBombCmd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	size, err := parseSize(args[2])
 	ts.Check(err)
-	var inner []byte
-	for level := depth; level >= 0; level-- {
-		name := fmt.Sprintf("c%d", level)
-		var buf strings.Builder
-		err := writeTgz(&buf, func(tw *tar.Writer) error {
-			if err := addMember(tw, name+"/Chart.yaml", strings.NewReader("apiVersion: v2\nname: "+name+"\nversion: 1.0.0\n"), -1); err != nil {
-				return err
-			}
-			if err := addMember(tw, name+"/zeros", io.LimitReader(zeros{}, size), size); err != nil {
-				return err
-			}
-			if inner != nil {
-				return addMember(tw, fmt.Sprintf("%s/charts/c%d-1.0.0.tgz", name, level+1), strings.NewReader(string(inner)), -1)
-			}
-			return nil
-		})
-		ts.Check(err)
-		inner = []byte(buf.String())
-	}
-	ts.Check(os.WriteFile(ts.MkAbs(args[0]), inner, 0o644))
+	writeWith(ts, args[0], func(w io.Writer) error { return hostile.NestedBomb(w, depth, size) })
 }
 
-// nameBombCmd is "namebomb FILE COUNT LENGTH": a chart archive with COUNT empty
-// members whose names are LENGTH bytes long.
+// nameBombCmd is "namebomb FILE COUNT LENGTH": see hostile.NameBomb.
 func nameBombCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
 		ts.Fatalf("usage: namebomb file count length")
@@ -77,50 +53,12 @@ func nameBombCmd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	length, err := parseSize(args[2])
 	ts.Check(err)
-	f, err := os.Create(ts.MkAbs(args[0]))
+	writeWith(ts, args[0], func(w io.Writer) error { return hostile.NameBomb(w, count, int(length)) })
+}
+
+func writeWith(ts *testscript.TestScript, name string, write func(io.Writer) error) {
+	f, err := os.Create(ts.MkAbs(name))
 	ts.Check(err)
-	defer f.Close()
-	ts.Check(writeTgz(f, func(tw *tar.Writer) error {
-		if err := addMember(tw, "c/Chart.yaml", strings.NewReader("apiVersion: v2\nname: c\nversion: 1.0.0\n"), -1); err != nil {
-			return err
-		}
-		for i := range count {
-			name := fmt.Sprintf("c/%d-%s", i, strings.Repeat("n", int(length)))
-			if err := addMember(tw, name, strings.NewReader(""), 0); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
-}
-
-type zeros struct{}
-
-func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
-
-func writeTgz(w io.Writer, members func(*tar.Writer) error) error {
-	zw, err := gzip.NewWriterLevel(w, gzip.DefaultCompression)
-	if err != nil {
-		return err
-	}
-	tw := tar.NewWriter(zw)
-	if err := members(tw); err != nil {
-		return err
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	return zw.Close()
-}
-
-// addMember writes one regular member; size -1 means r is a *strings.Reader to measure.
-func addMember(tw *tar.Writer, name string, r io.Reader, size int64) error {
-	if size < 0 {
-		size = int64(r.(*strings.Reader).Len())
-	}
-	if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: size, Format: tar.FormatPAX}); err != nil {
-		return err
-	}
-	_, err := io.Copy(tw, r)
-	return err
+	ts.Check(write(f))
+	ts.Check(f.Close())
 }
