@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 
 // serveForTest serves dir on a free loopback port and prints the address.
 func serveForTest(dir string) int {
-	s, err := New(context.Background(), Options{StorageDir: dir, AllowOverwrite: true, MaxUploadSize: 64 << 20})
+	s, err := New(context.Background(), Options{StorageDir: dir, AllowOverwrite: true, AllowAnonymousWrites: true, MaxUploadSize: 64 << 20})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -16,10 +16,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/provenance"
@@ -43,19 +45,54 @@ func archive(t testing.TB, name, version string, padding int) []byte {
 	return out.Bytes()
 }
 
-// sign makes a provenance file for an archive.
-func sign(t *testing.T, data []byte, file string) []byte {
+// sign makes a provenance file for the archive of chart name, version.
+func sign(t *testing.T, data []byte, name, version string) []byte {
 	t.Helper()
-	e, err := openpgp.NewEntity("repo test", "", "repo@example.com", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prov, err := provenance.Sign(data, file, []byte("name: x\n"), e)
+	return signWith(t, data, name+"-"+version+".tgz", fmt.Sprintf("apiVersion: v2\nname: %s\nversion: %s\n", name, version))
+}
+
+// signWith makes a provenance file for data as the archive file, holding that Chart.yaml.
+func signWith(t *testing.T, data []byte, file, chartYAML string) []byte {
+	t.Helper()
+	prov, err := provenance.Sign(data, file, []byte(chartYAML), key(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return prov
 }
+
+func key(t *testing.T) *openpgp.Entity {
+	t.Helper()
+	e, err := testKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// signTwo makes a provenance file that lists two archives.
+func signTwo(t *testing.T, data []byte) []byte {
+	t.Helper()
+	msg := "apiVersion: v2\nname: web\nversion: 1.0.0\n\n...\nfiles:\n  web-1.0.0.tgz: sha256:" + provenance.Digest(data) +
+		"\n  db-1.0.0.tgz: sha256:" + provenance.Digest(data) + "\n"
+	var out bytes.Buffer
+	w, err := clearsign.Encode(&out, key(t).PrivateKey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(w, msg); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// testKey is a signing key, made once: making one takes a while.
+var testKey = sync.OnceValues(func() (*openpgp.Entity, error) {
+	return openpgp.NewEntity("repo test", "", "repo@example.com", nil)
+})
 
 // testServer is a repository server on loopback.
 type testServer struct {
@@ -98,6 +135,10 @@ func (ts *testServer) do(t *testing.T, method, path, contentType string, body []
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	var e struct{ Error *string }
+	if json.Unmarshal(b, &e) == nil && e.Error != nil {
+		return resp.StatusCode, *e.Error // an error's message, unescaped
+	}
 	return resp.StatusCode, string(b)
 }
 
@@ -138,9 +179,9 @@ func (ts *testServer) index(t *testing.T) *repo.IndexFile {
 }
 
 func TestUploadDownloadDelete(t *testing.T) {
-	ts := start(t, Options{})
+	ts := start(t, Options{AllowAnonymousWrites: true})
 	web := archive(t, "web", "1.0.0", 0)
-	prov := sign(t, web, "web-1.0.0.tgz")
+	prov := sign(t, web, "web", "1.0.0")
 
 	ct, body := form(t, web, prov)
 	if status, msg := ts.do(t, http.MethodPost, "/api/charts", ct, body); status != http.StatusCreated {
@@ -203,9 +244,9 @@ func TestUploadDownloadDelete(t *testing.T) {
 }
 
 func TestUploadProvenanceAlone(t *testing.T) {
-	ts := start(t, Options{})
+	ts := start(t, Options{AllowAnonymousWrites: true})
 	web := archive(t, "web", "1.0.0", 0)
-	prov := sign(t, web, "web-1.0.0.tgz")
+	prov := sign(t, web, "web", "1.0.0")
 	if status, msg := ts.do(t, http.MethodPost, "/api/prov", "", prov); status != http.StatusNotFound {
 		t.Fatalf("prov of a missing chart: %d %s", status, msg)
 	}
@@ -219,10 +260,10 @@ func TestUploadProvenanceAlone(t *testing.T) {
 }
 
 func TestDuplicateUpload(t *testing.T) {
-	ts := start(t, Options{})
+	ts := start(t, Options{AllowAnonymousWrites: true})
 	first := archive(t, "web", "1.0.0", 16)
 	second := archive(t, "web", "1.0.0", 32) // same version, other bytes
-	ct, withProv := form(t, first, sign(t, first, "web-1.0.0.tgz"))
+	ct, withProv := form(t, first, sign(t, first, "web", "1.0.0"))
 	ts.do(t, http.MethodPost, "/api/charts", ct, withProv)
 
 	status, msg := ts.do(t, http.MethodPost, "/api/charts", "", second)
@@ -245,7 +286,7 @@ func TestDuplicateUpload(t *testing.T) {
 		t.Error("the replaced version kept the old version's provenance file")
 	}
 
-	overwriting := start(t, Options{AllowOverwrite: true})
+	overwriting := start(t, Options{AllowOverwrite: true, AllowAnonymousWrites: true})
 	overwriting.do(t, http.MethodPost, "/api/charts", "", first)
 	if status, msg := overwriting.do(t, http.MethodPost, "/api/charts", "", second); status != http.StatusCreated {
 		t.Fatalf("with AllowOverwrite: %d %s", status, msg)
@@ -253,7 +294,7 @@ func TestDuplicateUpload(t *testing.T) {
 }
 
 func TestBadUploads(t *testing.T) {
-	ts := start(t, Options{MaxUploadSize: 64 << 10})
+	ts := start(t, Options{MaxUploadSize: 64 << 10, AllowAnonymousWrites: true})
 	good := archive(t, "web", "1.0.0", 0)
 	var notTar bytes.Buffer
 	gz := gzipBytes(t, []byte("plain text, not a tar"))
@@ -358,7 +399,7 @@ func TestIndexIsIncremental(t *testing.T) {
 	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { now = now.Add(time.Minute); return now }
 	dir := t.TempDir()
-	ts := start(t, Options{StorageDir: dir, Now: clock})
+	ts := start(t, Options{StorageDir: dir, Now: clock, AllowAnonymousWrites: true})
 	ts.do(t, http.MethodPost, "/api/charts", "", archive(t, "web", "1.0.0", 0))
 	first := ts.index(t).Entries["web"][0].Created
 	ts.do(t, http.MethodPost, "/api/charts", "", archive(t, "web", "1.1.0", 0))
@@ -388,7 +429,7 @@ func TestIndexIsIncremental(t *testing.T) {
 
 // TestInterruptedUpload: a client that disconnects midway leaves nothing behind.
 func TestInterruptedUpload(t *testing.T) {
-	ts := start(t, Options{})
+	ts := start(t, Options{AllowAnonymousWrites: true})
 	ts.do(t, http.MethodPost, "/api/charts", "", archive(t, "web", "1.0.0", 0))
 	before := ts.index(t)
 	big := archive(t, "big", "1.0.0", 2<<20)
@@ -413,6 +454,7 @@ func TestInterruptedUpload(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(ts.dir, "big-1.0.0.tgz")); !os.IsNotExist(err) {
 		t.Error("partial chart stored")
 	}
+	waitNoTempFiles(t, ts.dir) // the interrupted upload's, once its handler sees the end
 	assertNoStrayFiles(t, ts.dir)
 }
 
@@ -421,7 +463,7 @@ func TestInterruptedUpload(t *testing.T) {
 // index that matches the archives.
 func TestReconcileAfterCrash(t *testing.T) {
 	dir := t.TempDir()
-	ts := start(t, Options{StorageDir: dir})
+	ts := start(t, Options{StorageDir: dir, AllowAnonymousWrites: true})
 	for _, c := range [][]byte{archive(t, "web", "1.0.0", 0), archive(t, "gone", "1.0.0", 0), archive(t, "swapped", "1.0.0", 8)} {
 		if status, msg := ts.do(t, http.MethodPost, "/api/charts", "", c); status != http.StatusCreated {
 			t.Fatal(status, msg)
@@ -479,6 +521,17 @@ func assertNoStrayFiles(t *testing.T, dir string) {
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ".") && e.Name() != lockFile {
 			t.Errorf("stray file %s", e.Name())
+		}
+	}
+}
+
+// waitNoTempFiles waits, for a few seconds at most, until the storage folder
+// holds no temporary file.
+func waitNoTempFiles(t *testing.T, dir string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if tmps, _ := filepath.Glob(filepath.Join(dir, tmpPrefix+"*")); len(tmps) == 0 {
+			return
 		}
 	}
 }

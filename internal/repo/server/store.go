@@ -1,0 +1,214 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/repo"
+)
+
+// Upload stores a chart archive (and its provenance file, if any) and indexes it.
+// An existing version is replaced only with force (or Options.AllowOverwrite).
+// It returns the archive's file name.
+func (s *Server) Upload(archive, prov []byte, force bool) (string, error) {
+	tmp, err := s.createTemp()
+	if err != nil {
+		return "", err
+	}
+	defer discard(tmp)
+	h := sha256.New()
+	if _, err := io.MultiWriter(tmp, h).Write(archive); err != nil {
+		return "", err
+	}
+	return s.store(tmp, hex.EncodeToString(h.Sum(nil)), prov, force)
+}
+
+// store indexes the chart archive written to tmp, a temporary file of the
+// storage folder, and renames it into place. digest is its SHA-256 in hex.
+func (s *Server) store(tmp *os.File, digest string, prov []byte, force bool) (string, error) {
+	c, err := s.load(tmp)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errBadChart, err)
+	}
+	if err := c.Validate(); err != nil {
+		return "", fmt.Errorf("%w: %w", errBadChart, err)
+	}
+	name, version := c.Name(), c.Metadata.Version
+	if err := checkServable(name, version); err != nil {
+		return "", fmt.Errorf("%w: %w", errBadChart, err)
+	}
+	file := chart.ArchiveName(c)
+	entry := &repo.ChartVersion{Metadata: c.Metadata, URLs: []string{s.chartURL(file)}, Digest: digest, Created: s.opts.Now()}
+	if err := s.checkMetadata(entry, chartYAMLSize(c)); err != nil {
+		return "", err
+	}
+	if prov != nil {
+		p, err := parseProvenance(prov)
+		if err == nil {
+			err = p.matches(file, digest, name, version)
+		}
+		if err != nil {
+			return "", fmt.Errorf("%w: %w", errBadProvenance, err)
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if other := s.entryOfFile(file); other != nil && (other.Name != name || other.Version != version) {
+		return "", fmt.Errorf("chart %s version %s: its archive %s would replace that of chart %s version %s: %w",
+			name, version, file, other.Name, other.Version, ErrFileTaken)
+	}
+	if s.index.Has(name, version) && !force && !s.opts.AllowOverwrite {
+		return "", fmt.Errorf("%s: %w", file, ErrExists)
+	}
+	if prov != nil {
+		if err := s.writeFile(file+".prov", prov); err != nil {
+			return "", err
+		}
+	}
+	if err := s.commit(tmp, file); err != nil {
+		return "", err
+	}
+	if prov == nil {
+		// A replaced version must not keep the old version's signature.
+		if err := os.Remove(filepath.Join(s.opts.StorageDir, file+".prov")); err != nil && !os.IsNotExist(err) {
+			return "", err
+		}
+	}
+	s.index.Remove(name, version)
+	s.index.Entries[name] = append(s.index.Entries[name], entry)
+	return file, s.saveLocked()
+}
+
+// load reads a chart from an uploaded archive. Uploads are loaded one at a
+// time: however many arrive together, the memory for decompressed charts is
+// that of one.
+func (s *Server) load(f *os.File) (*chart.Chart, error) {
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return chart.LoadArchive(f)
+}
+
+// entryOfFile returns the index entry whose archive is file or, failing that,
+// one whose archive's name differs from it only in case (the same file on
+// macOS and Windows); s.mu is held.
+func (s *Server) entryOfFile(file string) *repo.ChartVersion {
+	var folded *repo.ChartVersion
+	for _, vs := range s.index.Entries {
+		for _, v := range vs {
+			if len(v.URLs) == 0 {
+				continue
+			}
+			switch base := path.Base(v.URLs[0]); {
+			case base == file:
+				return v
+			case strings.EqualFold(base, file):
+				folded = v
+			}
+		}
+	}
+	return folded
+}
+
+// UploadProvenance stores a provenance file for an archive the repository has.
+// The file must name that archive with its digest; an existing provenance file
+// is replaced only with force (or Options.AllowOverwrite).
+func (s *Server) UploadProvenance(prov []byte, force bool) (string, error) {
+	p, err := parseProvenance(prov)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errBadProvenance, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	entry := s.entryOfFile(p.file)
+	if entry == nil || path.Base(entry.URLs[0]) != p.file {
+		return "", fmt.Errorf("%w: %s: no such chart archive", errNotFound, quote(p.file))
+	}
+	if err := p.matches(p.file, entry.Digest, entry.Name, entry.Version); err != nil {
+		return "", fmt.Errorf("%w: %w", errBadProvenance, err)
+	}
+	name := p.file + ".prov"
+	if _, err := os.Lstat(filepath.Join(s.opts.StorageDir, name)); err == nil && !force && !s.opts.AllowOverwrite {
+		return "", fmt.Errorf("%s: %w", name, ErrProvenanceExists)
+	}
+	return name, s.writeFile(name, prov)
+}
+
+// Delete removes a chart version, its archive and provenance file.
+func (s *Server) Delete(name, version string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var file string
+	for _, v := range s.index.Entries[name] {
+		if v.Version == version && len(v.URLs) > 0 {
+			file = path.Base(v.URLs[0])
+		}
+	}
+	if file == "" {
+		return fmt.Errorf("%w: chart %s version %s", errNotFound, quote(name), quote(version))
+	}
+	// The files go first: after a crash in between, the start-up reconciliation
+	// drops the entry whose archive is gone, so the deletion holds.
+	for _, f := range []string{file + ".prov", file} {
+		if err := os.Remove(filepath.Join(s.opts.StorageDir, f)); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	s.index.Remove(name, version)
+	return s.saveLocked()
+}
+
+// tmpPrefix starts the names of temporary files in the storage folder; those
+// left by a crash are removed at start.
+const tmpPrefix = ".tmp-"
+
+// createTemp creates a temporary file in the storage folder.
+func (s *Server) createTemp() (*os.File, error) {
+	return os.CreateTemp(s.opts.StorageDir, tmpPrefix+"*")
+}
+
+// discard closes and removes a temporary file; after commit there is nothing
+// left to remove.
+func discard(tmp *os.File) {
+	tmp.Close()
+	os.Remove(tmp.Name())
+}
+
+// commit makes a temporary file of the storage folder the file name, whole: a
+// reader sees the old content or the new.
+func (s *Server) commit(tmp *os.File, name string) error {
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(s.opts.StorageDir, name))
+}
+
+// writeFile writes a file of the storage folder through a temporary file
+// renamed into place.
+func (s *Server) writeFile(name string, data []byte) error {
+	tmp, err := s.createTemp()
+	if err != nil {
+		return err
+	}
+	defer discard(tmp)
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	return s.commit(tmp, name)
+}
