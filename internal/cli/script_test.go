@@ -82,6 +82,7 @@ func TestScripts(t *testing.T) {
 			"freeport":   freeportCmd,
 			"waitserver": waitServerCmd,
 			"tlscert":    tlsCertCmd,
+			"httpdo":     httpCmd,
 		},
 	})
 }

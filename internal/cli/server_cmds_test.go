@@ -1,19 +1,24 @@
 package cli
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
+	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -84,4 +89,39 @@ func tlsCertCmd(ts *testscript.TestScript, neg bool, args []string) {
 	write("ca.pem", "CERTIFICATE", caDER)
 	write("server.pem", "CERTIFICATE", leafDER)
 	write("server-key.pem", "EC PRIVATE KEY", keyDER)
+}
+
+// httpCmd is the scripts' "httpdo [-u USER:PASSWORD] METHOD URL [FILE]": it sends
+// a request, with FILE as its body, and prints the status code and the body (the
+// message alone of a JSON error) on one line.
+func httpCmd(ts *testscript.TestScript, neg bool, args []string) {
+	var user, password string
+	if len(args) > 1 && args[0] == "-u" {
+		user, password, _ = strings.Cut(args[1], ":")
+		args = args[2:]
+	}
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: httpdo [-u USER:PASSWORD] METHOD URL [FILE]")
+	}
+	var body io.Reader
+	if len(args) == 3 {
+		b, err := os.ReadFile(ts.MkAbs(args[2]))
+		ts.Check(err)
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(args[0], args[1], body)
+	ts.Check(err)
+	if user != "" {
+		req.SetBasicAuth(user, password)
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	ts.Check(err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	ts.Check(err)
+	var e struct{ Error *string }
+	if json.Unmarshal(b, &e) == nil && e.Error != nil {
+		b = []byte(*e.Error)
+	}
+	fmt.Fprintf(ts.Stdout(), "%d %s\n", resp.StatusCode, bytes.TrimSpace(b))
 }

@@ -122,8 +122,15 @@ func TestTamperedChartRefused(t *testing.T) {
 	u.fails(mismatch, "verify", tampered, "--keyring", f.key.public)
 
 	// A repository serving the tampered archive with the original signature.
+	// rudder serve refuses the pair, so the signature is put in its folder.
 	evil := startChartRepo(t, false)
-	evil.upload(t, tampered)
+	if _, err := evil.Upload(readFile(t, tampered), readFile(t, tampered+".prov"), false); err == nil || !strings.Contains(err.Error(), "sha256 sum does not match") {
+		t.Fatalf("the server took a provenance file that does not sign the archive: %v", err)
+	}
+	if _, err := evil.Upload(readFile(t, tampered), nil, false); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(evil.Dir, "signed-0.1.0.tgz.prov"), string(readFile(t, tampered+".prov")))
 	u.ok("repo", "add", "evil", evil.URL)
 	dest := t.TempDir()
 	u.fails(mismatch, "pull", "evil/signed", "--verify", "--keyring", f.key.public, "-d", dest)
