@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/repo"
 )
 
@@ -353,7 +354,7 @@ func (s *Server) bodyError(err error) error {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := http.StatusInternalServerError
 	switch {
-	case errors.Is(err, errTooLarge):
+	case errors.Is(err, errTooLarge), errors.Is(err, chart.ErrTooLarge):
 		status = http.StatusRequestEntityTooLarge
 	case errors.Is(err, errTimeout):
 		status = http.StatusRequestTimeout

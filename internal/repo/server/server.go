@@ -61,6 +61,9 @@ type Options struct {
 	// MaxMetadataSize bounds the size of a chart's Chart.yaml and of the entry
 	// it adds to index.yaml; 0 means DefaultMaxMetadataSize.
 	MaxMetadataSize int64
+	// ChartLimits bound what loading a chart may take: its decompressed size,
+	// nested subchart archives included, and its number of archive members.
+	ChartLimits chart.Limits
 	// AllowOverwrite lets an upload replace an existing version, and a
 	// provenance upload an existing provenance file.
 	AllowOverwrite bool
@@ -214,7 +217,7 @@ func (s *Server) reconcile(ctx context.Context) error {
 		if indexed[file] {
 			continue
 		}
-		c, err := chart.LoadFile(a)
+		c, err := s.opts.ChartLimits.LoadFile(a)
 		if err != nil {
 			continue // not a chart: not served in the index
 		}

@@ -96,7 +96,7 @@ func (s *Server) load(f *os.File) (*chart.Chart, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	return chart.LoadArchive(f)
+	return s.opts.ChartLimits.LoadArchive(f)
 }
 
 // entryOfFile returns the index entry whose archive is file or, failing that,
