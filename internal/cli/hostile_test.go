@@ -27,6 +27,8 @@ func TestHostileScripts(t *testing.T) {
 			"waitserver": waitServerCmd,
 			"nestedbomb": nestedBombCmd,
 			"namebomb":   nameBombCmd,
+			"chartgz":    chartGzCmd,
+			"httpdo":     httpCmd,
 		},
 	})
 }

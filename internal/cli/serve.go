@@ -38,14 +38,16 @@ machine without TLS or without credentials is warned about.
 
 An upload of a version the repository has is refused (409 Conflict) unless
 '?force' is given or the server runs with --allow-overwrite; so is a provenance
-file for an archive that has one. Uploads are bounded: --max-upload-size, a
-body must arrive within --upload-timeout, at most --max-concurrent-uploads are
-received at once (more are refused with 503), a chart's description may hold
-8 KiB and its Chart.yaml and index entry --max-metadata-size. A chart's name
-must be a plain file name (letters, digits, '.', '_' and '-', starting with a
-letter or digit, 128 characters at most), and two charts may not share an
-archive file name (a@1-2.0.0 and a-1@2.0.0 are both a-1-2.0.0.tgz). A
-provenance file must sign an archive the repository has, with its digest.
+file for an archive that has one. Uploads are bounded: in size
+(--max-upload-size), in time (the body must arrive within --upload-timeout),
+in number (at most --max-concurrent-uploads are received at once, more are
+refused with 503), in metadata (a description of 8 KiB, a Chart.yaml and an
+index entry of --max-metadata-size) and once decompressed, subcharts included
+(RUDDER_MAX_CHART_SIZE, 100Mi by default). A chart's name must be a plain file
+name (letters, digits, '.', '_' and '-', starting with a letter or digit, 128
+characters at most), and two charts may not share an archive file name
+(a@1-2.0.0 and a-1@2.0.0 are both a-1-2.0.0.tgz). A provenance file must sign
+an archive the repository has, with its digest.
 
 The index is kept up to date as charts come and go, and is reconciled with the
 folder at start, so a crash never leaves it broken.
@@ -93,6 +95,11 @@ func (a *app) newServeCmd() *cobra.Command {
 			}
 			o.MaxUploadSize = maxUploadMiB << 20
 			o.MaxMetadataSize = maxMetadataKiB << 10
+			limits, err := a.settings.chartLimits()
+			if err != nil {
+				return err
+			}
+			o.ChartLimits = limits
 			var errMu sync.Mutex
 			o.ReportError = func(err error) {
 				errMu.Lock()
