@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -264,5 +265,27 @@ func TestProvenanceIsChecked(t *testing.T) {
 	overwriting.do(t, http.MethodPost, "/api/charts", ct, body)
 	if status, msg := overwriting.do(t, http.MethodPost, "/api/prov", "", again); status != http.StatusCreated {
 		t.Errorf("replacing with AllowOverwrite: %d %s", status, msg)
+	}
+}
+
+// A temporary file the server cannot read is its own failure, not the chart's:
+// the error names the file, so it must not be answered as a bad chart (400,
+// with the message).
+func TestUnreadableUploadIsInternal(t *testing.T) {
+	ts := start(t, Options{AllowAnonymousWrites: true})
+	tmp, err := ts.s.createTemp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer discard(tmp)
+	if _, err := tmp.Write(archive(t, "web", "1.0.0", 0)); err != nil {
+		t.Fatal(err)
+	}
+	tmp.Close()
+	_, err = ts.s.store(tmp, "", nil, false)
+	rec := httptest.NewRecorder()
+	ts.s.fail(rec, httptest.NewRequest(http.MethodPost, "/api/charts", nil), err)
+	if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), ts.dir) {
+		t.Errorf("%v answered %d %s, want 500 without the path", err, rec.Code, rec.Body)
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,7 +36,7 @@ func (s *Server) Upload(archive, prov []byte, force bool) (string, error) {
 func (s *Server) store(tmp *os.File, digest string, prov []byte, force bool) (string, error) {
 	c, err := s.load(tmp)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", errBadChart, err)
+		return "", err
 	}
 	if err := c.Validate(); err != nil {
 		return "", fmt.Errorf("%w: %w", errBadChart, err)
@@ -89,14 +90,38 @@ func (s *Server) store(tmp *os.File, digest string, prov []byte, force bool) (st
 
 // load reads a chart from an uploaded archive. Uploads are loaded one at a
 // time: however many arrive together, the memory for decompressed charts is
-// that of one.
+// that of one. A chart that does not load is errBadChart; a file that cannot be
+// read is the server's error.
 func (s *Server) load(f *os.File) (*chart.Chart, error) {
 	s.loadMu.Lock()
 	defer s.loadMu.Unlock()
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	return s.opts.ChartLimits.LoadArchive(f)
+	r := &fileReader{f: f}
+	c, err := s.opts.ChartLimits.LoadArchive(r)
+	switch {
+	case r.err != nil:
+		return nil, r.err
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", errBadChart, err)
+	}
+	return c, nil
+}
+
+// fileReader reads a file and keeps the error it met, to tell the server's
+// errors (which name the file) from the chart's.
+type fileReader struct {
+	f   *os.File
+	err error
+}
+
+func (r *fileReader) Read(p []byte) (int, error) {
+	n, err := r.f.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		r.err = err
+	}
+	return n, err
 }
 
 // entryOfFile returns the index entry whose archive is file or, failing that,
