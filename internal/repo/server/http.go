@@ -376,10 +376,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // refuse answers a request with an error. The rest of a body it brought is not
-// read: the connection closes after the answer, so that a client sending slowly
-// is not waited for.
+// read: an HTTP/1 connection closes after the answer, so that a client sending
+// slowly is not waited for (HTTP/2 needs no such thing: it ends the stream).
 func refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	if r.ContentLength != 0 {
+	if r.ProtoMajor == 1 && r.ContentLength != 0 {
 		w.Header().Set("Connection", "close")
 	}
 	writeJSON(w, status, map[string]string{"error": msg})

@@ -3,10 +3,12 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -143,5 +145,38 @@ func TestStalledUploadsHoldNoMemory(t *testing.T) {
 	t.Logf("heap grew by %.1f MiB with %d uploads of 1 MiB stalled halfway", float64(grown)/(1<<20), n)
 	if grown > 8<<20 {
 		t.Errorf("heap grew by %.1f MiB with %d stalled uploads of 1 MiB so far", float64(grown)/(1<<20), n)
+	}
+}
+
+// The same over HTTP/2, which `serve --tls-cert` speaks.
+func TestSlowUploadIsCutOverHTTP2(t *testing.T) {
+	s, err := New(context.Background(), Options{StorageDir: t.TempDir(), AllowAnonymousWrites: true, UploadTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	srv := httptest.NewUnstartedServer(s)
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go func() { // a byte every 50 ms, for five seconds at most
+		for range 100 {
+			time.Sleep(50 * time.Millisecond)
+			if _, err := pw.Write([]byte{0}); err != nil {
+				return
+			}
+		}
+	}()
+	began := time.Now()
+	resp, err := srv.Client().Post(srv.URL+"/api/charts", "application/gzip", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(resp.Body)
+	if resp.ProtoMajor != 2 || resp.StatusCode != http.StatusRequestTimeout || time.Since(began) > 2*time.Second {
+		t.Errorf("%s %d %s after %v, want a 408 over HTTP/2 within 2 s", resp.Proto, resp.StatusCode, msg, time.Since(began))
 	}
 }
