@@ -10,6 +10,7 @@ import (
 
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/scaffold"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // Create writes a new chart folder, as `helm create` does. The zero value writes
@@ -19,6 +20,8 @@ type Create struct {
 	// scaffold; its templates and values get the new chart's name in place of
 	// scaffold.Placeholder.
 	Starter string
+	// Warnings receives what loading the starter noticed; nil drops them.
+	Warnings func(warn.Warning)
 }
 
 // CreateResult describes a chart Create wrote.
@@ -76,7 +79,7 @@ func (c Create) Run(ctx context.Context, path string) (*CreateResult, error) {
 	}
 	path = filepath.Clean(path)
 	if c.Starter != "" {
-		return createFromStarter(name, filepath.Dir(path), c.Starter)
+		return createFromStarter(name, filepath.Dir(path), c.Starter, c.Warnings)
 	}
 
 	parent, err := filepath.Abs(filepath.Dir(path))
@@ -110,8 +113,9 @@ func (c Create) Run(ctx context.Context, path string) (*CreateResult, error) {
 }
 
 // createFromStarter copies the starter chart src to parent/name under new metadata.
-func createFromStarter(name, parent, src string) (*CreateResult, error) {
+func createFromStarter(name, parent, src string, warnings func(warn.Warning)) (*CreateResult, error) {
 	st, err := chart.Load(src)
+	notifyLoaded(warnings, st)
 	if err != nil {
 		return nil, fmt.Errorf("could not load %s: %w", src, err)
 	}

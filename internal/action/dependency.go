@@ -9,6 +9,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // The statuses of a declared dependency, Helm's words for what charts/ holds for it.
@@ -73,6 +74,9 @@ type DependencyList struct {
 	Declared     bool
 	Dependencies []DependencyStatus
 	Strays       []Stray
+	// Warnings are what loading the chart and the entries of charts/ noticed, in
+	// the order Helm logs them.
+	Warnings []warn.Warning
 }
 
 // ListDependencies loads the chart at chartPath (a folder or an archive) and reports
@@ -82,11 +86,11 @@ func ListDependencies(ctx context.Context, chartPath string) (*DependencyList, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	c, err := chart.Load(chartPath)
+	res := &DependencyList{}
+	c, err := loadNoting(&res.Warnings, chartPath)
 	if err != nil {
 		return nil, err
 	}
-	res := &DependencyList{}
 	if c.Metadata.Dependencies == nil {
 		return res, nil
 	}
@@ -96,22 +100,31 @@ func ListDependencies(ctx context.Context, chartPath string) (*DependencyList, e
 			Name:       d.Name,
 			Version:    d.Version,
 			Repository: d.Repository,
-			Status:     dependencyStatus(chartPath, d, c),
+			Status:     dependencyStatus(&res.Warnings, chartPath, d, c),
 		})
 	}
-	res.Strays = strayCharts(chartPath, c.Metadata.Dependencies)
+	res.Strays = strayCharts(&res.Warnings, chartPath, c.Metadata.Dependencies)
 	return res, nil
+}
+
+// loadNoting loads a chart as chart.Load does and adds its load warnings to ws.
+func loadNoting(ws *[]warn.Warning, path string) (*chart.Chart, error) {
+	c, err := chart.Load(path)
+	if c != nil {
+		*ws = append(*ws, c.LoadWarnings...)
+	}
+	return c, err
 }
 
 // dependencyStatus looks first for charts/<name>-<semver>.tgz archives, then at the
 // loaded subcharts, as Helm does (archives give "ok", folders "unpacked").
-func dependencyStatus(chartPath string, dep *chart.Dependency, parent *chart.Chart) string {
+func dependencyStatus(ws *[]warn.Warning, chartPath string, dep *chart.Dependency, parent *chart.Chart) string {
 	archives, err := filepath.Glob(filepath.Join(chartPath, "charts", dep.Name+"-*.tgz"))
 	switch {
 	case err != nil:
 		return DependencyBadPattern
 	case len(archives) == 1:
-		if s := archiveStatus(archives[0], dep); s != "" {
+		if s := archiveStatus(ws, archives[0], dep); s != "" {
 			return s
 		}
 	case len(archives) > 1:
@@ -127,7 +140,7 @@ func dependencyStatus(chartPath string, dep *chart.Dependency, parent *chart.Cha
 		case len(found) > 1:
 			return DependencyTooManyMatches
 		case len(found) == 1:
-			if s := archiveStatus(found[0], dep); s != "" {
+			if s := archiveStatus(ws, found[0], dep); s != "" {
 				return s
 			}
 		}
@@ -149,11 +162,11 @@ func dependencyStatus(chartPath string, dep *chart.Dependency, parent *chart.Cha
 }
 
 // archiveStatus is the status given by one candidate archive, or "" when it is gone.
-func archiveStatus(archive string, dep *chart.Dependency) string {
+func archiveStatus(ws *[]warn.Warning, archive string, dep *chart.Dependency) string {
 	if _, err := os.Stat(archive); err != nil {
 		return ""
 	}
-	c, err := chart.Load(archive)
+	c, err := loadNoting(ws, archive)
 	if err != nil {
 		return DependencyCorrupt
 	}
@@ -188,7 +201,7 @@ func versionStatus(constraint, version string) string {
 
 // strayCharts lists the folders and .tgz files of charts/ that are not charts, or are
 // charts Chart.yaml does not declare.
-func strayCharts(chartPath string, declared []*chart.Dependency) []Stray {
+func strayCharts(ws *[]warn.Warning, chartPath string, declared []*chart.Dependency) []Stray {
 	entries, err := filepath.Glob(filepath.Join(chartPath, "charts", "*"))
 	if err != nil {
 		return []Stray{{Path: filepath.Join(chartPath, "charts"), Kind: StrayListFailed, Err: err}}
@@ -203,7 +216,7 @@ func strayCharts(chartPath string, declared []*chart.Dependency) []Stray {
 		if !fi.IsDir() && filepath.Ext(e) != ".tgz" {
 			continue
 		}
-		c, err := chart.Load(e)
+		c, err := loadNoting(ws, e)
 		if err != nil {
 			strays = append(strays, Stray{Path: e, Kind: StrayNotAChart, Err: err})
 			continue

@@ -17,6 +17,7 @@ import (
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/provenance"
 	"github.com/rudderpm/rudder/internal/repo"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // Dependencies fetches a chart's dependencies into its charts/ folder, as `helm
@@ -35,6 +36,9 @@ type Dependencies struct {
 	SourceDateEpoch *time.Time
 	// Progress receives Helm's progress lines; nil drops them.
 	Progress func(line string)
+	// Warnings receives what loading the chart and its local dependencies
+	// noticed, as found; nil drops them.
+	Warnings func(warn.Warning)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -56,6 +60,8 @@ func (d *Dependencies) say(format string, args ...any) {
 	}
 }
 
+func (d *Dependencies) loaded(c *chart.Chart) { notifyLoaded(d.Warnings, c) }
+
 // LockDigest is Helm's digest of a chart's dependencies and their lock: the
 // SHA-256 of the JSON of [declared, locked].
 func LockDigest(req, lock []*chart.Dependency) (string, error) {
@@ -73,6 +79,7 @@ var ErrLockOutOfSync = errors.New("the lock file (Chart.lock) is out of sync wit
 // Chart.lock.
 func (d *Dependencies) Update(ctx context.Context, chartPath string) error {
 	c, err := loadChartDir(chartPath)
+	d.loaded(c)
 	if err != nil {
 		return err
 	}
@@ -116,6 +123,7 @@ func (d *Dependencies) Update(ctx context.Context, chartPath string) error {
 // a lock it is Update.
 func (d *Dependencies) Build(ctx context.Context, chartPath string) error {
 	c, err := loadChartDir(chartPath)
+	d.loaded(c)
 	if err != nil {
 		return err
 	}
@@ -311,6 +319,7 @@ func (d *Dependencies) resolve(ctx context.Context, chartPath string, req []*cha
 			locked[i] = &chart.Dependency{Name: dep.Name, Version: dep.Version}
 		case strings.HasPrefix(r, "file://"):
 			sub, err := chart.LoadDir(localPath(chartPath, r))
+			d.loaded(sub)
 			if err != nil {
 				return nil, err
 			}
@@ -388,6 +397,7 @@ func (d *Dependencies) downloadAll(ctx context.Context, chartPath string, deps [
 			continue
 		case strings.HasPrefix(r, "file://"):
 			sub, err := chart.LoadDir(localPath(chartPath, r))
+			d.loaded(sub)
 			if err != nil {
 				return err
 			}
@@ -469,6 +479,7 @@ func (d *Dependencies) downloadAll(ctx context.Context, chartPath string, deps [
 			continue
 		}
 		c, err := chart.LoadFile(o)
+		d.loaded(c)
 		if err != nil || !names[c.Name()] {
 			continue
 		}

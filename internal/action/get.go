@@ -6,6 +6,7 @@ import (
 
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/values"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // ReleaseReader reads one revision of a release, or its newest;
@@ -44,28 +45,30 @@ type GetValues struct {
 	All bool
 }
 
-// Run returns the values, nil when the user supplied none (and All is false).
-func (g GetValues) Run(ctx context.Context, name string) (map[string]any, error) {
+// Run returns the values, nil when the user supplied none (and All is false), and
+// with All the warnings of computing them (see ComputedValues).
+func (g GetValues) Run(ctx context.Context, name string) (map[string]any, []warn.Warning, error) {
 	rel, err := Get{Releases: g.Releases, Revision: g.Revision}.Run(ctx, name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !g.All {
-		return rel.Config, nil
+		return rel.Config, nil, nil
 	}
 	return ComputedValues(rel)
 }
 
 // ComputedValues are the values a revision was rendered with, as far as its
 // record tells: the chart's defaults coalesced with the user's values. (Records
-// keep no subcharts, so their defaults are missing, as in Helm.)
-func ComputedValues(rel *release.Release) (map[string]any, error) {
+// keep no subcharts, so their defaults are missing, as in Helm.) The warnings are
+// coalescing's, which Helm logs again each time it computes them.
+func ComputedValues(rel *release.Release) (map[string]any, []warn.Warning, error) {
 	if rel.Chart == nil {
-		return values.DeepCopy(rel.Config), nil
+		return values.DeepCopy(rel.Config), nil, nil
 	}
-	vals, err := values.Coalesce(rel.Chart, rel.Config)
+	vals, ws, err := values.Coalesce(rel.Chart, rel.Config)
 	if err != nil {
-		return nil, err
+		return nil, ws, err
 	}
-	return vals.AsMap(), nil
+	return vals.AsMap(), ws, nil
 }

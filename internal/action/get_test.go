@@ -63,14 +63,14 @@ func TestGetValues(t *testing.T) {
 	store := storage.New(mem, storage.Options{})
 	ctx := context.Background()
 
-	user, err := GetValues{Releases: store}.Run(ctx, "web")
+	user, _, err := GetValues{Releases: store}.Run(ctx, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := rel.Config; !reflect.DeepEqual(user, want) {
 		t.Errorf("user values %v, want %v", user, want)
 	}
-	all, err := GetValues{Releases: store, All: true}.Run(ctx, "web")
+	all, _, err := GetValues{Releases: store, All: true}.Run(ctx, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,10 +79,33 @@ func TestGetValues(t *testing.T) {
 		t.Errorf("computed values %v, want %v", all, want)
 	}
 	// No chart and no values: nothing, not an error.
-	if v, err := (GetValues{Releases: store, All: true}).Run(ctx, "bare"); err != nil || len(v) != 0 {
+	if v, _, err := (GetValues{Releases: store, All: true}).Run(ctx, "bare"); err != nil || len(v) != 0 {
 		t.Errorf("bare release: %v, %v", v, err)
 	}
-	if _, err := (GetValues{Releases: store, Revision: 4}).Run(ctx, "web"); !errors.Is(err, storage.ErrReleaseNotFound) {
+	if _, _, err := (GetValues{Releases: store, Revision: 4}).Run(ctx, "web"); !errors.Is(err, storage.ErrReleaseNotFound) {
 		t.Errorf("missing revision: %v", err)
+	}
+}
+
+// TestComputedValuesWarnings: computing a revision's values reports what Helm logs
+// each time it does so, here a user's scalar over a default table.
+func TestComputedValuesWarnings(t *testing.T) {
+	rel := &release.Release{
+		Name: "web", Namespace: "a", Version: 1,
+		Chart: &chart.Chart{
+			Metadata: &chart.Metadata{Name: "c", Version: "1.0.0"},
+			Values:   map[string]any{"image": map[string]any{"repo": map[string]any{"host": "x"}}},
+		},
+		Config: map[string]any{"image": map[string]any{"repo": "nginx"}},
+	}
+	vals, ws, err := ComputedValues(rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]any{"image": map[string]any{"repo": "nginx"}}; !reflect.DeepEqual(vals, want) {
+		t.Errorf("values %v, want %v", vals, want)
+	}
+	if len(ws) != 1 || ws[0].String() != "warning: cannot overwrite table with non table for c.image.repo (map[host:x])" {
+		t.Errorf("warnings %v", ws)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // Package writes a chart folder as a versioned chart archive, as `helm package` does,
@@ -32,6 +33,8 @@ type Package struct {
 	// as Helm does, replaces the generated time of the Chart.lock files. When nil the
 	// members get chart.DefaultArchiveTime and Chart.lock is kept as it is.
 	SourceDateEpoch *time.Time
+	// Warnings receives what loading the chart noticed; nil drops them.
+	Warnings func(warn.Warning)
 }
 
 // Run packages the chart folder at dir and returns the path of the archive.
@@ -43,6 +46,7 @@ func (p Package) Run(ctx context.Context, dir string) (string, error) {
 		return "", fmt.Errorf("unable to detect chart at %s: %w", filepath.Join(dir, "Chart.yaml"), err)
 	}
 	ch, err := chart.LoadDir(dir)
+	notifyLoaded(p.Warnings, ch)
 	if err != nil {
 		return "", err
 	}

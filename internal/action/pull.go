@@ -52,6 +52,8 @@ func (p Pull) Run(ctx context.Context, req ChartRequest) (*PullResult, error) {
 		if !filepath.IsAbs(ud) {
 			ud = filepath.Join(dest, ud)
 		}
+		// Helm unpacks without loading the chart, so what loading warns about is
+		// not shown here either.
 		c, err := p.Source.ChartLimits.LoadArchive(bytes.NewReader(data))
 		if err != nil {
 			return nil, fmt.Errorf("failed to untar: %w", err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/registry"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // ChartPusher is what Push needs of a registry client.
@@ -22,6 +23,8 @@ type ChartPusher interface {
 // provenance file beside the archive (<archive>.prov) goes along.
 type Push struct {
 	Registry ChartPusher
+	// Warnings receives what loading the archive noticed; nil drops them.
+	Warnings func(warn.Warning)
 }
 
 // Run pushes archive to remote ("oci://host/path"); the chart lands at
@@ -49,6 +52,7 @@ func (p Push) Run(ctx context.Context, archive, remote string) (*registry.PushRe
 		return nil, err
 	}
 	c, err := chart.LoadArchive(bytes.NewReader(data))
+	notifyLoaded(p.Warnings, c)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", archive, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/rudderpm/rudder/internal/manifest"
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/values"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // RenderOptions control how a chart is rendered for a release. The zero value renders
@@ -41,7 +42,13 @@ type RenderOptions struct {
 	PostRenderer PostRenderer
 	// HideSecrets replaces the body of Secrets in the manifest stream.
 	HideSecrets bool
+	// Warnings receives, as they are found, the warnings Helm logs while computing
+	// the values and sorting the output (values that do not merge, conditions that
+	// are not booleans, hooks of unknown kinds); nil drops them.
+	Warnings func(warn.Warning)
 }
+
+func (o RenderOptions) warn(ws []warn.Warning) { notify(o.Warnings, ws...) }
 
 // PostRenderer rewrites a stream of rendered manifests.
 type PostRenderer interface {
@@ -137,14 +144,17 @@ func Render(ctx context.Context, ch *chart.Chart, userVals map[string]any, o Ren
 	if err := ValidateReleaseName(o.ReleaseName); err != nil {
 		return nil, fmt.Errorf("release name check failed: release name %q: %w", o.ReleaseName, err)
 	}
-	if err := values.ProcessDependencies(ch, userVals); err != nil {
+	ws, err := values.ProcessDependencies(ch, userVals)
+	o.warn(ws)
+	if err != nil {
 		return nil, fmt.Errorf("chart dependencies processing failed: %w", err)
 	}
 	caps := o.Capabilities
 	if caps == nil {
 		caps = engine.DefaultCapabilities()
 	}
-	vals, err := values.Coalesce(ch, userVals)
+	vals, ws, err := values.Coalesce(ch, userVals)
+	o.warn(ws)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +188,8 @@ func Render(ctx context.Context, ch *chart.Chart, userVals map[string]any, o Ren
 		}
 	}
 
-	hooks, manifests, err := manifest.Sort(files, manifest.InstallOrder)
+	hooks, manifests, ws, err := manifest.Sort(files, manifest.InstallOrder)
+	o.warn(ws)
 	if err != nil {
 		var b strings.Builder
 		for _, name := range sortedKeys(files) {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/rudderpm/rudder/internal/repo"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // Repositories manages repositories.yaml and the index cache, as the `repo`
@@ -265,6 +266,8 @@ type RepoIndex struct {
 	// JSON writes the index as JSON.
 	JSON bool
 	Now  func() time.Time
+	// Warnings receives what loading the archives noticed; nil drops them.
+	Warnings func(warn.Warning)
 }
 
 // Run writes <dir>/index.yaml.
@@ -285,7 +288,8 @@ func (o RepoIndex) Run(ctx context.Context, dir string) error {
 	} else if !fi.IsDir() {
 		return fmt.Errorf("%s is not a directory", dir)
 	}
-	idx, err := repo.IndexDirectory(abs, o.URL, now())
+	idx, ws, err := repo.IndexDirectory(abs, o.URL, now())
+	notify(o.Warnings, ws...)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/provenance"
 	"github.com/rudderpm/rudder/internal/repo"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // Sign writes <archive>.prov for a chart archive, as `helm package --sign` does.
@@ -17,6 +18,8 @@ type Sign struct {
 	Keyring, Key string
 	// Passphrase returns the key's passphrase; called only for an encrypted key.
 	Passphrase func(name string) ([]byte, error)
+	// Warnings receives what loading the archive noticed; nil drops them.
+	Warnings func(warn.Warning)
 }
 
 // Run signs the archive and returns the provenance file's path.
@@ -40,6 +43,7 @@ func (s Sign) Run(ctx context.Context, archive string) (string, error) {
 		return "", err
 	}
 	c, err := loadArchiveBytes(data)
+	notifyLoaded(s.Warnings, c)
 	if err != nil {
 		return "", fmt.Errorf("failed to load chart for signing: %w", err)
 	}

@@ -3,11 +3,13 @@ package action_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/rudderpm/rudder/internal/action"
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/engine"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // memChart builds a chart from file contents keyed by chart-relative path.
@@ -159,5 +161,39 @@ func TestTemplateRefusesSystemLabels(t *testing.T) {
 		if (err != nil) != tt.wantErr {
 			t.Errorf("labels %v: err = %v, want an error: %v", tt.labels, err, tt.wantErr)
 		}
+	}
+}
+
+// TestRenderWarnings: rendering hands what Helm logs to RenderOptions.Warnings, in
+// Helm's order and number (dependency processing coalesces once and reads the
+// conditions, rendering coalesces again, then the output is sorted), even when it
+// then fails.
+func TestRenderWarnings(t *testing.T) {
+	files := map[string]string{
+		"Chart.yaml":                 "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n- name: sub\n  version: 1.0.0\n  condition: sub.enabled\n",
+		"values.yaml":                "sub: {enabled: maybe}\nm: {k: {x: 1}}\n",
+		"templates/hook.yaml":        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: h\n  annotations:\n    helm.sh/hook: crd-install\n",
+		"charts/sub/Chart.yaml":      "apiVersion: v2\nname: sub\nversion: 1.0.0\n",
+		"charts/sub/templates/a.yml": okConfigMap,
+	}
+	var got []string
+	o := action.RenderOptions{ReleaseName: "r", Warnings: func(w warn.Warning) { got = append(got, w.String()) }}
+	if _, err := action.Render(context.Background(), memChart(t, files), map[string]any{"m": map[string]any{"k": 2}}, o); err != nil {
+		t.Fatal(err)
+	}
+	clash := "warning: cannot overwrite table with non table for top.m.k (map[x:1])"
+	want := []string{clash, "returned non-bool value path=sub.enabled chart=sub", clash, "skipping unknown hooks hookTypes=crd-install"}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings\n got %q\nwant %q", got, want)
+	}
+
+	// A failure after the values were coalesced still leaves their warnings seen.
+	got = nil
+	files["values.schema.json"] = `{"properties": {"m": {"type": "string"}}}`
+	if _, err := action.Render(context.Background(), memChart(t, files), map[string]any{"m": map[string]any{"k": 2}}, o); err == nil {
+		t.Fatal("no schema error")
+	}
+	if !slices.Equal(got, want[:3]) {
+		t.Errorf("warnings before the schema error\n got %q\nwant %q", got, want[:3])
 	}
 }

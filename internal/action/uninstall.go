@@ -160,7 +160,8 @@ func (u *Uninstall) Run(ctx context.Context, name string) (*UninstallResult, err
 // except those annotated helm.sh/resource-policy: keep. info tells the user what is
 // left in place and why.
 func (u *Uninstall) plan(ctx context.Context, rel *release.Release) ([]*kube.Resource, string, error) {
-	_, manifests, err := manifest.Sort(map[string]string{"manifest": rel.Manifest}, manifest.UninstallOrder)
+	// A release's manifest holds no hooks, so sorting it has nothing to warn about.
+	_, manifests, _, err := manifest.Sort(map[string]string{"manifest": rel.Manifest}, manifest.UninstallOrder)
 	if err != nil {
 		return nil, "", fmt.Errorf("corrupted release record. You must manually delete the resources: %w", err)
 	}

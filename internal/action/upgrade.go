@@ -319,15 +319,19 @@ func (u *Upgrade) values(ch *chart.Chart, current *release.Release, vals map[str
 	case u.ResetValues:
 		return vals, nil
 	case u.ReuseValues:
-		old, err := values.Coalesce(current.Chart, current.Config)
+		old, ws, err := values.Coalesce(current.Chart, current.Config)
+		u.Render.warn(ws)
 		if err != nil {
 			return nil, fmt.Errorf("failed to rebuild old values: %w", err)
 		}
-		vals = values.CoalesceTables(values.DeepCopy(vals), values.DeepCopy(current.Config))
+		vals, ws = values.CoalesceTables(values.DeepCopy(vals), values.DeepCopy(current.Config))
+		u.Render.warn(ws)
 		ch.Values = old
 		return vals, nil
 	case u.ResetThenReuseValues:
-		return values.CoalesceTables(values.DeepCopy(vals), values.DeepCopy(current.Config)), nil
+		vals, ws := values.CoalesceTables(values.DeepCopy(vals), values.DeepCopy(current.Config))
+		u.Render.warn(ws)
+		return vals, nil
 	case len(vals) == 0 && len(current.Config) > 0:
 		return current.Config, nil
 	}

@@ -4,6 +4,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // Chart API versions understood by Rudder.
@@ -39,6 +41,10 @@ type Chart struct {
 	// Files are all the other files (README, LICENSE, crds/, files read by .Files...).
 	Files   []*File   `json:"files"`
 	ModTime time.Time `json:"modtime,omitzero"`
+	// LoadWarnings are what loading noticed about this chart and its subcharts, in
+	// the order found (a requirements.yaml in a chart of API version v2). They are
+	// not part of the chart: callers show or record them.
+	LoadWarnings []warn.Warning `json:"-"`
 
 	parent       *Chart
 	dependencies []*Chart

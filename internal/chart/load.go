@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"maps"
 	"os"
 	"path"
@@ -18,6 +17,8 @@ import (
 
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // MaxChartSize bounds the total size of a chart's files once decompressed.
@@ -282,7 +283,7 @@ func loadFiles(files []*File, b *budget) (*Chart, error) {
 				c.Metadata = &Metadata{}
 			}
 			if c.Metadata.APIVersion != APIVersionV1 {
-				slog.Warn("Dependencies are handled in Chart.yaml since apiVersion \"v2\". We recommend migrating dependencies to Chart.yaml.")
+				c.LoadWarnings = append(c.LoadWarnings, legacyRequirements)
 			}
 			if err := yaml.Unmarshal(f.Data, c.Metadata); err != nil {
 				return c, fmt.Errorf("cannot load requirements.yaml: %w", err)
@@ -297,6 +298,9 @@ func loadFiles(files []*File, b *budget) (*Chart, error) {
 			}
 			if c.Metadata == nil {
 				c.Metadata = &Metadata{}
+			}
+			if c.Metadata.APIVersion != APIVersionV1 {
+				c.LoadWarnings = append(c.LoadWarnings, legacyRequirementsLock)
 			}
 			if c.Metadata.APIVersion == APIVersionV1 {
 				c.Files = append(c.Files, &File{Name: f.Name, ModTime: f.ModTime, Data: f.Data})
@@ -332,10 +336,19 @@ func loadFiles(files []*File, b *budget) (*Chart, error) {
 		if err != nil {
 			return c, fmt.Errorf("error unpacking subchart %s in %s: %w", name, c.Name(), err)
 		}
+		c.LoadWarnings = append(c.LoadWarnings, sub.LoadWarnings...)
 		c.AddDependency(sub)
 	}
 	return c, nil
 }
+
+// The warnings for Helm 2's dependency files in a chart of a later API version.
+// Helm logs them through Go's standard logger, which its slog set-up turns into
+// info-level lines; these are its messages.
+var (
+	legacyRequirements     = warn.Info(`Warning: Dependencies are handled in Chart.yaml since apiVersion "v2". We recommend migrating dependencies to Chart.yaml.`)
+	legacyRequirementsLock = warn.Info(`Warning: Dependency locking is handled in Chart.lock since apiVersion "v2". We recommend migrating to Chart.lock.`)
+)
 
 func loadSubchart(name string, files []*File, b *budget) (*Chart, error) {
 	if path.Ext(name) == ".tgz" {

@@ -284,3 +284,38 @@ func normalizeNumbers(v any) any {
 	}
 	return v
 }
+
+// TestLoadWarnings: Helm 2's dependency files in a chart of a later API version are
+// reported, the chart's own before its subcharts'; a v1 chart has none.
+func TestLoadWarnings(t *testing.T) {
+	const deps = "dependencies:\n- name: sub\n  version: 1.0.0\n"
+	const lock = "dependencies: []\ndigest: x\n"
+	dir := writeFiles(t, t.TempDir(), map[string]string{
+		"Chart.yaml":                   minimalChartYAML,
+		"requirements.yaml":            deps,
+		"requirements.lock":            lock,
+		"charts/sub/Chart.yaml":        "apiVersion: v2\nname: sub\nversion: 1.0.0\n",
+		"charts/sub/requirements.yaml": "dependencies: []\n",
+		"charts/old/Chart.yaml":        "apiVersion: v1\nname: old\nversion: 1.0.0\n",
+		"charts/old/requirements.yaml": "dependencies: []\n",
+	})
+	c, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const reqs = `Warning: Dependencies are handled in Chart.yaml since apiVersion "v2". We recommend migrating dependencies to Chart.yaml.`
+	const locking = `Warning: Dependency locking is handled in Chart.lock since apiVersion "v2". We recommend migrating to Chart.lock.`
+	var got []string
+	for _, w := range c.LoadWarnings {
+		got = append(got, w.Level.String()+" "+w.String())
+	}
+	want := []string{"INFO " + locking, "INFO " + reqs, "INFO " + reqs}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n got %q\nwant %q", got, want)
+	}
+	for _, sub := range c.Dependencies() {
+		if sub.Name() == "old" && len(sub.LoadWarnings) != 0 {
+			t.Errorf("v1 subchart: warnings %v, want none", sub.LoadWarnings)
+		}
+	}
+}

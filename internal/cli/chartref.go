@@ -133,7 +133,7 @@ func (a *app) locateChart(ctx context.Context, ref string, c *chartPathOptions) 
 	return lc, nil
 }
 
-// loadChart locates and loads a chart.
+// loadChart locates and loads a chart, logging what loading warns about.
 func (a *app) loadChart(ctx context.Context, ref string, c *chartPathOptions) (*chart.Chart, error) {
 	lc, err := a.locateChart(ctx, ref, c)
 	if err != nil {
@@ -143,8 +143,13 @@ func (a *app) loadChart(ctx context.Context, ref string, c *chartPathOptions) (*
 	if err != nil {
 		return nil, err
 	}
+	load := lim.Load
 	if c.mapCRDs {
-		return lim.LoadMapped(lc.Path)
+		load = lim.LoadMapped
 	}
-	return lim.Load(lc.Path)
+	ch, err := load(lc.Path)
+	if ch != nil {
+		a.warnAll(ch.LoadWarnings)
+	}
+	return ch, err
 }

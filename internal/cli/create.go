@@ -49,6 +49,7 @@ func (a *app) newCreateCmd() *cobra.Command {
 					create.Starter = a.settings.dataPath("starters", starter)
 				}
 			}
+			create.Warnings = a.warn
 			res, err := create.Run(cmd.Context(), args[0])
 			if res != nil {
 				for _, f := range res.Overwritten {

@@ -73,6 +73,7 @@ func (a *app) newDependencyListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			a.warnAll(res.Warnings)
 			printDependencyList(a.streams.Out, chartPath, res, maxColWidth)
 			return nil
 		},

@@ -74,7 +74,7 @@ func (a *app) dependencies(o *dependencyOptions, verify action.Verification) (*a
 		return nil, fmt.Errorf("missing registry client: %w", err)
 	}
 	d := &action.Dependencies{Source: src, SkipRefresh: o.skipRefresh, Keyring: o.Keyring, SourceDateEpoch: epoch,
-		Progress: func(line string) { fmt.Fprintln(a.streams.Out, line) }}
+		Progress: func(line string) { fmt.Fprintln(a.streams.Out, line) }, Warnings: a.warn}
 	if o.Verify {
 		d.Verify = verify
 	}

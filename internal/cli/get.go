@@ -108,7 +108,8 @@ supplied, or with --all the computed values, the chart's defaults included.`,
 				return err
 			}
 			get.Releases = store
-			vals, err := get.Run(cmd.Context(), args[0])
+			vals, warnings, err := get.Run(cmd.Context(), args[0])
+			a.warnAll(warnings)
 			if err != nil {
 				return a.readError(cmd.Context(), err)
 			}

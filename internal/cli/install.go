@@ -37,7 +37,7 @@ func (a *app) newInstallCmd() *cobra.Command {
 		Long:  installLong,
 		Args:  minimumArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dry, err := dryRunFlag(cmd)
+			dry, err := a.dryRunFlag(cmd)
 			if err != nil {
 				return err
 			}
@@ -81,7 +81,7 @@ func (a *app) runInstall(cmd *cobra.Command, name, ref string, o *installFlags, 
 		return nil, err
 	}
 	if ch.Metadata.Deprecated {
-		helmLog(a.streams.Err).Warn("this chart is deprecated")
+		a.log.Warn("this chart is deprecated")
 	}
 	if hideSecret && dry == action.DryRunNone {
 		return nil, fmt.Errorf("hiding Kubernetes secrets requires a dry-run mode")
@@ -112,6 +112,7 @@ func (a *app) runInstall(cmd *cobra.Command, name, ref string, o *installFlags, 
 			EnableDNS:            o.enableDNS,
 			PostRenderer:         o.postRenderer(),
 			HideSecrets:          hideSecret,
+			Warnings:             a.warn,
 		},
 	}}
 	if dry == action.DryRunClient {

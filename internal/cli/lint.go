@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -35,10 +34,7 @@ func (a *app) newLintCmd() *cobra.Command {
 		Long:  lintLong,
 		Args:  minimumArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o := lint.Options{
-				SkipSchemaValidation: skipSchema,
-				Warn:                 lintWarner(a.streams.Err),
-			}
+			o := lint.Options{SkipSchemaValidation: skipSchema}
 			var err error
 			if o.ChartLimits, err = a.settings.chartLimits(); err != nil {
 				return err
@@ -67,7 +63,8 @@ func (a *app) newLintCmd() *cobra.Command {
 			var out strings.Builder
 			failed, flagged := 0, 0
 			for _, p := range paths {
-				msgs, err := lint.Path(cmd.Context(), p, o)
+				msgs, warnings, err := lint.Path(cmd.Context(), p, o)
+				a.warnAll(warnings)
 				noisy := err != nil || lint.HasWarningsOrErrors(msgs)
 				if noisy {
 					flagged++
@@ -109,21 +106,4 @@ func (a *app) newLintCmd() *cobra.Command {
 	f.StringVar(&kubeVersion, "kube-version", "", "Kubernetes version used for capabilities and deprecation checks")
 	addValueFlags(f, &vo)
 	return cmd
-}
-
-// lintWarner prints what fail and required report while linting, as log lines on w
-// in the form Helm uses: level=WARN msg="missing required value" message="...".
-func lintWarner(w io.Writer) func(string) {
-	log := helmLog(w)
-	return func(msg string) {
-		if rest, ok := strings.CutPrefix(msg, "fail: "); ok {
-			log.Info("funcMap fail", "message", rest)
-			return
-		}
-		if rest, ok := strings.CutPrefix(msg, "missing required value: "); ok {
-			log.Warn("missing required value", "message", rest)
-			return
-		}
-		log.Warn(msg)
-	}
 }

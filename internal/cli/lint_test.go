@@ -100,10 +100,10 @@ func TestLintCommand(t *testing.T) {
 			out:  "==> Linting good\n" + noIcon + "\n1 chart(s) linted, 0 chart(s) failed\n",
 		},
 		{
-			name:    "required only warns",
+			name:    "required only warns", // "values": Helm's word for an empty string
 			args:    []string{"lint", "good", "--set", "image.tag="},
 			out:     "==> Linting good\n" + noIcon + "\n1 chart(s) linted, 0 chart(s) failed\n",
-			errHave: `level=WARN msg="missing required value" message="image.tag is required"`,
+			errHave: `level=WARN msg="missing required values" message="image.tag is required"`,
 		},
 		{
 			name:    "not a chart",

@@ -61,7 +61,7 @@ func (a *app) newPackageCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pkg.SourceDateEpoch = epoch
+			pkg.SourceDateEpoch, pkg.Warnings = epoch, a.warn
 			if sign {
 				switch {
 				case key == "":
@@ -70,8 +70,8 @@ func (a *app) newPackageCmd() *cobra.Command {
 					return errors.New("--keyring is required for signing a package")
 				}
 			}
-			signer := action.Sign{Keyring: keyring, Key: key, Passphrase: a.passphrase(passphraseFile)}
-			deps := action.Dependencies{Keyring: keyring, SourceDateEpoch: epoch}
+			signer := action.Sign{Keyring: keyring, Key: key, Passphrase: a.passphrase(passphraseFile), Warnings: a.warn}
+			deps := action.Dependencies{Keyring: keyring, SourceDateEpoch: epoch, Warnings: a.warn}
 			if depUpdate {
 				if deps.Source, err = a.chartSource(&repo); err != nil {
 					return fmt.Errorf("missing registry client: %w", err)

@@ -34,7 +34,7 @@ func (a *app) newPushCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("missing registry client: %w", err)
 			}
-			res, err := action.Push{Registry: reg}.Run(cmd.Context(), args[0], args[1])
+			res, err := action.Push{Registry: reg, Warnings: a.warn}.Run(cmd.Context(), args[0], args[1])
 			if err != nil {
 				return err
 			}

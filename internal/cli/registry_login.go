@@ -43,7 +43,7 @@ func (a *app) newRegistryLoginCmd() *cobra.Command {
 			}
 			if strings.Contains(host, "/") {
 				suggested, _, _ := strings.Cut(host, "/")
-				helmLog(a.streams.Err).Warn("registry login currently only supports registry hostname, not a repository path",
+				a.log.Warn("registry login currently only supports registry hostname, not a repository path",
 					"host", host, "suggested", suggested)
 			}
 			// Stored logins must not stand in for the ones being checked.
@@ -86,7 +86,7 @@ func (a *app) loginCredentials(username, password string, fromStdin bool) (strin
 		p := strings.TrimSuffix(string(b), "\n")
 		return username, strings.TrimSuffix(p, "\r"), nil
 	case password != "":
-		helmLog(a.streams.Err).Warn("using --password via the CLI is insecure. Use --password-stdin")
+		a.log.Warn("using --password via the CLI is insecure. Use --password-stdin")
 		return username, password, nil
 	}
 	in := bufio.NewReader(a.streams.In)

@@ -22,9 +22,9 @@ func addDryRunFlag(cmd *cobra.Command) {
 
 // dryRunFlag reads --dry-run, accepting the legacy forms (bare, or a boolean) with
 // Helm's deprecation warning on stderr.
-func dryRunFlag(cmd *cobra.Command) (action.DryRun, error) {
+func (a *app) dryRunFlag(cmd *cobra.Command) (action.DryRun, error) {
 	v := cmd.Flag("dry-run").Value.String()
-	warn := lintWarner(cmd.ErrOrStderr()) // Helm's log line: level=WARN msg="..."
+	warn := func(msg string) { a.log.Warn(msg) }
 	switch v {
 	case "unset":
 		warn("--dry-run is deprecated and should be replaced with '--dry-run=client'")

@@ -106,7 +106,8 @@ func (a *app) printRelease(w io.Writer, rel *release.Release, opts releasePrintO
 			return err
 		}
 		b.WriteString("\n")
-		computed, err := action.ComputedValues(rel)
+		computed, warnings, err := action.ComputedValues(rel)
+		a.warnAll(warnings)
 		if err != nil {
 			return err
 		}

@@ -45,7 +45,7 @@ func (a *app) printIndexWarnings(source string, warnings []repo.IndexWarning) {
 	if len(warnings) == 0 {
 		return
 	}
-	log := helmLog(a.streams.Err)
+	log := a.log
 	for _, w := range warnings {
 		if errors.Is(w.Err, repo.ErrEmptyEntry) {
 			log.Warn("skipping loading invalid entry for chart: empty entry", "name", w.Chart, "source", source)

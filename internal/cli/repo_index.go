@@ -33,6 +33,7 @@ func (a *app) newRepoIndexCmd() *cobra.Command {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Warnings = a.warn
 			return o.Run(cmd.Context(), args[0])
 		},
 	}

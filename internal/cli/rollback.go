@@ -42,7 +42,7 @@ func (a *app) newRollbackCmd() *cobra.Command {
 				}
 				o.Version = v
 			}
-			dry, err := dryRunFlag(cmd)
+			dry, err := a.dryRunFlag(cmd)
 			if err != nil {
 				return err
 			}

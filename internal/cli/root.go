@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime/debug"
 
@@ -47,6 +48,8 @@ type app struct {
 	// cleanup tells Main's signal handling when work is under way that a signal
 	// must not cut short; nil when the CLI runs without Main.
 	cleanup *cleanupGuard
+	// log is the one logger: Helm's log lines on standard error.
+	log *slog.Logger
 }
 
 // Run executes the command line args and returns the process exit code. It leaves
@@ -99,6 +102,7 @@ func panicMessage(r any) string {
 
 func newRootCmd(s Streams, g *cleanupGuard) *cobra.Command {
 	a := &app{streams: s, settings: newSettings(s.Getenv), cleanup: g}
+	a.log = newLogger(s.Err, func() bool { return a.settings.Debug })
 	root := &cobra.Command{
 		Use:           "rudder",
 		Short:         "The Kubernetes package manager",

@@ -71,7 +71,7 @@ func (a *app) newSearchRepoCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Term = strings.Join(args, " ")
 			hits, notices, err := a.repositories().Search(cmd.Context(), o)
-			log := helmLog(a.streams.Err)
+			log := a.log
 			for _, n := range notices {
 				if n.Err != nil {
 					log.Warn("repo is corrupt or missing", "repo", n.Repo, "error", n.Err.Error())

@@ -77,6 +77,7 @@ func (a *app) newTemplateCmd() *cobra.Command {
 				IncludeCRDs:          t.IncludeCRDs,
 				EnableDNS:            o.enableDNS,
 				PostRenderer:         o.postRenderer(),
+				Warnings:             a.warn,
 			}
 			t.NoHooks = o.noHooks
 			t.Labels = o.labels
@@ -87,7 +88,7 @@ func (a *app) newTemplateCmd() *cobra.Command {
 				t.ShowOnly = nil
 			}
 			if ch.Metadata.Deprecated {
-				helmLog(a.streams.Err).Warn("this chart is deprecated")
+				a.log.Warn("this chart is deprecated")
 			}
 			res, err := t.Run(cmd.Context(), ch, vals)
 			if err != nil {

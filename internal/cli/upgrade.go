@@ -37,7 +37,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 		Long:  upgradeLong,
 		Args:  exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dry, err := dryRunFlag(cmd)
+			dry, err := a.dryRunFlag(cmd)
 			if err != nil {
 				return err
 			}
@@ -79,7 +79,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 				return err
 			}
 			if ch.Metadata.Deprecated {
-				helmLog(a.streams.Err).Warn("this chart is deprecated")
+				a.log.Warn("this chart is deprecated")
 			}
 			if hideSecret && dry == action.DryRunNone {
 				return errors.New("hiding Kubernetes secrets requires a dry-run mode")
@@ -113,6 +113,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 					EnableDNS:            o.enableDNS,
 					PostRenderer:         o.postRenderer(),
 					HideSecrets:          hideSecret,
+					Warnings:             a.warn,
 				},
 			}}
 			rel, err := up.Run(cmd.Context(), name, ch, vals)

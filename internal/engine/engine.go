@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"path"
 	"slices"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/chart/common"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // LookupFunc fetches live objects for the lookup template function: one object when
@@ -31,8 +33,9 @@ type Engine struct {
 	EnableDNS bool
 	// Lookup serves the lookup function; nil returns an empty map, as with no cluster.
 	Lookup LookupFunc
-	// Warn receives messages lint mode swallows; nil drops them.
-	Warn func(msg string)
+	// Warn receives, in lint mode, what fail and required report instead of
+	// failing, worded as Helm logs it; nil drops them.
+	Warn func(warn.Warning)
 }
 
 // recursionLimit bounds how deeply one named template may include itself.
@@ -206,7 +209,12 @@ func (e Engine) bindFuncs(ctx context.Context, t *template.Template, set *treeSe
 	funcs["required"] = func(msg string, val any) (any, error) {
 		if val == nil || val == "" {
 			if e.LintMode {
-				e.warn("missing required value: " + msg)
+				// Helm words a missing value and an empty string differently.
+				what := "missing required value"
+				if val != nil {
+					what = "missing required values"
+				}
+				e.warn(warn.Warn(what, slog.String("message", msg)))
 				return "", nil
 			}
 			return val, errors.New(userErrStart + msg + userErrEnd)
@@ -215,7 +223,7 @@ func (e Engine) bindFuncs(ctx context.Context, t *template.Template, set *treeSe
 	}
 	funcs["fail"] = func(msg string) (string, error) {
 		if e.LintMode {
-			e.warn("fail: " + msg)
+			e.warn(warn.Info("funcMap fail", slog.String("message", msg)))
 			return "", nil
 		}
 		return "", errors.New(userErrStart + msg + userErrEnd)
@@ -239,9 +247,9 @@ func (e Engine) bindFuncs(ctx context.Context, t *template.Template, set *treeSe
 	return known
 }
 
-func (e Engine) warn(msg string) {
+func (e Engine) warn(w warn.Warning) {
 	if e.Warn != nil {
-		e.Warn(msg)
+		e.Warn(w)
 	}
 }
 

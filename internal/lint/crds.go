@@ -27,6 +27,7 @@ func (l *linter) crds(ch *chart.Chart, loadErr error) {
 	if !l.check(Error, crdsDir, err) {
 		return
 	}
+	l.loaded(ch)
 	if !l.check(Error, crdsDir, loadErr) {
 		return
 	}

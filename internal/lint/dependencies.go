@@ -10,6 +10,7 @@ import (
 // dependencies checks that Chart.yaml's dependencies and the charts under charts/
 // agree. ch and loadErr are the chart as loaded.
 func (l *linter) dependencies(ch *chart.Chart, loadErr error) {
+	l.loaded(ch)
 	if loadErr != nil {
 		l.check(Error, "", fmt.Errorf("unable to load chart\n\t%w", loadErr))
 		return

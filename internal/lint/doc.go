@@ -6,13 +6,14 @@
 // The rules read the chart through an fs.FS whose root is the chart folder; Path opens
 // a directory or a .tgz archive for them, as the command does.
 //
-//	msgs, err := lint.Path(ctx, "./mychart", lint.Options{Values: userVals})
+//	msgs, warnings, err := lint.Path(ctx, "./mychart", lint.Options{Values: userVals})
 //	if err != nil { ... }              // not a chart at all
 //	for _, m := range msgs {
-//		fmt.Println(m)                 // [INFO] Chart.yaml: icon is recommended
+//		fmt.Fprintln(w, m)             // [INFO] Chart.yaml: icon is recommended
 //	}
 //	failed := lint.Failed(msgs, strict)
 //
-// Nothing here prints: warnings raised by fail and required while rendering reach the
-// caller through Options.Warn.
+// Nothing here prints: the lines Helm logs while linting (load and coalescing
+// warnings, fail and required in templates) are returned as warnings for the caller
+// to show.
 package lint

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/engine"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // Severity ranks a lint message.
@@ -62,8 +63,6 @@ type Options struct {
 	KubeVersion *engine.KubeVersion
 	// SkipSchemaValidation skips values.schema.json checks.
 	SkipSchemaValidation bool
-	// Warn receives what fail and required report while rendering in lint mode.
-	Warn func(msg string)
 	// ChartLimits bound what loading the chart may take.
 	ChartLimits chart.Limits
 }
@@ -74,6 +73,8 @@ type linter struct {
 	dir      string
 	limits   chart.Limits
 	messages []Message
+	// warnings are what Helm logs while linting, in the order found.
+	warnings []warn.Warning
 }
 
 // check records err, if any, with the severity and path, and tells whether err was nil.
@@ -87,23 +88,37 @@ func (l *linter) check(sev Severity, path string, err error) bool {
 
 // Chart runs every rule on the chart whose folder is the root of fsys. dir is that
 // folder's absolute path; messages naming the chart folder or a file's full path use it.
-func Chart(ctx context.Context, fsys fs.FS, dir string, o Options) []Message {
+// The warnings are the lines Helm logs while linting, in its order: what loading the
+// chart and coalescing values noticed, and what fail and required report in templates.
+func Chart(ctx context.Context, fsys fs.FS, dir string, o Options) ([]Message, []warn.Warning) {
 	l := &linter{fsys: fsys, dir: dir, limits: o.ChartLimits}
 	l.chartfile()
 	l.values(o.Values, o.SkipSchemaValidation)
 	l.templates(ctx, o)
 	// The remaining rules see the chart as loaded, before dependency processing.
-	ch, err := l.load()
+	ch, err := l.limits.LoadFS(l.fsys)
+	err = withHelmTypes(err)
 	l.dependencies(ch, err)
 	l.crds(ch, err)
-	return l.messages
+	return l.messages, l.warnings
 }
 
-// load reads the chart with the chart loader.
+// load reads the chart with the chart loader, noting what loading warns about.
 func (l *linter) load() (*chart.Chart, error) {
 	ch, err := l.limits.LoadFS(l.fsys)
+	l.loaded(ch)
 	return ch, withHelmTypes(err)
 }
+
+// loaded notes the load warnings of ch, which may be nil. Helm's dependency and CRD
+// rules load the chart again each, so those rules call this for the chart they share.
+func (l *linter) loaded(ch *chart.Chart) {
+	if ch != nil {
+		l.warn(ch.LoadWarnings...)
+	}
+}
+
+func (l *linter) warn(ws ...warn.Warning) { l.warnings = append(l.warnings, ws...) }
 
 // readFile reads a file of the chart; errors name the file by its full path.
 func (l *linter) readFile(name string) ([]byte, error) {

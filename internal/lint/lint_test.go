@@ -27,7 +27,8 @@ func chartFS(files map[string]string) fstest.MapFS {
 func lintStrings(t *testing.T, files map[string]string, o Options) []string {
 	t.Helper()
 	var out []string
-	for _, m := range Chart(context.Background(), chartFS(files), "/charts/demo", o) {
+	msgs, _ := Chart(context.Background(), chartFS(files), "/charts/demo", o)
+	for _, m := range msgs {
 		out = append(out, m.Error())
 	}
 	return out
@@ -111,4 +112,35 @@ func TestKubeVersionOption(t *testing.T) {
 	assertMessages(t, lintStrings(t, files, Options{KubeVersion: kv}), []string{
 		"[WARNING] templates/job.yaml: batch/v1beta1 CronJob is deprecated in v1.21+, unavailable in v1.25+; use batch/v1 CronJob",
 	})
+}
+
+// TestChartWarnings: the lines Helm logs while linting come back in its order, once
+// per time Helm meets them: the values rule's merge, then each rule that loads the
+// chart (templates, dependencies, and crds when there is a crds/ folder).
+func TestChartWarnings(t *testing.T) {
+	const reqs = `INFO Warning: Dependencies are handled in Chart.yaml since apiVersion "v2". We recommend migrating dependencies to Chart.yaml.`
+	files := map[string]string{
+		"Chart.yaml":        goodChart,
+		"values.yaml":       "m: {k: 1}\n",
+		"requirements.yaml": "dependencies: []\n",
+		"templates/a.yaml":  "kind: ConfigMap\nmetadata:\n  name: a\n",
+	}
+	o := Options{Values: map[string]any{"m": map[string]any{"k": map[string]any{"x": 1}}}}
+	tableOverScalar := "INFO warning: destination for m.k is a table. Ignoring non-table value (1)"
+	run := func() []string {
+		_, ws := Chart(context.Background(), chartFS(files), "/charts/demo", o)
+		var got []string
+		for _, w := range ws {
+			got = append(got, w.Level.String()+" "+w.String())
+		}
+		return got
+	}
+	// The values rule merges the chart's defaults under the user's values; the
+	// templates rule loads the chart, then coalesces three times (for the declared,
+	// if empty, dependencies, then twice to render), each time meeting the conflict.
+	inChart := "INFO warning: destination for demo.m.k is a table. Ignoring non-table value (1)"
+	assertMessages(t, run(), []string{tableOverScalar, reqs, inChart, inChart, inChart, reqs})
+	files["crds/"] = ""
+	o.Values = nil
+	assertMessages(t, run(), []string{reqs, reqs, reqs})
 }

@@ -13,28 +13,32 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
-// Path lints the chart directory or chart archive (.tgz, .tar.gz) at p. The error says
-// p could not be linted at all: it is not a chart, or the archive cannot be read.
-func Path(ctx context.Context, p string, o Options) ([]Message, error) {
+// Path lints the chart directory or chart archive (.tgz, .tar.gz) at p, with the
+// messages and warnings of Chart. The error says p could not be linted at all: it is
+// not a chart, or the archive cannot be read.
+func Path(ctx context.Context, p string, o Options) ([]Message, []warn.Warning, error) {
 	if isArchive(p) {
 		fsys, name, err := openArchive(p, o.ChartLimits)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		// Helm lints an unpacked copy in a temporary folder; messages that name the
 		// chart folder name it inside the archive instead.
-		return Chart(ctx, fsys, filepath.Join(p, name), o), nil
+		msgs, ws := Chart(ctx, fsys, filepath.Join(p, name), o)
+		return msgs, ws, nil
 	}
 	if _, err := os.Stat(filepath.Join(p, chartFileName)); err != nil {
-		return nil, fmt.Errorf("unable to check Chart.yaml file in chart: %w", err)
+		return nil, nil, fmt.Errorf("unable to check Chart.yaml file in chart: %w", err)
 	}
 	dir, err := filepath.Abs(p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return Chart(ctx, os.DirFS(dir), dir, o), nil
+	msgs, ws := Chart(ctx, os.DirFS(dir), dir, o)
+	return msgs, ws, nil
 }
 
 func isArchive(p string) bool {

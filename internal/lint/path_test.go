@@ -65,7 +65,7 @@ func TestPathDirectory(t *testing.T) {
 		"values.yaml":      "",
 		"templates/a.yaml": "kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-{{ .Release.Namespace }}\n",
 	})
-	msgs, err := Path(t.Context(), dir, Options{Namespace: "ns"})
+	msgs, _, err := Path(t.Context(), dir, Options{Namespace: "ns"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestPathDirectory(t *testing.T) {
 
 func TestPathNotAChart(t *testing.T) {
 	dir := t.TempDir()
-	_, err := Path(t.Context(), dir, Options{})
+	_, _, err := Path(t.Context(), dir, Options{})
 	want := "unable to check Chart.yaml file in chart: stat " + filepath.Join(dir, "Chart.yaml") + ": no such file or directory"
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
@@ -91,7 +91,7 @@ func TestPathArchive(t *testing.T) {
 		{"demo/Chart.yaml", "apiVersion: v2\nname: demo\nversion: 0.1.0\n"},
 		{"demo/templates/a.yaml", "kind: Service\nmetadata:\n  name: Not_Valid\n"},
 	})
-	msgs, err := Path(t.Context(), good, Options{})
+	msgs, _, err := Path(t.Context(), good, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestPathArchive(t *testing.T) {
 	for _, c := range cases {
 		p := filepath.Join(dir, c.name)
 		writeArchive(t, p, c.files)
-		if _, err := Path(t.Context(), p, Options{}); err == nil || err.Error() != c.want {
+		if _, _, err := Path(t.Context(), p, Options{}); err == nil || err.Error() != c.want {
 			t.Errorf("%s: got %v, want %s", c.name, err, c.want)
 		}
 	}
@@ -123,10 +123,10 @@ func TestPathArchive(t *testing.T) {
 	if err := os.WriteFile(notGzip, []byte("hi\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Path(t.Context(), notGzip, Options{}); err == nil || err.Error() != "unable to extract tarball: unexpected EOF" {
+	if _, _, err := Path(t.Context(), notGzip, Options{}); err == nil || err.Error() != "unable to extract tarball: unexpected EOF" {
 		t.Errorf("short file: got %v", err)
 	}
-	if _, err := Path(t.Context(), filepath.Join(dir, "absent.tgz"), Options{}); err == nil || !strings.HasPrefix(err.Error(), "unable to open tarball: open ") {
+	if _, _, err := Path(t.Context(), filepath.Join(dir, "absent.tgz"), Options{}); err == nil || !strings.HasPrefix(err.Error(), "unable to open tarball: open ") {
 		t.Errorf("absent archive: got %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rudderpm/rudder/internal/engine"
 	"github.com/rudderpm/rudder/internal/values"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 const templatesDir = "templates/"
@@ -61,16 +62,21 @@ func (l *linter) templates(ctx context.Context, o Options) {
 		caps.KubeVersion = *o.KubeVersion
 	}
 	// Like Helm, lint says nothing when dependencies or values cannot be processed.
-	if err := values.ProcessDependencies(ch, o.Values); err != nil {
+	ws, err := values.ProcessDependencies(ch, o.Values)
+	l.warn(ws...)
+	if err != nil {
 		return
 	}
-	vals, err := values.Coalesce(ch, o.Values)
+	vals, ws, err := values.Coalesce(ch, o.Values)
+	l.warn(ws...)
 	if err != nil {
 		return
 	}
 	// Helm's lint coalesces a second time, with the coalesced values as user values:
 	// defaults that a user's null removed come back. Do the same, for the same results.
-	if vals, err = values.Coalesce(ch, vals); err != nil {
+	vals, ws, err = values.Coalesce(ch, vals)
+	l.warn(ws...)
+	if err != nil {
 		return
 	}
 	if !o.SkipSchemaValidation {
@@ -80,7 +86,7 @@ func (l *linter) templates(ctx context.Context, o Options) {
 		}
 	}
 	top := engine.RenderValues(ch, vals, engine.Release{Name: lintReleaseName, Namespace: o.Namespace}, caps)
-	rendered, err := engine.Engine{LintMode: true, Warn: o.Warn}.Render(ctx, ch, top)
+	rendered, err := engine.Engine{LintMode: true, Warn: func(w warn.Warning) { l.warn(w) }}.Render(ctx, ch, top)
 	if !l.check(Error, templatesDir, err) {
 		return
 	}

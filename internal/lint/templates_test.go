@@ -107,9 +107,10 @@ func TestTemplatesRule(t *testing.T) {
 		{
 			name: "fail and required only warn",
 			files: map[string]string{
-				"templates/a.yaml": "{{ fail \"boom\" }}{{ required \"need x\" .Values.x }}\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
+				"templates/a.yaml": "{{ fail \"boom\" }}{{ required \"need x\" .Values.x }}{{ required \"need y\" .Values.y }}\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
 			},
-			warns: []string{"fail: boom", "missing required value: need x"},
+			user:  map[string]any{"y": ""}, // an empty string is worded apart from a missing value
+			warns: []string{"INFO funcMap fail message=boom", "WARN missing required value message=need x", "WARN missing required values message=need y"},
 		},
 		{
 			name:  "render error",
@@ -160,9 +161,12 @@ func TestTemplatesRule(t *testing.T) {
 			for k, v := range c.files {
 				files[k] = v
 			}
-			var warns []string
 			l := &linter{fsys: chartFS(files), dir: "/charts/demo"}
-			l.templates(t.Context(), Options{Values: c.user, Warn: func(m string) { warns = append(warns, m) }})
+			l.templates(t.Context(), Options{Values: c.user})
+			var warns []string
+			for _, w := range l.warnings {
+				warns = append(warns, w.Level.String()+" "+w.String())
+			}
 			var got []string
 			for _, m := range l.messages {
 				got = append(got, m.Error())

@@ -38,8 +38,10 @@ func (l *linter) validateValues(user map[string]any, skipSchema bool) error {
 
 	// Helm coalesces tables here, without copying: the user's nested tables receive the
 	// chart's defaults. See Options.Values.
-	merged := values.CoalesceTables(make(map[string]any, len(user)), user)
-	merged = values.CoalesceTables(merged, defaults)
+	merged, ws := values.CoalesceTables(make(map[string]any, len(user)), user)
+	l.warn(ws...)
+	merged, ws = values.CoalesceTables(merged, defaults)
+	l.warn(ws...)
 
 	schema, err := l.readFile(schemaFileName)
 	if len(schema) == 0 {

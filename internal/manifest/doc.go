@@ -4,5 +4,5 @@
 // apart from ordinary manifests, and sorts both by Helm's install (or uninstall) order
 // of kinds, keeping the source template of each document for the "# Source:" headers.
 //
-//	hooks, manifests, err := manifest.Sort(rendered, manifest.InstallOrder)
+//	hooks, manifests, warnings, err := manifest.Sort(rendered, manifest.InstallOrder)
 package manifest

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/rudderpm/rudder/internal/release"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // Head is the part of a Kubernetes object the sorter reads.
@@ -39,8 +40,9 @@ type Manifest struct {
 // Sort splits rendered templates (path to output) into hooks and manifests, each
 // sorted by kind in the given order; documents of one kind keep their template order.
 // Partials (base name starting with "_") and blank outputs are skipped. A document that
-// is not valid YAML fails the sort with the template's name.
-func Sort(files map[string]string, order KindOrder) ([]*release.Hook, []Manifest, error) {
+// is not valid YAML fails the sort with the template's name. A hook annotated with an
+// event Helm does not know is left out, with a warning in Helm's words.
+func Sort(files map[string]string, order KindOrder) ([]*release.Hook, []Manifest, []warn.Warning, error) {
 	type doc struct {
 		source, content string
 		head            Head
@@ -69,9 +71,10 @@ func Sort(files map[string]string, order KindOrder) ([]*release.Hook, []Manifest
 
 	var hooks []*release.Hook
 	var manifests []Manifest
+	var warnings []warn.Warning
 	for _, d := range docs {
 		if d.err != nil {
-			return hooks, manifests, fmt.Errorf("YAML parse error on %s: %w", d.source, d.err)
+			return hooks, manifests, warnings, fmt.Errorf("YAML parse error on %s: %w", d.source, d.err)
 		}
 		if d.head.Metadata == nil || !hasKey(d.head.Metadata.Annotations, release.HookAnnotation) {
 			manifests = append(manifests, Manifest{Name: d.source, Content: d.content, Head: &d.head})
@@ -80,14 +83,14 @@ func Sort(files map[string]string, order KindOrder) ([]*release.Hook, []Manifest
 		events := d.head.Metadata.Annotations[release.HookAnnotation]
 		h, ok := newHook(d.source, d.content, &d.head, events)
 		if !ok {
-			slog.Info("skipping unknown hooks", "hookTypes", events)
+			warnings = append(warnings, warn.Info("skipping unknown hooks", slog.String("hookTypes", events)))
 			continue
 		}
 		hooks = append(hooks, h)
 	}
 	slices.SortStableFunc(hooks, func(a, b *release.Hook) int { return order.compare(a.Kind, b.Kind) })
 	slices.SortStableFunc(manifests, func(a, b Manifest) int { return order.compare(a.Head.Kind, b.Head.Kind) })
-	return hooks, manifests, nil
+	return hooks, manifests, warnings, nil
 }
 
 func newHook(path, doc string, head *Head, events string) (*release.Hook, bool) {

@@ -29,7 +29,7 @@ func TestSortKindOrder(t *testing.T) {
 		"c/templates/_p.tpl": obj("Secret", "in-a-partial"),
 		"c/templates/e.yaml": "\n  \n",
 	}
-	_, manifests, err := Sort(files, InstallOrder)
+	_, manifests, _, err := Sort(files, InstallOrder)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestSortKindOrder(t *testing.T) {
 		t.Errorf("order %q\nwant  %q", got, want)
 	}
 
-	_, manifests, err = Sort(files, UninstallOrder)
+	_, manifests, _, err = Sort(files, UninstallOrder)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,9 +67,17 @@ func TestSortHooks(t *testing.T) {
 			obj("ConfigMap", "not-a-hook", "other", "x"),
 		}, "---\n"),
 	}
-	hooks, manifests, err := Sort(files, InstallOrder)
+	hooks, manifests, warnings, err := Sort(files, InstallOrder)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Each skipped document is reported with its annotation as written, as Helm logs it.
+	var notes []string
+	for _, w := range warnings {
+		notes = append(notes, w.Level.String()+" "+w.String())
+	}
+	if want := []string{"INFO skipping unknown hooks hookTypes=bogus", "INFO skipping unknown hooks hookTypes=pre-install,bogus"}; !reflect.DeepEqual(notes, want) {
+		t.Errorf("warnings = %q, want %q", notes, want)
 	}
 	if len(manifests) != 1 || manifests[0].Head.Metadata.Name != "not-a-hook" {
 		t.Errorf("manifests = %v, want only not-a-hook", manifests)
@@ -102,7 +110,7 @@ func TestSortHooks(t *testing.T) {
 
 func TestSortInvalidYAML(t *testing.T) {
 	for _, content := range []string{"a: b: c\n", "- a list\n", "just text\n", obj("ConfigMap", "ok") + "---\nmetadata: [1]\n"} {
-		_, _, err := Sort(map[string]string{"c/templates/x.yaml": content}, InstallOrder)
+		_, _, _, err := Sort(map[string]string{"c/templates/x.yaml": content}, InstallOrder)
 		if err == nil || !strings.Contains(err.Error(), "YAML parse error on c/templates/x.yaml") {
 			t.Errorf("content %q: err = %v, want a YAML parse error naming the template", content, err)
 		}

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // APIVersionV1 is the only index.yaml apiVersion.
@@ -191,36 +192,41 @@ func (i *IndexFile) WriteFile(dest string, mode os.FileMode) error {
 }
 
 // IndexDirectory builds an index of the chart archives in dir and its immediate
-// subfolders, as `helm repo index` does. Files that are not charts are skipped.
-func IndexDirectory(dir, baseURL string, now time.Time) (*IndexFile, error) {
+// subfolders, as `helm repo index` does. Files that are not charts are skipped. The
+// warnings are what loading the archives noticed.
+func IndexDirectory(dir, baseURL string, now time.Time) (*IndexFile, []warn.Warning, error) {
 	archives, err := filepath.Glob(filepath.Join(dir, "*.tgz"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	more, err := filepath.Glob(filepath.Join(dir, "*", "*.tgz"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var ws []warn.Warning
 	archives = append(archives, more...)
 	index := NewIndexFile(now)
 	for _, a := range archives {
 		rel, err := filepath.Rel(dir, a)
 		if err != nil {
-			return nil, err
+			return nil, ws, err
 		}
 		c, err := chart.Load(a)
+		if c != nil {
+			ws = append(ws, c.LoadWarnings...)
+		}
 		if err != nil {
 			continue
 		}
 		digest, err := DigestFile(a)
 		if err != nil {
-			return nil, err
+			return nil, ws, err
 		}
 		if err := index.Add(c.Metadata, filepath.ToSlash(rel), baseURL, digest, now); err != nil {
-			return nil, err
+			return nil, ws, err
 		}
 	}
-	return index, nil
+	return index, ws, nil
 }
 
 // JoinURL appends a relative path to a base URL, keeping its query.

@@ -2,46 +2,61 @@ package values
 
 import (
 	"fmt"
-	"log/slog"
 
 	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // Coalesce computes the values a chart tree renders with: the user's values over each
 // chart's defaults, recursively into subcharts, with globals flowing down. A null user
-// value deletes the default it overrides. vals is not modified.
-func Coalesce(c *chart.Chart, vals map[string]any) (Values, error) {
-	return coalesce(c, DeepCopy(vals), "", false)
+// value deletes the default it overrides. vals is not modified. The warnings report
+// values that could not be merged (a table and a scalar under one key), in Helm's
+// words; the value that wins is the user's, as in Helm.
+func Coalesce(c *chart.Chart, vals map[string]any) (Values, []warn.Warning, error) {
+	var ws []warn.Warning
+	v, err := coalesce(&ws, c, DeepCopy(vals), "", false)
+	return v, ws, err
 }
 
 // Merge is Coalesce without null deletion: nulls are kept as values. Helm uses it when
 // computing import-values.
-func Merge(c *chart.Chart, vals map[string]any) (Values, error) {
-	return coalesce(c, DeepCopy(vals), "", true)
+func Merge(c *chart.Chart, vals map[string]any) (Values, []warn.Warning, error) {
+	var ws []warn.Warning
+	v, err := coalesce(&ws, c, DeepCopy(vals), "", true)
+	return v, ws, err
 }
 
 // CoalesceTables merges src under dst: dst's values win, maps merge recursively, and a
-// null in dst deletes what src has for the key. dst is modified and returned.
-func CoalesceTables(dst, src map[string]any) map[string]any {
-	return coalesceTables(dst, src, "", false)
+// null in dst deletes what src has for the key. dst is modified and returned, with
+// warnings as Coalesce has them.
+func CoalesceTables(dst, src map[string]any) (map[string]any, []warn.Warning) {
+	var ws []warn.Warning
+	return coalesceTables(&ws, dst, src, "", false), ws
 }
 
 // MergeTables is CoalesceTables that keeps nulls instead of deleting.
-func MergeTables(dst, src map[string]any) map[string]any {
-	return coalesceTables(dst, src, "", true)
+func MergeTables(dst, src map[string]any) (map[string]any, []warn.Warning) {
+	var ws []warn.Warning
+	return coalesceTables(&ws, dst, src, "", true), ws
 }
 
-func coalesce(c *chart.Chart, dest map[string]any, prefix string, merge bool) (map[string]any, error) {
+// Helm reports what coalescing skips through Go's standard logger, which its
+// slog set-up turns into info-level lines; these are its messages.
+func skippedGlobals(side string) warn.Warning {
+	return warn.Info(fmt.Sprintf("warning: skipping globals because %s %s is not a table.", side, GlobalKey))
+}
+
+func coalesce(ws *[]warn.Warning, c *chart.Chart, dest map[string]any, prefix string, merge bool) (map[string]any, error) {
 	if dest == nil {
 		dest = map[string]any{}
 	}
-	coalesceDefaults(c, dest, prefix, merge)
-	return coalesceDeps(c, dest, prefix, merge)
+	coalesceDefaults(ws, c, dest, prefix, merge)
+	return coalesceDeps(ws, c, dest, prefix, merge)
 }
 
 // coalesceDeps coalesces each subchart's defaults into dest[subchart], after passing it
 // the parent's globals.
-func coalesceDeps(c *chart.Chart, dest map[string]any, prefix string, merge bool) (map[string]any, error) {
+func coalesceDeps(ws *[]warn.Warning, c *chart.Chart, dest map[string]any, prefix string, merge bool) (map[string]any, error) {
 	for _, sub := range c.Dependencies() {
 		name := sub.Name()
 		cur, ok := dest[name]
@@ -54,8 +69,8 @@ func coalesceDeps(c *chart.Chart, dest map[string]any, prefix string, merge bool
 			return dest, fmt.Errorf("type mismatch on %s: %t", name, cur)
 		}
 		subPrefix := joinKey(prefix, c.Name())
-		coalesceGlobals(subVals, dest, subPrefix)
-		res, err := coalesce(sub, subVals, subPrefix, merge)
+		coalesceGlobals(ws, subVals, dest, subPrefix)
+		res, err := coalesce(ws, sub, subVals, subPrefix, merge)
 		if err != nil {
 			return dest, err
 		}
@@ -66,18 +81,18 @@ func coalesceDeps(c *chart.Chart, dest map[string]any, prefix string, merge bool
 
 // coalesceGlobals copies the parent's globals (src) into the subchart's values (dest).
 // Parent globals win over the subchart's own; nested maps merge.
-func coalesceGlobals(dest, src map[string]any, prefix string) {
+func coalesceGlobals(ws *[]warn.Warning, dest, src map[string]any, prefix string) {
 	var dg, sg map[string]any
 	if g, ok := dest[GlobalKey]; !ok {
 		dg = map[string]any{}
 	} else if dg, ok = g.(map[string]any); !ok {
-		slog.Warn("skipping globals because destination is not a table", "key", GlobalKey)
+		*ws = append(*ws, skippedGlobals("destination"))
 		return
 	}
 	if g, ok := src[GlobalKey]; !ok {
 		sg = map[string]any{}
 	} else if sg, ok = g.(map[string]any); !ok {
-		slog.Warn("skipping globals because source is not a table", "key", GlobalKey)
+		*ws = append(*ws, skippedGlobals("source"))
 		return
 	}
 	for key, val := range sg {
@@ -88,14 +103,14 @@ func coalesceGlobals(dest, src map[string]any, prefix string) {
 			if dv, ok := dg[key]; ok {
 				dvm, ok := dv.(map[string]any)
 				if !ok {
-					slog.Warn("cannot merge map onto non-map, skipping", "key", key)
+					*ws = append(*ws, warn.Info(fmt.Sprintf("Conflict: cannot merge map onto non-map for %q. Skipping.", key)))
 					continue
 				}
-				coalesceTables(vv, dvm, joinKey(prefix, key), true)
+				coalesceTables(ws, vv, dvm, joinKey(prefix, key), true)
 			}
 			dg[key] = vv
 		case isTable(dg[key]):
-			slog.Warn("key is a table, skipping", "key", key)
+			*ws = append(*ws, warn.Info(fmt.Sprintf("key %s is table. Skipping", key)))
 		default:
 			dg[key] = val
 		}
@@ -104,7 +119,7 @@ func coalesceGlobals(dest, src map[string]any, prefix string) {
 }
 
 // coalesceDefaults merges a chart's default values under the values in v.
-func coalesceDefaults(c *chart.Chart, v map[string]any, prefix string, merge bool) {
+func coalesceDefaults(ws *[]warn.Warning, c *chart.Chart, v map[string]any, prefix string, merge bool) {
 	subPrefix := joinKey(prefix, c.Name())
 	defaults := DeepCopy(c.Values)
 	for key, def := range defaults {
@@ -132,7 +147,7 @@ func coalesceDefaults(c *chart.Chart, v map[string]any, prefix string, merge boo
 		src, ok := def.(map[string]any)
 		if !ok {
 			if def != nil {
-				slog.Warn("skipped value: not a table", "key", subPrefix+"."+key)
+				*ws = append(*ws, warn.Info(fmt.Sprintf("warning: skipped value for %s.%s: Not a table.", subPrefix, key)))
 			}
 			continue
 		}
@@ -142,7 +157,7 @@ func coalesceDefaults(c *chart.Chart, v map[string]any, prefix string, merge boo
 		if !m {
 			dropNils(src)
 		}
-		coalesceTables(dst, src, joinKey(subPrefix, key), m)
+		coalesceTables(ws, dst, src, joinKey(subPrefix, key), m)
 	}
 }
 
@@ -155,7 +170,7 @@ func isSubchart(c *chart.Chart, key string) bool {
 	return false
 }
 
-func coalesceTables(dst, src map[string]any, prefix string, merge bool) map[string]any {
+func coalesceTables(ws *[]warn.Warning, dst, src map[string]any, prefix string, merge bool) map[string]any {
 	if src == nil {
 		return dst
 	}
@@ -183,12 +198,12 @@ func coalesceTables(dst, src map[string]any, prefix string, merge bool) map[stri
 			dst[k] = sv
 		case isTable(sv):
 			if dm, ok := dv.(map[string]any); ok {
-				coalesceTables(dm, sv.(map[string]any), joinKey(prefix, k), merge)
+				coalesceTables(ws, dm, sv.(map[string]any), joinKey(prefix, k), merge)
 			} else {
-				slog.Warn("cannot overwrite table with non table", "key", joinKey(prefix, k))
+				*ws = append(*ws, warn.Info(fmt.Sprintf("warning: cannot overwrite table with non table for %s (%v)", joinKey(prefix, k), sv)))
 			}
 		case isTable(dv) && sv != nil:
-			slog.Warn("destination is a table, ignoring non-table value", "key", joinKey(prefix, k))
+			*ws = append(*ws, warn.Info(fmt.Sprintf("warning: destination for %s is a table. Ignoring non-table value (%v)", joinKey(prefix, k), sv)))
 		}
 	}
 	return dst

@@ -2,11 +2,13 @@ package values
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"sigs.k8s.io/yaml"
 
 	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // spec describes a chart of a test tree: its values.yaml, extra Chart.yaml lines and
@@ -170,7 +172,7 @@ func TestCoalesce(t *testing.T) {
 			c := buildChart(t, tt.top)
 			user := parseYAML(t, tt.user)
 			userCopy := DeepCopy(user)
-			got, err := Coalesce(c, user)
+			got, _, err := Coalesce(c, user)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -180,10 +182,83 @@ func TestCoalesce(t *testing.T) {
 	}
 }
 
+// TestCoalesceWarnings: what coalescing cannot merge is reported in Helm's words,
+// and the user's value is kept.
+func TestCoalesceWarnings(t *testing.T) {
+	sub := spec{name: "sub", values: "x: 1\n"}
+	tests := []struct {
+		name     string
+		top      spec
+		user     string
+		want     string
+		warnings []string
+	}{
+		{
+			name:     "a user's scalar over a default table",
+			top:      spec{name: "top", values: "a: {b: {c: 1}}\n"},
+			user:     "a: {b: 5}\n",
+			want:     "a: {b: 5}\n",
+			warnings: []string{"INFO warning: cannot overwrite table with non table for top.a.b (map[c:1])"},
+		},
+		{
+			name:     "a user's table over a default scalar",
+			top:      spec{name: "top", values: "a: {b: 1}\n"},
+			user:     "a: {b: {c: 2}}\n",
+			want:     "a: {b: {c: 2}}\n",
+			warnings: []string{"INFO warning: destination for top.a.b is a table. Ignoring non-table value (1)"},
+		},
+		{
+			name:     "a user's table where the default is a scalar",
+			top:      spec{name: "top", values: "a: 1\n"},
+			user:     "a: {b: 2}\n",
+			want:     "a: {b: 2}\n",
+			warnings: []string{"INFO warning: skipped value for top.a: Not a table."},
+		},
+		{
+			name:     "globals that are not a table",
+			top:      spec{name: "top", subs: []spec{sub}},
+			user:     "global: 3\n",
+			want:     "global: 3\nsub: {x: 1}\n",
+			warnings: []string{"INFO warning: skipping globals because source global is not a table."},
+		},
+		{
+			name:     "a subchart's globals that are not a table",
+			top:      spec{name: "top", subs: []spec{sub}},
+			user:     "sub: {global: 3}\n",
+			want:     "sub: {global: 3, x: 1}\n",
+			warnings: []string{"INFO warning: skipping globals because destination global is not a table."},
+		},
+		{
+			name:     "a global table over a subchart's global scalar",
+			top:      spec{name: "top", subs: []spec{sub}},
+			user:     "global: {g: {a: 1}}\nsub: {global: {g: 5}}\n",
+			want:     "global: {g: {a: 1}}\nsub: {global: {g: 5}, x: 1}\n",
+			warnings: []string{`INFO Conflict: cannot merge map onto non-map for "g". Skipping.`},
+		},
+		{
+			name:     "a global scalar over a subchart's global table",
+			top:      spec{name: "top", subs: []spec{sub}},
+			user:     "global: {g: 1}\nsub: {global: {g: {a: 1}}}\n",
+			want:     "global: {g: 1}\nsub: {global: {g: {a: 1}}, x: 1}\n",
+			warnings: []string{"INFO key g is table. Skipping"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ws, err := Coalesce(buildChart(t, tt.top), parseYAML(t, tt.user))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameValues(t, got, parseYAML(t, tt.want))
+			sameWarnings(t, ws, tt.warnings...)
+		})
+	}
+}
+
 func TestCoalesceErrors(t *testing.T) {
 	c := buildChart(t, spec{name: "top", subs: []spec{{name: "sub", values: "x: 1\n"}}})
 	for _, user := range []string{"sub: 5\n", "sub: [1]\n", "sub: text\n"} {
-		if _, err := Coalesce(c, parseYAML(t, user)); err == nil {
+		if _, _, err := Coalesce(c, parseYAML(t, user)); err == nil {
 			t.Errorf("Coalesce with %q: no error for a subchart's values that are not a map", user)
 		}
 	}
@@ -191,7 +266,7 @@ func TestCoalesceErrors(t *testing.T) {
 
 func TestMergeKeepsNulls(t *testing.T) {
 	c := buildChart(t, spec{name: "top", values: "a: 1\nb: null\nm: {x: null}\n"})
-	got, err := Merge(c, parseYAML(t, "a: null\n"))
+	got, _, err := Merge(c, parseYAML(t, "a: null\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,12 +278,17 @@ func TestCoalesceTables(t *testing.T) {
 		name           string
 		dst, src, want string
 		merge          bool
+		// warning is the one warning expected, "" for none.
+		warning string
 	}{
 		{name: "dst wins", dst: "a: 1\n", src: "a: 2\nb: 2\n", want: "a: 1\nb: 2\n"},
 		{name: "maps merge", dst: "m: {a: 1}\n", src: "m: {a: 2, b: 2}\n", want: "m: {a: 1, b: 2}\n"},
 		{name: "null in dst deletes", dst: "a: null\n", src: "a: 2\n", want: "{}\n"},
 		{name: "null in dst kept when merging", dst: "a: null\n", src: "a: 2\n", want: "a: null\n", merge: true},
-		{name: "table not replaced by a scalar", dst: "m: {a: 1}\n", src: "m: 2\n", want: "m: {a: 1}\n"},
+		{name: "table not replaced by a scalar", dst: "m: {a: 1}\n", src: "m: 2\n", want: "m: {a: 1}\n",
+			warning: "INFO warning: destination for m is a table. Ignoring non-table value (2)"},
+		{name: "scalar not replaced by a table", dst: "m: {k: 2}\n", src: "m: {k: {a: 1, b: x}}\n", want: "m: {k: 2}\n",
+			warning: "INFO warning: cannot overwrite table with non table for m.k (map[a:1 b:x])"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,7 +296,9 @@ func TestCoalesceTables(t *testing.T) {
 			if tt.merge {
 				f = MergeTables
 			}
-			sameValues(t, f(parseYAML(t, tt.dst), parseYAML(t, tt.src)), parseYAML(t, tt.want))
+			got, ws := f(parseYAML(t, tt.dst), parseYAML(t, tt.src))
+			sameValues(t, got, parseYAML(t, tt.want))
+			sameWarnings(t, ws, tt.warning)
 		})
 	}
 }
@@ -249,13 +331,27 @@ func FuzzCoalesce(f *testing.F) {
 			return
 		}
 		before, _ := json.Marshal(vals)
-		if err := ProcessDependencies(top, vals); err != nil {
+		if _, err := ProcessDependencies(top, vals); err != nil {
 			return
 		}
-		_, _ = Coalesce(top, vals)
-		_, _ = Merge(top, vals)
+		_, _, _ = Coalesce(top, vals)
+		_, _, _ = Merge(top, vals)
 		if after, _ := json.Marshal(vals); string(after) != string(before) {
 			t.Fatalf("the user's values changed: %s -> %s", before, after)
 		}
 	})
+}
+
+// sameWarnings checks that ws is the listed warnings, in order, each written as its
+// level and Warning.String ("INFO warning: ...").
+func sameWarnings(t *testing.T, ws []warn.Warning, want ...string) {
+	t.Helper()
+	var got []string
+	for _, w := range ws {
+		got = append(got, w.Level.String()+" "+w.String())
+	}
+	want = slices.DeleteFunc(want, func(s string) bool { return s == "" })
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n got %q\nwant %q", got, want)
+	}
 }

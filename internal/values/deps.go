@@ -7,22 +7,27 @@ import (
 	"strings"
 
 	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // ProcessDependencies applies a chart tree's dependency declarations for the given user
 // values, as Helm does before rendering: aliased subcharts are copied under their alias,
 // subcharts disabled by their condition or tags are removed, and import-values are
-// merged into the parents' values. It modifies the chart tree.
-func ProcessDependencies(c *chart.Chart, vals map[string]any) error {
-	if err := processEnabled(c, vals, ""); err != nil {
-		return err
+// merged into the parents' values. It modifies the chart tree. The warnings, in
+// Helm's words, report conditions and tags that are not booleans, import-values
+// that name no table, and what coalescing the values along the way skipped.
+func ProcessDependencies(c *chart.Chart, vals map[string]any) ([]warn.Warning, error) {
+	var ws []warn.Warning
+	if err := processEnabled(&ws, c, vals, ""); err != nil {
+		return ws, err
 	}
-	return processImports(c)
+	err := processImports(&ws, c)
+	return ws, err
 }
 
 // processEnabled resolves aliases and drops disabled subcharts, recursively.
 // path is the dotted prefix of c's values within the top chart's values.
-func processEnabled(c *chart.Chart, vals map[string]any, path string) error {
+func processEnabled(ws *[]warn.Warning, c *chart.Chart, vals map[string]any, path string) error {
 	if c.Metadata.Dependencies == nil {
 		return nil
 	}
@@ -59,12 +64,13 @@ func processEnabled(c *chart.Chart, vals map[string]any, path string) error {
 			d.Enabled = true
 		}
 	}
-	cvals, err := Coalesce(c, vals)
+	cvals, cws, err := Coalesce(c, vals)
+	*ws = append(*ws, cws...)
 	if err != nil {
 		return err
 	}
-	applyTags(c.Metadata.Dependencies, cvals)
-	applyConditions(c.Metadata.Dependencies, cvals, path)
+	applyTags(ws, c.Metadata.Dependencies, cvals)
+	applyConditions(ws, c.Metadata.Dependencies, cvals, path)
 
 	disabled := map[string]bool{}
 	var keptDecl []*chart.Dependency
@@ -85,7 +91,7 @@ func processEnabled(c *chart.Chart, vals map[string]any, path string) error {
 		}
 	}
 	for _, sub := range kept {
-		if err := processEnabled(sub, cvals, path+sub.Name()+"."); err != nil {
+		if err := processEnabled(ws, sub, cvals, path+sub.Name()+"."); err != nil {
 			return err
 		}
 	}
@@ -125,7 +131,7 @@ func aliasedCopy(subs []*chart.Chart, d *chart.Dependency) *chart.Chart {
 }
 
 // applyConditions sets Enabled from the first condition path that holds a boolean.
-func applyConditions(deps []*chart.Dependency, vals Values, path string) {
+func applyConditions(ws *[]warn.Warning, deps []*chart.Dependency, vals Values, path string) {
 	for _, d := range deps {
 		if d == nil {
 			continue
@@ -138,7 +144,7 @@ func applyConditions(deps []*chart.Dependency, vals Values, path string) {
 			if err != nil {
 				var nv ErrNoValue
 				if !errors.As(err, &nv) {
-					slog.Warn("cannot read condition", "condition", cond, "chart", d.Name, "error", err)
+					*ws = append(*ws, warn.Warn("the method PathValue returned error", slog.String("error", err.Error())))
 				}
 				continue
 			}
@@ -146,13 +152,13 @@ func applyConditions(deps []*chart.Dependency, vals Values, path string) {
 				d.Enabled = b
 				break
 			}
-			slog.Warn("condition returned non-bool value", "path", cond, "chart", d.Name)
+			*ws = append(*ws, warn.Warn("returned non-bool value", slog.String("path", cond), slog.String("chart", d.Name)))
 		}
 	}
 }
 
 // applyTags disables a dependency when one of its tags is false and none is true.
-func applyTags(deps []*chart.Dependency, vals Values) {
+func applyTags(ws *[]warn.Warning, deps []*chart.Dependency, vals Values) {
 	tags, err := vals.Table("tags")
 	if err != nil {
 		return
@@ -169,7 +175,7 @@ func applyTags(deps []*chart.Dependency, vals Values) {
 			}
 			switch b, isBool := v.(bool); {
 			case !isBool:
-				slog.Warn("tag returned non-bool value", "tag", tag, "chart", d.Name)
+				*ws = append(*ws, warn.Warn("returned non-bool value", slog.String("tag", tag), slog.String("chart", d.Name)))
 			case b:
 				anyTrue = true
 			default:
@@ -181,27 +187,28 @@ func applyTags(deps []*chart.Dependency, vals Values) {
 }
 
 // processImports merges import-values bottom-up through the tree.
-func processImports(c *chart.Chart) error {
+func processImports(ws *[]warn.Warning, c *chart.Chart) error {
 	for _, sub := range c.Dependencies() {
-		if err := processImports(sub); err != nil {
+		if err := processImports(ws, sub); err != nil {
 			return err
 		}
 	}
-	return importValues(c)
+	return importValues(ws, c)
 }
 
 // importValues merges the values a chart imports from its subcharts into its own
 // values. Both forms are supported: {child: x, parent: y} and a bare name, meaning
 // the subchart's exports.<name>. The chart's own values win over imported ones.
-func importValues(c *chart.Chart) error {
+func importValues(ws *[]warn.Warning, c *chart.Chart) error {
 	if c.Metadata.Dependencies == nil {
 		return nil
 	}
-	cvals, err := Merge(c, nil)
+	cvals, err := coalesce(ws, c, nil, "", true)
 	if err != nil {
 		return err
 	}
 	imported := map[string]any{}
+	cv := Values(cvals)
 	for _, d := range c.Metadata.Dependencies {
 		var normalized []any
 		for _, iv := range d.ImportValues {
@@ -215,17 +222,26 @@ func importValues(c *chart.Chart) error {
 				continue
 			}
 			normalized = append(normalized, map[string]string{"child": child, "parent": parent})
-			table, err := cvals.Table(d.Name + "." + child)
+			table, err := cv.Table(d.Name + "." + child)
 			if err != nil {
-				slog.Warn("import-values: missing table in subchart", "chart", d.Name, "path", child)
+				*ws = append(*ws, missingImport(iv, d.Name, err))
 				continue
 			}
-			imported = MergeTables(imported, nestUnder(parent, table.AsMap()))
+			imported = coalesceTables(ws, imported, nestUnder(parent, table.AsMap()), "", true)
 		}
 		d.ImportValues = normalized
 	}
-	c.Values = MergeTables(DeepCopy(cvals), imported)
+	c.Values = coalesceTables(ws, DeepCopy(cvals), imported, "", true)
 	return nil
+}
+
+// missingImport is Helm's warning for an import-values entry naming no table of
+// the subchart; Helm words it differently for the two forms.
+func missingImport(entry any, chartName string, err error) warn.Warning {
+	if _, ok := entry.(string); ok {
+		return warn.Warn("ImportValues missing table", slog.String("error", err.Error()))
+	}
+	return warn.Warn("ImportValues missing table from chart", slog.String("chart", chartName), slog.String("error", err.Error()))
 }
 
 // nestUnder returns data placed at the dotted path ("." is the root).

@@ -39,6 +39,8 @@ func TestProcessDependenciesEnabled(t *testing.T) {
 		top  spec
 		user string
 		want []string
+		// warnings are the ones expected (see sameWarnings), none when empty.
+		warnings []string
 	}{
 		{
 			name: "no conditions or tags: all enabled",
@@ -67,9 +69,16 @@ func TestProcessDependenciesEnabled(t *testing.T) {
 			want: []string{"a"},
 		},
 		{
-			name: "non-boolean condition is ignored",
-			top:  spec{name: "top", values: "flag: \"false\"\n", extra: deps(dep("a", "condition: flag")), subs: []spec{a}},
-			want: []string{"a"},
+			name:     "non-boolean condition is ignored",
+			top:      spec{name: "top", values: "flag: \"false\"\n", extra: deps(dep("a", "condition: flag")), subs: []spec{a}},
+			want:     []string{"a"},
+			warnings: []string{"WARN returned non-bool value path=flag chart=a"},
+		},
+		{
+			name:     "a non-boolean tag is ignored",
+			top:      spec{name: "top", values: "tags: {front: maybe, back: false}\n", extra: deps(dep("a", "tags: [front, back]")), subs: []spec{a}},
+			want:     nil,
+			warnings: []string{"WARN returned non-bool value tag=front chart=a"},
 		},
 		{
 			name: "first condition path that holds a boolean wins",
@@ -113,12 +122,14 @@ func TestProcessDependenciesEnabled(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := buildChart(t, tt.top)
-			if err := ProcessDependencies(c, parseYAML(t, tt.user)); err != nil {
+			ws, err := ProcessDependencies(c, parseYAML(t, tt.user))
+			if err != nil {
 				t.Fatal(err)
 			}
 			if got := subNames(c); !slices.Equal(got, tt.want) {
 				t.Errorf("subcharts = %q, want %q", got, tt.want)
 			}
+			sameWarnings(t, ws, tt.warnings...)
 		})
 	}
 }
@@ -134,13 +145,13 @@ func TestProcessDependenciesAliases(t *testing.T) {
 		),
 		subs: []spec{{name: "db", values: "v: default\nenabled: true\n"}},
 	})
-	if err := ProcessDependencies(top, nil); err != nil {
+	if _, err := ProcessDependencies(top, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := subNames(top); !slices.Equal(got, []string{"first", "third"}) {
 		t.Fatalf("subcharts = %q, want first and third", got)
 	}
-	vals, err := Coalesce(top, nil)
+	vals, _, err := Coalesce(top, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,10 +177,11 @@ deep:
 scalar: 5
 `}
 	tests := []struct {
-		name    string
-		imports string
-		values  string
-		want    string
+		name     string
+		imports  string
+		values   string
+		want     string
+		warnings []string
 	}{
 		{
 			name:    "exports form",
@@ -191,6 +203,11 @@ scalar: 5
 			name:    "a missing or non-table child path imports nothing",
 			imports: "import-values: [{child: nope, parent: a}, {child: scalar, parent: b}, missing]",
 			want:    "",
+			warnings: []string{
+				`WARN ImportValues missing table from chart chart=child error="nope" is not a table`,
+				`WARN ImportValues missing table from chart chart=child error="scalar" is not a table`,
+				`WARN ImportValues missing table error="missing" is not a table`,
+			},
 		},
 		{
 			name:    "earlier imports win over later ones",
@@ -201,9 +218,11 @@ scalar: 5
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			top := buildChart(t, spec{name: "top", values: tt.values, extra: deps(dep("child", tt.imports)), subs: []spec{child}})
-			if err := ProcessDependencies(top, nil); err != nil {
+			ws, err := ProcessDependencies(top, nil)
+			if err != nil {
 				t.Fatal(err)
 			}
+			sameWarnings(t, ws, tt.warnings...)
 			got := DeepCopy(top.Values)
 			delete(got, "child") // the subchart's own section is not what is tested here
 			sameValues(t, got, parseYAML(t, tt.want))

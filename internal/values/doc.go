@@ -7,7 +7,7 @@
 // its subcharts.
 //
 //	user, err := values.Options{ValueFiles: files, Values: sets}.Merge(read)
-//	if err := values.ProcessDependencies(ch, user); err != nil { ... }
-//	vals, err := values.Coalesce(ch, user)
+//	depWarnings, err := values.ProcessDependencies(ch, user)
+//	vals, warnings, err := values.Coalesce(ch, user)
 //	if err := values.ValidateAgainstSchema(ch, vals); err != nil { ... }
 package values
