@@ -67,8 +67,10 @@ func (a *app) actionCluster(namespace string) (*action.Cluster, error) {
 	// Hook logs asked for by helm.sh/hook-output-log-policy go to stderr, as
 	// Helm's do.
 	c.HookOutput = func(kube.Container) io.Writer { return a.streams.Err }
-	var locks storage.Locker = &storage.LeaseLocker{Leases: kc.CoordinationV1(), Namespace: namespace}
+	holder := storage.ProcessHolder(a.settings.getenv("USER"))
+	var locks storage.Locker = &storage.LeaseLocker{Leases: kc.CoordinationV1(), Namespace: namespace, Holder: holder}
 	if a.settings.getenv("HELM_DRIVER") == "memory" {
+		a.memoryLocks.Holder = holder
 		locks = &a.memoryLocks
 	}
 	// While a release lock is held, a signal lets the operation mark its revision

@@ -76,18 +76,19 @@ func (l *Lock) Unlock(ctx context.Context) error {
 	return l.err
 }
 
-// Holder names this process as a lock holder: user@host pid N.
-func Holder() string {
+// ProcessHolder names this process, run by user, as a lock holder: user@host pid N.
+// A lock held under such a name is taken over at once when that process no longer
+// runs on this machine. An empty user is "unknown".
+func ProcessHolder(user string) string {
 	host, _ := os.Hostname()
-	user := os.Getenv("USER")
 	if user == "" {
 		user = "unknown"
 	}
 	return fmt.Sprintf("%s@%s pid %d", user, host, os.Getpid())
 }
 
-// holderGone tells whether a holder named by Holder is a process of this machine
-// that does not run any more.
+// holderGone tells whether a holder named by ProcessHolder is a process of this
+// machine that does not run any more.
 func holderGone(holder string) bool {
 	at := strings.LastIndex(holder, "@")
 	pidAt := strings.LastIndex(holder, " pid ")
@@ -111,7 +112,8 @@ type LeaseLocker struct {
 	Namespace string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Holder names this process; "" means Holder().
+	// Holder names who takes the locks, as ProcessHolder does for a command run by
+	// a user; "" means ProcessHolder("").
 	Holder string
 }
 
@@ -131,7 +133,7 @@ func (l *LeaseLocker) now() time.Time {
 func (l *LeaseLocker) Lock(ctx context.Context, name, op string) (*Lock, error) {
 	holder := l.Holder
 	if holder == "" {
-		holder = Holder()
+		holder = ProcessHolder("")
 	}
 	leases := l.Leases.Leases(l.Namespace)
 	now := metav1.NewMicroTime(l.now())
@@ -245,6 +247,10 @@ func deref(s *string) string {
 
 // MemoryLocker keeps release locks in the process, for the memory driver and tests.
 type MemoryLocker struct {
+	// Holder names this process in the errors of a lock already held, as
+	// LeaseLocker.Holder does; "" means ProcessHolder("").
+	Holder string
+
 	mu    sync.Mutex
 	held  map[string]time.Time
 	ops   map[string]string
@@ -263,7 +269,11 @@ func (m *MemoryLocker) Lock(_ context.Context, name, op string) (*Lock, error) {
 		now = m.clock()
 	}
 	if since, ok := m.held[name]; ok {
-		return nil, &LockedError{Release: name, Holder: Holder(), Operation: m.ops[name], Since: since, Expires: since.Add(LockDuration)}
+		holder := m.Holder
+		if holder == "" {
+			holder = ProcessHolder("")
+		}
+		return nil, &LockedError{Release: name, Holder: holder, Operation: m.ops[name], Since: since, Expires: since.Add(LockDuration)}
 	}
 	m.held[name], m.ops[name] = now, op
 	return &Lock{unlock: func(context.Context) error {

@@ -3,6 +3,9 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -30,5 +33,33 @@ func TestTrackedLocker(t *testing.T) {
 	}
 	if _, err := tl.Lock(ctx, "r", "upgrade"); err != nil || held != 1 {
 		t.Fatalf("lock after unlock: %v, held %d", err, held)
+	}
+}
+
+// The holder of a lock is named by the caller, never read from the environment:
+// a command passes its user, a controller its own name.
+func TestLockHolderIsPassedIn(t *testing.T) {
+	t.Setenv("USER", "from-env")
+	host, _ := os.Hostname()
+	if got, want := ProcessHolder("alice"), fmt.Sprintf("alice@%s pid %d", host, os.Getpid()); got != want {
+		t.Errorf("ProcessHolder = %q, want %q", got, want)
+	}
+	if got := ProcessHolder(""); !strings.HasPrefix(got, "unknown@") {
+		t.Errorf("ProcessHolder(\"\") = %q, want unknown@...", got)
+	}
+	// This process runs: its own name is not taken for a gone holder.
+	if holderGone(ProcessHolder("alice")) {
+		t.Error("a running process's lock counted as gone")
+	}
+
+	ctx := context.Background()
+	m := &MemoryLocker{Holder: "controller/rudder-0"}
+	if _, err := m.Lock(ctx, "r", "install"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := m.Lock(ctx, "r", "upgrade")
+	var le *LockedError
+	if !errors.As(err, &le) || le.Holder != "controller/rudder-0" || le.Operation != "install" {
+		t.Fatalf("second lock: %v, want held by controller/rudder-0 for install", err)
 	}
 }
