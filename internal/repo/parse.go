@@ -31,6 +31,12 @@ func (w IndexWarning) String() string {
 // ParseIndex reads an index.yaml (or its JSON form). Entries that fail Helm's
 // validation are dropped and reported as warnings; versions are sorted newest first.
 func ParseIndex(data []byte) (*IndexFile, []IndexWarning, error) {
+	return parseIndex(data, splitThreshold)
+}
+
+// parseIndex is ParseIndex, decoding YAML documents of splitAt bytes or more chart by
+// chart (see parseYAMLIndex).
+func parseIndex(data []byte, splitAt int) (*IndexFile, []IndexWarning, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil, ErrEmptyIndex
 	}
@@ -42,7 +48,7 @@ func ParseIndex(data []byte) (*IndexFile, []IndexWarning, error) {
 		}
 	} else {
 		var err error
-		if idx, err = parseYAMLIndex(data); err != nil {
+		if idx, err = parseYAMLIndex(data, splitAt); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -105,8 +111,8 @@ func LoadIndexFile(path string) (*IndexFile, []IndexWarning, error) {
 // the layout Helm writes is decoded one chart at a time (see splitByChart);
 // other documents, and any that fail that way, are decoded whole, which also
 // gives the errors their right line numbers.
-func parseYAMLIndex(data []byte) (*IndexFile, error) {
-	if len(data) >= splitThreshold {
+func parseYAMLIndex(data []byte, splitAt int) (*IndexFile, error) {
+	if len(data) >= splitAt {
 		if idx, ok := parseByChart(data); ok {
 			return idx, nil
 		}
@@ -118,8 +124,8 @@ func parseYAMLIndex(data []byte) (*IndexFile, error) {
 	return doc.model(), nil
 }
 
-// splitThreshold is the size from which an index is decoded chart by chart.
-var splitThreshold = 4 << 20
+// splitThreshold is the size from which ParseIndex decodes an index chart by chart.
+const splitThreshold = 4 << 20
 
 func parseByChart(data []byte) (*IndexFile, bool) {
 	rest, charts, ok := splitByChart(data)

@@ -72,11 +72,8 @@ func TestParseByChartMatchesWhole(t *testing.T) {
 				t.Fatalf("chart by chart:\n%+v\nwhole (%v):\n%+v", split, werr, whole)
 			}
 			// ParseIndex gives the same either way, errors included.
-			defer func(old int) { splitThreshold = old }(splitThreshold)
-			splitThreshold = 0
-			a, _, aerr := ParseIndex([]byte(tt.data))
-			splitThreshold = 1 << 40
-			b, _, berr := ParseIndex([]byte(tt.data))
+			a, _, aerr := parseIndex([]byte(tt.data), 0)
+			b, _, berr := parseIndex([]byte(tt.data), 1<<40)
 			if fmt.Sprint(aerr) != fmt.Sprint(berr) || !reflect.DeepEqual(a, b) {
 				t.Fatalf("ParseIndex differs: %v / %v", aerr, berr)
 			}
