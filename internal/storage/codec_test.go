@@ -104,9 +104,21 @@ func TestOpen(t *testing.T) {
 			t.Errorf("Open(%q) is a %s driver, want %s", name, d.Name(), kind)
 		}
 	}
-	_, err := Open("sql", Config{})
-	if !errors.Is(err, ErrUnsupportedDriver) || !strings.Contains(err.Error(), `"sql"`) {
-		t.Errorf("Open(sql): %v", err)
+	if _, err := Open("sql", Config{}); err == nil || err.Error() != `storage driver "sql": no database` {
+		t.Errorf("Open(sql) without a database: %v", err)
+	}
+	// OpenSQL connects on first use, so a driver can be made without a server.
+	db, err := OpenSQL("postgres://rudder@127.0.0.1:1/releases?sslmode=disable", DriverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	d, err := Open("sql", Config{Namespace: "ns", SQL: db})
+	if err != nil {
+		t.Fatalf("Open(sql): %v", err)
+	}
+	if sd, ok := d.(*SQL); !ok || sd.Name() != "SQL" || sd.Namespace() != "ns" {
+		t.Errorf("Open(sql) is %T %s in %q, want an SQL driver in ns", d, d.Name(), d.(interface{ Namespace() string }).Namespace())
 	}
 	if _, err := Open("etcd", Config{}); err == nil || err.Error() != `unknown driver "etcd"` {
 		t.Errorf("Open(etcd): %v", err)

@@ -2,10 +2,11 @@
 // exactly the format Helm 4 uses, so that Helm and Rudder can read, upgrade and
 // roll back each other's releases.
 //
-// A record is a Secret (the default), a ConfigMap, or an entry in memory,
-// named sh.helm.release.v1.<release>.v<revision> and labelled with the
-// release's name, owner=helm, status and version plus the user's labels. Its
-// payload is the release as JSON, gzipped and base64-encoded.
+// A record is a Secret (the default), a ConfigMap, an entry in memory, or a
+// row of a PostgreSQL table (the sql driver, in Helm's schema), named
+// sh.helm.release.v1.<release>.v<revision> and labelled with the release's
+// name, owner=helm, status and version plus the user's labels. Its payload is
+// the release as JSON, gzipped and base64-encoded.
 //
 // A Driver stores records in one namespace ("" reads across all of them);
 // Storage adds what Helm's actions need on top: history, the last and the
@@ -23,7 +24,16 @@
 //	err = s.Create(ctx, next, storage.CreateOptions{MaxHistory: 10})
 //
 // Every driver passes the same contract tests (contract_test.go): the memory
-// driver in unit tests, Secrets and ConfigMaps against a real API server.
+// driver in unit tests, Secrets and ConfigMaps against a real API server, SQL
+// against a real PostgreSQL server (package pgtest).
+//
+// The sql driver connects on first use and creates Helm's tables if the
+// database lacks them:
+//
+//	db, err := storage.OpenSQL(os.Getenv("HELM_DRIVER_SQL_CONNECTION_STRING"), storage.DriverOptions{})
+//	if err != nil { ... }
+//	defer db.Close()
+//	d, err := storage.Open("sql", storage.Config{Namespace: "web", SQL: db})
 //
 // Two things are left for later and the design leaves room for them: records
 // over the 1 MiB limit of a Secret (a chunked driver behind the same Driver

@@ -17,7 +17,7 @@ import (
 //
 // Errors wrap the package's sentinels in a *ReleaseError naming the release.
 type Driver interface {
-	// Name is Helm's name for the driver: Secret, ConfigMap or Memory.
+	// Name is Helm's name for the driver: Secret, ConfigMap, Memory or SQL.
 	Name() string
 	// Get returns one revision, or ErrReleaseNotFound.
 	Get(ctx context.Context, name string, version int) (*release.Release, error)
@@ -64,12 +64,15 @@ type Config struct {
 	// Memory is the store of the memory driver, shared with earlier drivers
 	// (Helm keeps one per process); nil starts an empty one.
 	Memory *Memory
+	// SQL is the database of the sql driver, from OpenSQL, shared by the
+	// drivers of every namespace.
+	SQL *SQL
 	DriverOptions
 }
 
 // Open makes the driver that name, a value of HELM_DRIVER, selects:
-// secret or secrets (the default, also for ""), configmap or configmaps, or
-// memory. Helm's sql driver is refused with ErrUnsupportedDriver.
+// secret or secrets (the default, also for ""), configmap or configmaps,
+// memory, or sql.
 func Open(name string, cfg Config) (Driver, error) {
 	switch name {
 	case "", "secret", "secrets":
@@ -88,7 +91,10 @@ func Open(name string, cfg Config) (Driver, error) {
 		}
 		return NewMemory(cfg.Namespace, cfg.DriverOptions), nil
 	case "sql":
-		return nil, fmt.Errorf("storage driver %q: %w by Rudder; use secret, configmap or memory", name, ErrUnsupportedDriver)
+		if cfg.SQL == nil {
+			return nil, fmt.Errorf("storage driver %q: no database", name)
+		}
+		return cfg.SQL.InNamespace(cfg.Namespace), nil
 	}
 	return nil, fmt.Errorf("unknown driver %q", name)
 }

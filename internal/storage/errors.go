@@ -23,8 +23,6 @@ var (
 	ErrTooLarge = errors.New("release record too large")
 	// ErrNamespaceRequired: the driver reads all namespaces and the call needs one.
 	ErrNamespaceRequired = errors.New("namespace required")
-	// ErrUnsupportedDriver: HELM_DRIVER names a driver Rudder does not have.
-	ErrUnsupportedDriver = errors.New("storage driver not supported")
 )
 
 // ReleaseError ties an error to the release, and the revision, it concerns.

@@ -18,8 +18,6 @@ import (
 	"github.com/rudderpm/rudder/internal/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
-
 func TestSecretsContract(t *testing.T) {
 	testDriverContract(t, kubeFactory(func(env *testenv.Env, ns string, opts DriverOptions) Driver {
 		return NewSecrets(env.Clientset().CoreV1(), ns, opts)
