@@ -78,7 +78,8 @@ func (a *app) kubeClient() (*kube.Client, error) {
 }
 
 // releases returns the release store for a namespace ("" means all namespaces), with
-// the driver HELM_DRIVER selects.
+// the driver HELM_DRIVER selects; the sql driver connects to the PostgreSQL database
+// that HELM_DRIVER_SQL_CONNECTION_STRING names.
 func (a *app) releases(namespace string) (*storage.Storage, error) {
 	c := &a.cluster
 	if s, ok := c.storage[namespace]; ok {
@@ -86,17 +87,27 @@ func (a *app) releases(namespace string) (*storage.Storage, error) {
 	}
 	driver := a.settings.getenv("HELM_DRIVER")
 	cfg := storage.Config{Namespace: namespace}
-	if driver != "memory" {
+	switch driver {
+	case "memory":
+		if a.memory == nil {
+			a.memory = storage.NewMemory("", storage.DriverOptions{})
+		}
+		cfg.Memory = a.memory
+	case "sql":
+		if a.sql == nil {
+			db, err := storage.OpenSQL(a.settings.getenv("HELM_DRIVER_SQL_CONNECTION_STRING"), storage.DriverOptions{})
+			if err != nil {
+				return nil, err
+			}
+			a.sql = db
+		}
+		cfg.SQL = a.sql
+	default:
 		kc, err := a.kubeClient()
 		if err != nil {
 			return nil, err
 		}
 		cfg.Core = kc.CoreV1()
-	} else {
-		if a.memory == nil {
-			a.memory = storage.NewMemory("", storage.DriverOptions{})
-		}
-		cfg.Memory = a.memory
 	}
 	d, err := storage.Open(driver, cfg)
 	if err != nil {
@@ -108,4 +119,21 @@ func (a *app) releases(namespace string) (*storage.Storage, error) {
 	}
 	c.storage[namespace] = s
 	return s, nil
+}
+
+// storageInCluster tells whether HELM_DRIVER keeps the releases in the cluster, so
+// that a failure to read them may be the cluster's.
+func (a *app) storageInCluster() bool {
+	switch a.settings.getenv("HELM_DRIVER") {
+	case "memory", "sql":
+		return false
+	}
+	return true
+}
+
+// close closes what the commands opened: the sql driver's connections.
+func (a *app) close() {
+	if a.sql != nil {
+		a.sql.Close()
+	}
 }

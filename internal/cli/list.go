@@ -225,7 +225,7 @@ func (a *app) readError(ctx context.Context, err error) error {
 	if errors.Is(err, storage.ErrReleaseNotFound) {
 		return storage.ErrReleaseNotFound
 	}
-	if ctx.Err() != nil || a.settings.getenv("HELM_DRIVER") == "memory" {
+	if ctx.Err() != nil || !a.storageInCluster() {
 		return err
 	}
 	var re *storage.ReleaseError

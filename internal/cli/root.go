@@ -43,7 +43,9 @@ type app struct {
 	settings *settings
 	cluster  cluster
 	// memory backs HELM_DRIVER=memory for the life of the process.
-	memory      *storage.Memory
+	memory *storage.Memory
+	// sql is the database of HELM_DRIVER=sql, opened on first use and closed at the end.
+	sql         *storage.SQL
 	memoryLocks storage.MemoryLocker
 	// cleanup tells Main's signal handling when work is under way that a signal
 	// must not cut short; nil when the CLI runs without Main.
@@ -72,7 +74,8 @@ func run(ctx context.Context, args []string, s Streams, g *cleanupGuard) (code i
 	if s.Getenv == nil {
 		s.Getenv = func(string) string { return "" }
 	}
-	root := newRootCmd(s, g)
+	root, a := newRootCmd(s, g)
+	defer a.close()
 	root.SetArgs(args)
 	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
 		root.SetOut(s.Out)
@@ -100,7 +103,7 @@ func panicMessage(r any) string {
 	return fmt.Sprintf("internal error: %v", r)
 }
 
-func newRootCmd(s Streams, g *cleanupGuard) *cobra.Command {
+func newRootCmd(s Streams, g *cleanupGuard) (*cobra.Command, *app) {
 	a := &app{streams: s, settings: newSettings(s.Getenv), cleanup: g}
 	a.log = newLogger(s.Err, func() bool { return a.settings.Debug })
 	root := &cobra.Command{
@@ -149,7 +152,7 @@ func newRootCmd(s Streams, g *cleanupGuard) *cobra.Command {
 		a.newRegistryCmd(),
 		a.newVerifyCmd(),
 	)
-	return root
+	return root, a
 }
 
 const rootLong = `Rudder manages Kubernetes applications packaged as charts.

@@ -3,11 +3,13 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/rudderpm/rudder/internal/pgtest"
 	"github.com/rudderpm/rudder/internal/testenv"
 )
 
@@ -26,9 +28,15 @@ const selfCLIEnv = "RUDDER_TEST_RUN_AS_CLI"
 
 func runAsRudder() int { return Main(os.Args[1:], OSStreams()) }
 
+// testenvRunner shares one cluster and one PostgreSQL server among the
+// package's tests, each started when a test first needs it.
 type testenvRunner struct{ m *testing.M }
 
-func (r testenvRunner) Run() int { return testenv.Run(r.m) }
+func (r testenvRunner) Run() int { return testenv.Run(pgRunner(r)) }
+
+type pgRunner struct{ m *testing.M }
+
+func (r pgRunner) Run() int { return pgtest.Run(r.m) }
 
 // TestClusterScripts runs the scenarios of testdata/cluster/*.txtar against the
 // local control plane, each in a namespace of its own ($NAMESPACE, also the default
@@ -50,6 +58,10 @@ func TestClusterScripts(t *testing.T) {
 					e.Setenv("KUBECONFIG", env.Kubeconfig())
 					e.Setenv("HELM_NAMESPACE", ns)
 					e.Setenv("NAMESPACE", ns)
+					if strings.HasPrefix(filepath.Base(file), "sql") {
+						// The sql driver's scripts get a database of their own.
+						e.Setenv("SQL_CONNECTION", pgtest.Start(t).NewDatabase(t))
+					}
 					return os.MkdirAll(e.WorkDir+"/home", 0o755)
 				},
 				Cmds: clusterCmds(env),
