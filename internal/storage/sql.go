@@ -56,6 +56,12 @@ func OpenSQL(connString string, opts DriverOptions) (*SQL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sql storage: connection string: %w", err)
 	}
+	if !strings.Contains(connString, "default_query_exec_mode") {
+		// A command runs a few statements: caching them as named prepared
+		// statements gains nothing, and breaks behind a pooler in transaction
+		// mode (PgBouncer before 1.21), where Helm's lib/pq works.
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeDescribeExec
+	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("sql storage: %w", err)
