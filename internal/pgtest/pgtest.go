@@ -114,7 +114,7 @@ func start(logf func(string, ...any)) (*Server, error) {
 		}
 		return &Server{admin: conn, stop: func() {}}, nil
 	}
-	bin, err := findBinaries()
+	bin, err := findBinaries(debianBinaries)
 	if err != nil {
 		return nil, err
 	}
@@ -128,10 +128,13 @@ func start(logf func(string, ...any)) (*Server, error) {
 	return s, nil
 }
 
-// findBinaries is the directory of initdb and postgres: the newest of
-// Debian's versions, else the one on $PATH.
-func findBinaries() (string, error) {
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+// debianBinaries is where Debian's postgresql packages put each version's binaries.
+const debianBinaries = "/usr/lib/postgresql/*/bin"
+
+// findBinaries is the directory of initdb and postgres: the newest of the
+// versions that pattern matches, else the one on $PATH.
+func findBinaries(pattern string) (string, error) {
+	dirs, _ := filepath.Glob(pattern)
 	slices.SortFunc(dirs, func(a, b string) int { return version(b) - version(a) })
 	for _, d := range dirs {
 		if executable(filepath.Join(d, "postgres")) && executable(filepath.Join(d, "initdb")) {
