@@ -14,13 +14,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rudderpm/rudder/internal/pgtest"
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/testenv"
 )
 
 // TestHelmInterop runs a real Helm 4 against the test cluster, alternating
-// with Rudder's storage on the same releases. CI has no Helm, so it runs only
-// when RUDDER_INTEROP_HELM names a helm binary:
+// with Rudder's storage on the same releases, with each driver (sql on a
+// PostgreSQL database). CI has no Helm, so it runs only when
+// RUDDER_INTEROP_HELM names a helm binary (hack/peer helm builds one):
 //
 //	RUDDER_INTEROP_HELM=/path/to/helm go test -run HelmInterop -v ./internal/storage/
 func TestHelmInterop(t *testing.T) {
@@ -35,12 +37,16 @@ func TestHelmInterop(t *testing.T) {
 	}
 	keel := filepath.Join(chartDir, "keel")
 	home := t.TempDir()
+	// The sql driver's records go to a database of their own.
+	sqlConn := pgtest.Start(t).NewDatabase(t)
+	sqlDB := openSQL(t, sqlConn, DriverOptions{})
 	newHelm := func(driver, ns string) func(args ...string) string {
 		return func(args ...string) string {
 			t.Helper()
 			cmd := exec.Command(helmBin, append(args, "--kubeconfig", env.Kubeconfig(), "-n", ns)...)
 			cmd.Env = append(os.Environ(), "HELM_DRIVER="+driver, "HELM_CACHE_HOME="+home+"/cache",
-				"HELM_CONFIG_HOME="+home+"/config", "HELM_DATA_HOME="+home+"/data")
+				"HELM_CONFIG_HOME="+home+"/config", "HELM_DATA_HOME="+home+"/data",
+				"HELM_DRIVER_SQL_CONNECTION_STRING="+sqlConn)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()
@@ -52,12 +58,12 @@ func TestHelmInterop(t *testing.T) {
 	}
 	newHelm("secret", "default")("dependency", "update", keel)
 
-	for _, driver := range []string{"secret", "configmap"} {
+	for _, driver := range []string{"secret", "configmap", "sql"} {
 		t.Run(driver, func(t *testing.T) {
 			ctx := t.Context()
 			ns := env.Namespace(t)
 			helm := newHelm(driver, ns)
-			d, err := Open(driver, Config{Namespace: ns, Core: env.Clientset().CoreV1()})
+			d, err := Open(driver, Config{Namespace: ns, Core: env.Clientset().CoreV1(), SQL: sqlDB})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +87,7 @@ func TestHelmInterop(t *testing.T) {
 				!strings.Contains(dep.Manifest, `greeting: "hello"`) || dep.Chart.Metadata.Name != "keel" {
 				t.Errorf("Rudder reads Helm's deployed revision as config %v, labels %v", dep.Config, dep.Labels)
 			}
-			all := New(must(Open(driver, Config{Core: env.Clientset().CoreV1()})), Options{})
+			all := New(must(Open(driver, Config{Core: env.Clientset().CoreV1(), SQL: sqlDB})), Options{})
 			everywhere, err := all.ListDeployed(ctx)
 			if err != nil {
 				t.Fatal(err)
