@@ -108,7 +108,7 @@ func TestSQLBadConnection(t *testing.T) {
 	srv := pgtest.Start(t)
 	for conn, want := range map[string]string{
 		"postgres://rudder:s3cret@127.0.0.1:1/releases?sslmode=disable&connect_timeout=5": "connection refused",
-		dropDatabase(srv.NewDatabase(t), "nope"):                                          `database "nope" does not exist`,
+		otherDatabase(srv.NewDatabase(t), "nope"):                                         `database "nope" does not exist`,
 	} {
 		d := openSQL(t, conn, DriverOptions{}).InNamespace("web")
 		_, err := d.Get(ctx, "demo", 1)
@@ -124,8 +124,8 @@ func TestSQLBadConnection(t *testing.T) {
 	}
 }
 
-// dropDatabase is conn naming database db instead.
-func dropDatabase(conn, db string) string {
+// otherDatabase is conn naming database db instead.
+func otherDatabase(conn, db string) string {
 	return conn + " dbname=" + db
 }
 

@@ -24,10 +24,10 @@ import (
 
 // helmRows writes records into the sql tables as Helm v4.3.1's sql driver
 // does (pkg/storage/driver/sql.go): Create inserts key, type, body, name,
-// namespace, version, status, owner and createdAt (lines 491-515), leaving
+// namespace, version, status, owner and createdAt (lines 492-515), leaving
 // modifiedAt to its default of 0, then one custom_labels_v1 row per user
-// label (lines 546-569); Update sets body, name, version, status, owner and
-// modifiedAt of the row with that key and namespace (lines 596-606) and
+// label (lines 545-570); Update sets body, name, version, status, owner and
+// modifiedAt of the row with that key and namespace (lines 596-605) and
 // leaves the labels alone.
 type helmRows struct {
 	t    *testing.T
@@ -371,7 +371,7 @@ func TestSQLHelmInterop(t *testing.T) {
 	}
 	var list []struct{ Name, Namespace, Revision, Status string }
 	// (Not with -A: Helm's sql driver then looks for custom labels in
-	// namespace "" and finds none.)
+	// namespace "", its own, not the record's (sql.go line 693), and finds none.)
 	if err := json.Unmarshal([]byte(helm("list", "-n", "web", "-o", "json", "--selector", "by=rudder")), &list); err != nil {
 		t.Fatal(err)
 	}
