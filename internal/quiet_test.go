@@ -29,7 +29,7 @@ var forbidden = map[string]map[string]bool{
 // quietExempt are the folders under internal/ whose code may do what forbidden
 // lists: the CLI (it owns the terminal, flags and environment) and the packages that
 // only tests use, which read their settings from the environment of `go test`.
-var quietExempt = []string{"cli", "localcluster", "testenv", "registry/registrytest"}
+var quietExempt = []string{"cli", "localcluster", "testenv", "pgtest", "registry/registrytest"}
 
 // TestLibrariesDoNotPrint parses every non-test Go file below internal/ (outside
 // quietExempt) and fails on each use of a forbidden function or variable, and of the
