@@ -14,6 +14,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 	"sigs.k8s.io/yaml"
 
+	"github.com/rudderpm/rudder/internal/atomicfile"
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/provenance"
 	"github.com/rudderpm/rudder/internal/repo"
@@ -488,7 +489,7 @@ func (d *Dependencies) downloadAll(ctx context.Context, chartPath string, deps [
 		}
 	}
 	for _, f := range got {
-		if err := repo.WriteFileAtomic(filepath.Join(charts, f.name), f.data, 0o644); err != nil {
+		if err := atomicfile.Write(filepath.Join(charts, f.name), f.data, 0o644); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/rudderpm/rudder/internal/atomicfile"
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/warn"
 )
@@ -112,21 +113,5 @@ func writeArchiveFile(name string, data []byte) error {
 	} else if !fi.IsDir() {
 		return fmt.Errorf("is not a directory: %s", dir)
 	}
-	tmp, err := os.CreateTemp(dir, ".rudder-package-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
+	return atomicfile.Write(name, data, 0o644)
 }

@@ -8,8 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rudderpm/rudder/internal/atomicfile"
 	"github.com/rudderpm/rudder/internal/chart"
-	"github.com/rudderpm/rudder/internal/repo"
 )
 
 // Pull downloads a chart into a folder, as `helm pull` does. The zero value
@@ -73,7 +73,7 @@ func (p Pull) Run(ctx context.Context, req ChartRequest) (*PullResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := repo.WriteFileAtomic(saved, data, 0o644); err != nil {
+	if err := atomicfile.Write(saved, data, 0o644); err != nil {
 		return nil, err
 	}
 	if lc.ProvPath != "" {
@@ -89,7 +89,7 @@ func copyFile(from, to string) error {
 	if err != nil {
 		return err
 	}
-	return repo.WriteFileAtomic(to, b, 0o644)
+	return atomicfile.Write(to, b, 0o644)
 }
 
 // expandChart writes a loaded chart's files into dir/<chart name>/ and returns that

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/rudderpm/rudder/internal/atomicfile"
 	"github.com/rudderpm/rudder/internal/repo"
 	"github.com/rudderpm/rudder/internal/warn"
 )
@@ -318,7 +319,7 @@ func writeIndex(idx *repo.IndexFile, path string, asJSON bool) error {
 		if err != nil {
 			return err
 		}
-		return repo.WriteFileAtomic(path, b, 0o644)
+		return atomicfile.Write(path, b, 0o644)
 	}
 	return idx.WriteFile(path, 0o644)
 }

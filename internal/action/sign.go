@@ -6,9 +6,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rudderpm/rudder/internal/atomicfile"
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/provenance"
-	"github.com/rudderpm/rudder/internal/repo"
 	"github.com/rudderpm/rudder/internal/warn"
 )
 
@@ -56,5 +56,5 @@ func (s Sign) Run(ctx context.Context, archive string) (string, error) {
 		return "", err
 	}
 	out := archive + ".prov"
-	return out, repo.WriteFileAtomic(out, prov, 0o644)
+	return out, atomicfile.Write(out, prov, 0o644)
 }

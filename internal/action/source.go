@@ -15,6 +15,7 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 
+	"github.com/rudderpm/rudder/internal/atomicfile"
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/provenance"
 	"github.com/rudderpm/rudder/internal/registry"
@@ -319,13 +320,13 @@ func (s *ChartSource) store(lc *LocatedChart, data, prov []byte, req ChartReques
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return nil, err
 	}
-	if err := repo.WriteFileAtomic(p, data, 0o644); err != nil {
+	if err := atomicfile.Write(p, data, 0o644); err != nil {
 		return nil, err
 	}
 	lc.Path = p
 	if prov != nil {
 		pp := s.cachePath(lc.Digest, ".prov")
-		if err := repo.WriteFileAtomic(pp, prov, 0o644); err != nil {
+		if err := atomicfile.Write(pp, prov, 0o644); err != nil {
 			return nil, err
 		}
 		lc.ProvPath = pp

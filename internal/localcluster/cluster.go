@@ -18,6 +18,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/rudderpm/rudder/internal/atomicfile"
 )
 
 //go:embed stages.yaml
@@ -426,11 +428,7 @@ func (c *Cluster) save() error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(c.dir, "state.json")
-	if err := os.WriteFile(path+".tmp", b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(path+".tmp", path)
+	return atomicfile.Write(filepath.Join(c.dir, "state.json"), b, 0o600)
 }
 
 func (c *Cluster) clientset() (kubernetes.Interface, error) {

@@ -1,10 +1,10 @@
 package localcluster
 
 import (
-	"os"
-
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/rudderpm/rudder/internal/atomicfile"
 )
 
 // writeKubeconfig writes a self-contained kubeconfig (certificates inline) for
@@ -19,9 +19,5 @@ func writeKubeconfig(path, name, server string, ca []byte, user *keyPair) error 
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, b, 0o600)
 }

@@ -17,6 +17,8 @@ import (
 	"unsafe"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/rudderpm/rudder/internal/atomicfile"
 )
 
 // The compact cache is a derived, read-optimised copy of a repository's
@@ -210,7 +212,7 @@ func WriteCache(cacheDir string, c *Cache) error {
 	b = binary.AppendVarint(b, fi.ModTime().UnixNano())
 	b = append(b, c.body...)
 	binary.LittleEndian.PutUint32(b[len(cacheMagic):], crc32.Checksum(b[len(cacheMagic)+4:], castagnoli))
-	return WriteFileAtomic(filepath.Join(cacheDir, CacheCompactFile(c.Repo)), b, 0o644)
+	return atomicfile.Write(filepath.Join(cacheDir, CacheCompactFile(c.Repo)), b, 0o644)
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

@@ -15,6 +15,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 	"sigs.k8s.io/yaml"
 
+	"github.com/rudderpm/rudder/internal/atomicfile"
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/warn"
 )
@@ -188,7 +189,7 @@ func (i *IndexFile) WriteFile(dest string, mode os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(dest, b, mode)
+	return atomicfile.Write(dest, b, mode)
 }
 
 // IndexDirectory builds an index of the chart archives in dir and its immediate

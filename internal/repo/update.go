@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/rudderpm/rudder/internal/atomicfile"
 )
 
 // ChartRef is a chart version chosen in a repository: where to download it and
@@ -68,10 +70,10 @@ func WriteIndexCache(cacheDir, name string, idx *IndexFile, raw []byte) error {
 		charts.WriteString(n)
 		charts.WriteByte('\n')
 	}
-	if err := WriteFileAtomic(filepath.Join(cacheDir, CacheChartsFile(name)), charts.Bytes(), 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(cacheDir, CacheChartsFile(name)), charts.Bytes(), 0o644); err != nil {
 		return err
 	}
-	if err := WriteFileAtomic(filepath.Join(cacheDir, CacheIndexFile(name)), raw, 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(cacheDir, CacheIndexFile(name)), raw, 0o644); err != nil {
 		return err
 	}
 	if err := WriteCache(cacheDir, BuildCache(name, idx)); err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rudderpm/rudder/internal/atomicfile"
 	"github.com/rudderpm/rudder/internal/chart"
 )
 
@@ -273,11 +274,11 @@ func TestProvenanceIsChecked(t *testing.T) {
 // with the message).
 func TestUnreadableUploadIsInternal(t *testing.T) {
 	ts := start(t, Options{AllowAnonymousWrites: true})
-	tmp, err := ts.s.createTemp()
+	tmp, err := atomicfile.Create(ts.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer discard(tmp)
+	defer tmp.Discard()
 	if _, err := tmp.Write(archive(t, "web", "1.0.0", 0)); err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rudderpm/rudder/internal/atomicfile"
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/repo"
 )
@@ -214,14 +215,14 @@ func (s *Server) tooLarge() error {
 // upload is what a request brought: a chart archive, written to a temporary
 // file of the storage folder, and a provenance file.
 type upload struct {
-	archive *os.File // nil when none came
-	digest  string   // the archive's SHA-256, hex
+	archive *atomicfile.File // nil when none came
+	digest  string           // the archive's SHA-256, hex
 	prov    []byte
 }
 
 func (u *upload) discard() {
 	if u.archive != nil {
-		discard(u.archive)
+		u.archive.Discard()
 	}
 }
 
@@ -282,14 +283,14 @@ func (s *Server) receiveForm(r *http.Request, up *upload) error {
 // receiveArchive copies an archive into a temporary file; an empty one is no
 // archive.
 func (s *Server) receiveArchive(r io.Reader, up *upload) error {
-	tmp, err := s.createTemp()
+	tmp, err := atomicfile.Create(s.opts.StorageDir)
 	if err != nil {
 		return err
 	}
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(tmp, h), bodyReader{r})
 	if err != nil || n == 0 {
-		discard(tmp)
+		tmp.Discard()
 		return s.bodyError(err)
 	}
 	up.archive, up.digest = tmp, hex.EncodeToString(h.Sum(nil))

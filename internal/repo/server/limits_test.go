@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/rudderpm/rudder/internal/atomicfile"
 )
 
 // stallUpload starts an upload that declares size bytes, sends the first sent
@@ -37,7 +39,7 @@ func (ts *testServer) stallUpload(t *testing.T, size int, sent []byte) net.Conn 
 func waitTempFiles(t *testing.T, dir string, n int, size int64) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		tmps, _ := filepath.Glob(filepath.Join(dir, tmpPrefix+"*"))
+		tmps, _ := filepath.Glob(filepath.Join(dir, atomicfile.TempPrefix+"*"))
 		full := 0
 		for _, f := range tmps {
 			if fi, err := os.Stat(f); err == nil && fi.Size() >= size {

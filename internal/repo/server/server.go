@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rudderpm/rudder/internal/atomicfile"
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/repo"
 )
@@ -170,10 +171,7 @@ func (s *Server) reconcile(ctx context.Context) error {
 			}
 		}
 	}
-	tmps, _ := filepath.Glob(filepath.Join(s.opts.StorageDir, tmpPrefix+"*"))
-	for _, t := range tmps {
-		_ = os.Remove(t)
-	}
+	_ = atomicfile.Clean(s.opts.StorageDir)
 	indexed := map[string]bool{}
 	for name, vs := range idx.Entries {
 		kept := vs[:0]

@@ -23,6 +23,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 
+	"github.com/rudderpm/rudder/internal/atomicfile"
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/provenance"
 	"github.com/rudderpm/rudder/internal/repo"
@@ -530,7 +531,7 @@ func assertNoStrayFiles(t *testing.T, dir string) {
 func waitNoTempFiles(t *testing.T, dir string) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if tmps, _ := filepath.Glob(filepath.Join(dir, tmpPrefix+"*")); len(tmps) == 0 {
+		if tmps, _ := filepath.Glob(filepath.Join(dir, atomicfile.TempPrefix+"*")); len(tmps) == 0 {
 			return
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rudderpm/rudder/internal/atomicfile"
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/repo"
 )
@@ -19,11 +20,11 @@ import (
 // An existing version is replaced only with force (or Options.AllowOverwrite).
 // It returns the archive's file name.
 func (s *Server) Upload(archive, prov []byte, force bool) (string, error) {
-	tmp, err := s.createTemp()
+	tmp, err := atomicfile.Create(s.opts.StorageDir)
 	if err != nil {
 		return "", err
 	}
-	defer discard(tmp)
+	defer tmp.Discard()
 	h := sha256.New()
 	if _, err := io.MultiWriter(tmp, h).Write(archive); err != nil {
 		return "", err
@@ -32,9 +33,9 @@ func (s *Server) Upload(archive, prov []byte, force bool) (string, error) {
 }
 
 // store indexes the chart archive written to tmp, a temporary file of the
-// storage folder, and renames it into place. digest is its SHA-256 in hex.
-func (s *Server) store(tmp *os.File, digest string, prov []byte, force bool) (string, error) {
-	c, err := s.load(tmp)
+// storage folder, and commits it under its name. digest is its SHA-256 in hex.
+func (s *Server) store(tmp *atomicfile.File, digest string, prov []byte, force bool) (string, error) {
+	c, err := s.load(tmp.File)
 	if err != nil {
 		return "", err
 	}
@@ -74,7 +75,7 @@ func (s *Server) store(tmp *os.File, digest string, prov []byte, force bool) (st
 			return "", err
 		}
 	}
-	if err := s.commit(tmp, file); err != nil {
+	if err := tmp.Commit(file, 0o644); err != nil {
 		return "", err
 	}
 	if prov == nil {
@@ -193,47 +194,7 @@ func (s *Server) Delete(name, version string) error {
 	return s.saveLocked()
 }
 
-// tmpPrefix starts the names of temporary files in the storage folder; those
-// left by a crash are removed at start.
-const tmpPrefix = ".tmp-"
-
-// createTemp creates a temporary file in the storage folder.
-func (s *Server) createTemp() (*os.File, error) {
-	return os.CreateTemp(s.opts.StorageDir, tmpPrefix+"*")
-}
-
-// discard closes and removes a temporary file; after commit there is nothing
-// left to remove.
-func discard(tmp *os.File) {
-	tmp.Close()
-	os.Remove(tmp.Name())
-}
-
-// commit makes a temporary file of the storage folder the file name, whole: a
-// reader sees the old content or the new.
-func (s *Server) commit(tmp *os.File, name string) error {
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(s.opts.StorageDir, name))
-}
-
-// writeFile writes a file of the storage folder through a temporary file
-// renamed into place.
+// writeFile writes a file of the storage folder whole: the old content or the new.
 func (s *Server) writeFile(name string, data []byte) error {
-	tmp, err := s.createTemp()
-	if err != nil {
-		return err
-	}
-	defer discard(tmp)
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	return s.commit(tmp, name)
+	return atomicfile.Write(filepath.Join(s.opts.StorageDir, name), data, 0o644)
 }
