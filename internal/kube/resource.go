@@ -3,7 +3,6 @@ package kube
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -66,21 +65,6 @@ func (k Key) String() string {
 	return k.Kind + "/" + k.Namespace + "/" + k.Name
 }
 
-// compareKinds orders kinds as order lists them; kinds it does not list come after,
-// alphabetically.
-func compareKinds(order manifest.KindOrder, a, b string) int {
-	ra, rb := order.Rank(a), order.Rank(b)
-	switch {
-	case ra < 0 && rb < 0:
-		return strings.Compare(a, b)
-	case ra < 0:
-		return 1
-	case rb < 0:
-		return -1
-	}
-	return ra - rb
-}
-
 // groups splits resources into runs of one kind each, the runs in order, the
 // resources of a run in their given order. It returns indexes into resources.
 func groups(resources []*Resource, order manifest.KindOrder) [][]int {
@@ -89,7 +73,7 @@ func groups(resources []*Resource, order manifest.KindOrder) [][]int {
 		idx[i] = i
 	}
 	slices.SortStableFunc(idx, func(a, b int) int {
-		return compareKinds(order, resources[a].Kind(), resources[b].Kind())
+		return order.Compare(resources[a].Kind(), resources[b].Kind())
 	})
 	var out [][]int
 	for i, j := range idx {

@@ -40,8 +40,10 @@ func (o KindOrder) Rank(kind string) int {
 	return -1
 }
 
-// compare orders two kinds: listed kinds by position, unlisted ones after, by name.
-func (o KindOrder) compare(a, b string) int {
+// Compare orders two kinds for sorting: listed kinds by position, unlisted ones
+// after, by name. It returns a negative number when a comes first, a positive one
+// when b does, 0 for kinds of one rank.
+func (o KindOrder) Compare(a, b string) int {
 	ra, rb := o.Rank(a), o.Rank(b)
 	switch {
 	case ra < 0 && rb < 0:

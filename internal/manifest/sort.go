@@ -88,8 +88,8 @@ func Sort(files map[string]string, order KindOrder) ([]*release.Hook, []Manifest
 		}
 		hooks = append(hooks, h)
 	}
-	slices.SortStableFunc(hooks, func(a, b *release.Hook) int { return order.compare(a.Kind, b.Kind) })
-	slices.SortStableFunc(manifests, func(a, b Manifest) int { return order.compare(a.Head.Kind, b.Head.Kind) })
+	slices.SortStableFunc(hooks, func(a, b *release.Hook) int { return order.Compare(a.Kind, b.Kind) })
+	slices.SortStableFunc(manifests, func(a, b Manifest) int { return order.Compare(a.Head.Kind, b.Head.Kind) })
 	return hooks, manifests, warnings, nil
 }
 
