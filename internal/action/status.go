@@ -3,10 +3,8 @@ package action
 import (
 	"context"
 	"encoding/json"
-	"errors"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/rudderpm/rudder/internal/kube"
 	"github.com/rudderpm/rudder/internal/release"
@@ -15,7 +13,7 @@ import (
 // ResourceReader reads the live objects of a manifest; *kube.Client is one.
 type ResourceReader interface {
 	Build(ctx context.Context, manifest string, opts kube.BuildOptions) ([]*kube.Resource, error)
-	Get(ctx context.Context, resources []*kube.Resource, opts kube.GetOptions) (map[string][]*unstructured.Unstructured, error)
+	Get(ctx context.Context, resources []*kube.Resource, opts kube.GetOptions) (kube.Live, error)
 }
 
 // Status reads a revision of a release with the live state of its objects.
@@ -34,7 +32,7 @@ type Status struct {
 type StatusResult struct {
 	// Release is the revision; its Info.Resources holds the live objects (or
 	// tables) by "version/Kind", the pods of its workloads under
-	// kube.RelatedPodsKey.
+	// kube.RelatedPodsKey, one list per pod selector.
 	Release *release.Release
 	// Unread are the objects that could not be read (*kube.ObjectError), left
 	// out of Info.Resources; Helm says nothing of them.
@@ -62,96 +60,42 @@ func (s Status) Run(ctx context.Context, name string) (*StatusResult, error) {
 		}
 		res.Unread = unwrapJoined(err)
 	}
-	if !s.Tables {
-		regroupRelatedPods(objs, live, res.Unread)
-	}
-	if len(live) > 0 {
+	if len(live.Objects) > 0 || len(live.Pods) > 0 {
 		if rel.Info == nil {
 			rel.Info = &release.Info{}
 		}
-		rel.Info.Resources = make(map[string][]json.RawMessage, len(live))
-		for kind, list := range live {
-			for _, obj := range list {
-				raw, err := obj.MarshalJSON()
-				if err != nil {
-					return nil, err
-				}
-				rel.Info.Resources[kind] = append(rel.Info.Resources[kind], raw)
-			}
+		if rel.Info.Resources, err = recordedResources(live); err != nil {
+			return nil, err
 		}
 	}
 	return res, nil
 }
 
-// regroupRelatedPods turns the related pods, which kube.Get returns one by one
-// for whole objects, into what Helm records: one PodList per distinct workload
-// selector, in the order of the workloads, empty when no pod matches. (The
-// lists' resourceVersion is not known here and is left out.)
-func regroupRelatedPods(objs []*kube.Resource, live map[string][]*unstructured.Unstructured, unread []error) {
-	pods := live[kube.RelatedPodsKey]
-	unlisted := map[string]bool{}
-	for _, err := range unread {
-		var oe *kube.ObjectError
-		if errors.As(err, &oe) && oe.Op == "list related pods" {
-			unlisted[oe.Object] = true
+// recordedResources lays live out as Helm's status records it: the objects by
+// "version/Kind", the pod lists under kube.RelatedPodsKey.
+func recordedResources(live kube.Live) (map[string][]json.RawMessage, error) {
+	out := make(map[string][]json.RawMessage, len(live.Objects)+1)
+	add := func(key string, obj *unstructured.Unstructured) error {
+		raw, err := obj.MarshalJSON()
+		if err != nil {
+			return err
 		}
+		out[key] = append(out[key], raw)
+		return nil
 	}
-	var lists []*unstructured.Unstructured
-	seen := map[string]bool{}
-	for _, r := range objs {
-		sel := workloadSelector(r.Object)
-		if len(sel) == 0 {
-			continue
-		}
-		key := r.Namespace() + "\x00" + labels.Set(sel).String()
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		if !readable(live, r) || unlisted[r.String()] {
-			continue // the workload could not be read, or its pods listed
-		}
-		items := []any{}
-		for _, p := range pods {
-			if p.GetNamespace() == r.Namespace() && labels.SelectorFromSet(sel).Matches(labels.Set(p.GetLabels())) {
-				items = append(items, p.Object)
+	for key, objs := range live.Objects {
+		for _, obj := range objs {
+			if err := add(key, obj); err != nil {
+				return nil, err
 			}
 		}
-		lists = append(lists, &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "v1",
-			"kind":       "PodList",
-			"metadata":   map[string]any{},
-			"items":      items,
-		}})
 	}
-	if len(lists) == 0 {
-		delete(live, kube.RelatedPodsKey)
-		return
-	}
-	live[kube.RelatedPodsKey] = lists
-}
-
-// workloadSelector is the label selector of the pods a workload runs, if any:
-// the kinds Helm looks at for related pods.
-func workloadSelector(obj *unstructured.Unstructured) map[string]string {
-	var sel map[string]string
-	switch obj.GetKind() {
-	case "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job":
-		sel, _, _ = unstructured.NestedStringMap(obj.Object, "spec", "selector", "matchLabels")
-	case "ReplicationController":
-		sel, _, _ = unstructured.NestedStringMap(obj.Object, "spec", "selector")
-	}
-	return sel
-}
-
-// readable tells whether kube.Get returned the live object of r.
-func readable(live map[string][]*unstructured.Unstructured, r *kube.Resource) bool {
-	for _, o := range live[r.GVK.Version+"/"+r.GVK.Kind] {
-		if o.GetName() == r.Name() && o.GetNamespace() == r.Namespace() {
-			return true
+	for _, p := range live.Pods {
+		if err := add(kube.RelatedPodsKey, p.List); err != nil {
+			return nil, err
 		}
 	}
-	return false
+	return out, nil
 }
 
 // unwrapJoined splits an errors.Join into its errors.

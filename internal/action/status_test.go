@@ -17,12 +17,10 @@ import (
 	"github.com/rudderpm/rudder/internal/storage"
 )
 
-// fakeCluster reads objects as kube.Client does, from a fixed set of live
-// objects and pods, listing the pods one by one as kube.Get does for objects.
+// fakeCluster builds objects as kube.Client does and returns a fixed live state.
 type fakeCluster struct {
-	live  map[string]*unstructured.Unstructured // by Kind/name
-	pods  []*unstructured.Unstructured
-	fail  map[string]string // Kind/name -> op that fails
+	live  kube.Live
+	err   error
 	opts  kube.GetOptions
 	built string
 }
@@ -42,35 +40,18 @@ func (f *fakeCluster) Build(_ context.Context, manifest string, opts kube.BuildO
 	return out, nil
 }
 
-func (f *fakeCluster) Get(_ context.Context, rs []*kube.Resource, opts kube.GetOptions) (map[string][]*unstructured.Unstructured, error) {
+func (f *fakeCluster) Get(_ context.Context, _ []*kube.Resource, opts kube.GetOptions) (kube.Live, error) {
 	f.opts = opts
-	out := map[string][]*unstructured.Unstructured{}
-	var errs []error
-	listed := map[string]bool{} // pods are listed once per selector, by the first workload
-	for _, r := range rs {
-		key := r.Kind() + "/" + r.Name()
-		if op := f.fail[key]; op == "get" {
-			errs = append(errs, &kube.ObjectError{Object: r.String(), Op: op, Err: errors.New("boom")})
-			continue
-		}
-		gk := r.GVK.Version + "/" + r.GVK.Kind
-		out[gk] = append(out[gk], f.live[key])
-		if f.fail[key] == "list related pods" {
-			errs = append(errs, &kube.ObjectError{Object: r.String(), Op: "list related pods", Err: errors.New("boom")})
-			continue
-		}
-		sel, _, _ := unstructured.NestedStringMap(r.Object.Object, "spec", "selector", "matchLabels")
-		if listed[sel["app"]] {
-			continue
-		}
-		listed[sel["app"]] = true
-		for _, p := range f.pods {
-			if len(sel) > 0 && p.GetLabels()["app"] == sel["app"] {
-				out[kube.RelatedPodsKey] = append(out[kube.RelatedPodsKey], p)
-			}
-		}
+	return f.live, f.err
+}
+
+// podList is a PodList of the pods, as kube.Get returns it.
+func podList(pods ...*unstructured.Unstructured) *unstructured.Unstructured {
+	items := []any{}
+	for _, p := range pods {
+		items = append(items, p.Object)
 	}
-	return out, errors.Join(errs...)
+	return &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "PodList", "metadata": map[string]any{}, "items": items}}
 }
 
 func object(apiVersion, kind, name string, labels map[string]any) *unstructured.Unstructured {
@@ -97,19 +78,17 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := storage.New(mem, storage.Options{})
-	newCluster := func() *fakeCluster {
-		return &fakeCluster{
-			live: map[string]*unstructured.Unstructured{
-				"ConfigMap/cm":    object("v1", "ConfigMap", "cm", nil),
-				"Deployment/web":  object("apps/v1", "Deployment", "web", nil),
-				"Deployment/idle": object("apps/v1", "Deployment", "idle", nil),
-				"Deployment/web2": object("apps/v1", "Deployment", "web2", nil),
-			},
-			pods: []*unstructured.Unstructured{
-				object("v1", "Pod", "web-1", map[string]any{"app": "web"}),
-				object("v1", "Pod", "web-2", map[string]any{"app": "web"}),
-			},
-		}
+	objects := map[string][]*unstructured.Unstructured{
+		"v1/ConfigMap": {object("v1", "ConfigMap", "cm", nil)},
+		"v1/Deployment": {
+			object("apps/v1", "Deployment", "web", nil),
+			object("apps/v1", "Deployment", "idle", nil),
+			object("apps/v1", "Deployment", "web2", nil),
+		},
+	}
+	pods := []kube.RelatedPods{
+		{Selector: "app=web", List: podList(object("v1", "Pod", "web-1", map[string]any{"app": "web"}), object("v1", "Pod", "web-2", map[string]any{"app": "web"}))},
+		{Selector: "app=idle", List: podList()},
 	}
 
 	t.Run("no cluster", func(t *testing.T) {
@@ -122,8 +101,8 @@ func TestStatus(t *testing.T) {
 		}
 	})
 
-	t.Run("objects, pods as one PodList per selector", func(t *testing.T) {
-		c := newCluster()
+	t.Run("objects, then the pod lists in order", func(t *testing.T) {
+		c := &fakeCluster{live: kube.Live{Objects: objects, Pods: pods}}
 		res, err := Status{Releases: store, Resources: c}.Run(context.Background(), "r")
 		if err != nil {
 			t.Fatal(err)
@@ -139,7 +118,11 @@ func TestStatus(t *testing.T) {
 	})
 
 	t.Run("tables are passed on", func(t *testing.T) {
-		c := newCluster()
+		table := func() *unstructured.Unstructured { return object("meta.k8s.io/v1", "Table", "", nil) }
+		c := &fakeCluster{live: kube.Live{
+			Objects: map[string][]*unstructured.Unstructured{"v1/ConfigMap": {table()}},
+			Pods:    []kube.RelatedPods{{Selector: "app=web", List: table()}},
+		}}
 		res, err := Status{Releases: store, Resources: c, Tables: true}.Run(context.Background(), "r")
 		if err != nil {
 			t.Fatal(err)
@@ -147,24 +130,24 @@ func TestStatus(t *testing.T) {
 		if !c.opts.Table {
 			t.Error("tables not asked for")
 		}
-		// What kube.Get returns for tables (one pod table per selector) is kept.
-		if got := summarize(t, res.Release.Info.Resources); !strings.Contains(got, "v1/Pod(related)=[web-1 web-2]") {
-			t.Errorf("got %s", got)
+		if got, want := summarize(t, res.Release.Info.Resources), "v1/ConfigMap=[Table] v1/Pod(related)=[Table]"; got != want {
+			t.Errorf("got  %s\nwant %s", got, want)
 		}
 	})
 
-	t.Run("unreadable objects are left out and reported", func(t *testing.T) {
-		c := newCluster()
-		c.fail = map[string]string{"Deployment/web": "get", "Deployment/idle": "list related pods"}
+	t.Run("unreadable objects are reported, the others kept", func(t *testing.T) {
+		c := &fakeCluster{
+			live: kube.Live{Objects: map[string][]*unstructured.Unstructured{"v1/ConfigMap": objects["v1/ConfigMap"]}},
+			err: errors.Join(
+				&kube.ObjectError{Object: "Deployment/a/web", Op: "get", Err: errors.New("boom")},
+				&kube.ObjectError{Object: "Deployment/a/idle", Op: "list related pods", Err: errors.New("boom")},
+			),
+		}
 		res, err := Status{Releases: store, Resources: c}.Run(context.Background(), "r")
 		if err != nil {
 			t.Fatal(err)
 		}
-		// web could not be read, so its selector's pods were not listed: kube
-		// lists them with the first workload of a selector only, not web2's.
-		got := summarize(t, res.Release.Info.Resources)
-		want := "v1/ConfigMap=[cm] v1/Deployment=[idle web2]"
-		if got != want {
+		if got, want := summarize(t, res.Release.Info.Resources), "v1/ConfigMap=[cm]"; got != want {
 			t.Errorf("got  %s\nwant %s", got, want)
 		}
 		if len(res.Unread) != 2 {
@@ -172,8 +155,19 @@ func TestStatus(t *testing.T) {
 		}
 	})
 
+	t.Run("nothing readable", func(t *testing.T) {
+		c := &fakeCluster{err: &kube.ObjectError{Object: "ConfigMap/a/cm", Op: "get", Err: errors.New("boom")}}
+		res, err := Status{Releases: store, Resources: c}.Run(context.Background(), "r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Release.Info.Resources != nil || len(res.Unread) != 1 {
+			t.Errorf("resources %v, unread %v", res.Release.Info.Resources, res.Unread)
+		}
+	})
+
 	t.Run("missing release", func(t *testing.T) {
-		if _, err := (Status{Releases: store, Resources: newCluster()}).Run(context.Background(), "nope"); !errors.Is(err, storage.ErrReleaseNotFound) {
+		if _, err := (Status{Releases: store, Resources: &fakeCluster{}}).Run(context.Background(), "nope"); !errors.Is(err, storage.ErrReleaseNotFound) {
 			t.Errorf("got %v", err)
 		}
 	})

@@ -11,7 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// RelatedPodsKey is the Get group under which related pods are listed.
+// RelatedPodsKey is the group under which Helm's status records the pods of a
+// release's workloads (Live.Pods), next to the "version/Kind" groups of Live.Objects.
 const RelatedPodsKey = "v1/Pod(related)"
 
 // GetOptions control Get. The zero value fetches objects, without related pods.
@@ -26,36 +27,60 @@ type GetOptions struct {
 	Concurrency int
 }
 
+// Live is the live state of a manifest's objects, as Get reads it.
+type Live struct {
+	// Objects are the objects read (or their tables), grouped by "version/Kind"
+	// ("v1/Deployment"), each group in the order of the resources given.
+	Objects map[string][]*unstructured.Unstructured
+	// Pods are the pods of the workloads, with GetOptions.RelatedPods: one entry
+	// per namespace and pod selector, in the order of the first workload with it.
+	// A workload sharing the selector of an earlier one adds nothing; one that
+	// could not be read, or whose pods could not be listed, has no entry.
+	Pods []RelatedPods
+}
+
+// RelatedPods are the pods a workload's selector matches.
+type RelatedPods struct {
+	// Workload is the first of the resources with this namespace and selector.
+	Workload *Resource
+	// Selector is the label selector the pods were listed with ("app=web").
+	Selector string
+	// List holds the pods: a PodList (empty metadata, each item with its
+	// apiVersion and kind, no item when no pod matches), or with GetOptions.Table
+	// the server's Table of them.
+	List *unstructured.Unstructured
+}
+
 var tableAccept = strings.Join([]string{
 	"application/json;as=Table;v=v1;g=meta.k8s.io",
 	"application/json;as=Table;v=v1beta1;g=meta.k8s.io",
 	"application/json",
 }, ",")
 
-// Get reads the live state of the objects (status --show-resources), grouped as
-// Helm shows them: by "version/Kind" ("v1/Deployment"), objects in the given order,
-// related pods under RelatedPodsKey. Objects that cannot be read are left out; the
-// error joins an *ObjectError for each, next to what could be read.
-func (c *Client) Get(ctx context.Context, resources []*Resource, opts GetOptions) (map[string][]*unstructured.Unstructured, error) {
+// Get reads the live state of the objects (status --show-resources) and, if
+// asked, the pods of their workloads. Objects that cannot be read are left out;
+// the error joins an *ObjectError for each (Op "get", or "list related pods"),
+// next to what could be read.
+func (c *Client) Get(ctx context.Context, resources []*Resource, opts GetOptions) (Live, error) {
 	type found struct {
 		obj  *unstructured.Unstructured
-		pods []*unstructured.Unstructured
+		pods *unstructured.Unstructured
 		err  error
 	}
 	got := make([]found, len(resources))
 	// Pods are listed once per namespace and selector, by the first object with it.
-	firstWithSelector := map[string]int{}
-	selectors := make([]map[string]string, len(resources))
+	selectors := make([]string, len(resources))
 	if opts.RelatedPods {
+		seen := map[string]bool{}
 		for i, r := range resources {
 			sel := podSelector(r.Object)
 			if len(sel) == 0 {
 				continue
 			}
-			key := r.Namespace() + "\x00" + labels.Set(sel).String()
-			if _, dup := firstWithSelector[key]; !dup {
-				firstWithSelector[key] = i
-				selectors[i] = sel
+			s := labels.Set(sel).String()
+			if key := r.Namespace() + "\x00" + s; !seen[key] {
+				seen[key] = true
+				selectors[i] = s
 			}
 		}
 	}
@@ -67,35 +92,17 @@ func (c *Client) Get(ctx context.Context, resources []*Resource, opts GetOptions
 			return
 		}
 		got[i].obj = obj
-		if selectors[i] == nil {
+		if selectors[i] == "" {
 			return
 		}
-		pods := &Resource{
-			Object:     &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"namespace": r.Namespace()}}},
-			GVK:        schema.GroupVersionKind{Version: "v1", Kind: "Pod"},
-			GVR:        schema.GroupVersionResource{Version: "v1", Resource: "pods"},
-			Namespaced: true,
-		}
-		list, err := c.read(ctx, pods, "", labels.Set(selectors[i]).String(), opts.Table)
+		pods, err := c.listPods(ctx, r.Namespace(), selectors[i], opts.Table)
 		if err != nil {
 			got[i].err = objectError(r, "list related pods", err)
 			return
 		}
-		if opts.Table {
-			got[i].pods = []*unstructured.Unstructured{list}
-			return
-		}
-		items, _, _ := unstructured.NestedSlice(list.Object, "items")
-		for _, item := range items {
-			if m, ok := item.(map[string]any); ok {
-				p := &unstructured.Unstructured{Object: m}
-				p.SetAPIVersion("v1")
-				p.SetKind("Pod")
-				got[i].pods = append(got[i].pods, p)
-			}
-		}
+		got[i].pods = pods
 	})
-	out := map[string][]*unstructured.Unstructured{}
+	live := Live{Objects: map[string][]*unstructured.Unstructured{}}
 	var errs []error
 	for i, r := range resources {
 		if got[i].err != nil {
@@ -103,16 +110,45 @@ func (c *Client) Get(ctx context.Context, resources []*Resource, opts GetOptions
 		}
 		if got[i].obj != nil {
 			key := r.GVK.Version + "/" + r.GVK.Kind
-			out[key] = append(out[key], got[i].obj)
+			live.Objects[key] = append(live.Objects[key], got[i].obj)
 		}
-		if len(got[i].pods) > 0 {
-			out[RelatedPodsKey] = append(out[RelatedPodsKey], got[i].pods...)
+		if got[i].pods != nil {
+			live.Pods = append(live.Pods, RelatedPods{Workload: r, Selector: selectors[i], List: got[i].pods})
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		errs = append(errs, err)
 	}
-	return out, join(errs)
+	return live, join(errs)
+}
+
+// listPods lists the pods of namespace ns matching selector: the server's Table,
+// or a PodList of whole pods.
+func (c *Client) listPods(ctx context.Context, ns, selector string, table bool) (*unstructured.Unstructured, error) {
+	pods := &Resource{
+		Object:     &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"namespace": ns}}},
+		GVK:        schema.GroupVersionKind{Version: "v1", Kind: "Pod"},
+		GVR:        schema.GroupVersionResource{Version: "v1", Resource: "pods"},
+		Namespaced: true,
+	}
+	list, err := c.read(ctx, pods, "", selector, table)
+	if err != nil || table {
+		return list, err
+	}
+	listed, _, _ := unstructured.NestedSlice(list.Object, "items")
+	items := []any{}
+	for _, item := range listed {
+		if m, ok := item.(map[string]any); ok {
+			m["apiVersion"], m["kind"] = "v1", "Pod"
+			items = append(items, m)
+		}
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1",
+		"kind":       "PodList",
+		"metadata":   map[string]any{},
+		"items":      items,
+	}}, nil
 }
 
 // read gets one object (name set) or lists the collection, as a table if asked.

@@ -2,12 +2,14 @@ package kube_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/rudderpm/rudder/internal/engine"
@@ -91,61 +93,116 @@ func TestLookup(t *testing.T) {
 	}
 }
 
-func TestGet(t *testing.T) {
-	env, c, ns := cluster(t)
-	ctx := testContext(t)
-	rs := build(t, c, ns, configMaps("a")+`
----
+// deployment is a Deployment of replicas pods labelled and selected by labels.
+func deployment(name, labels string, replicas int) string {
+	return fmt.Sprintf(`---
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: web
+  name: %s
 spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
+  replicas: %d
+  selector: {matchLabels: {%s}}
   template:
-    metadata: {labels: {app: web}}
+    metadata: {labels: {%[3]s}}
     spec:
       containers: [{name: web, image: nginx}]
-`)
+`, name, replicas, labels)
+}
+
+func TestGet(t *testing.T) {
+	env, c, ns := cluster(t)
+	ctx := testContext(t)
+	rs := build(t, c, ns, configMaps("a")+
+		deployment("web", "app: web", 1)+
+		deployment("web-x", "app: web, tier: x", 1)+ // its pods are web's too
+		deployment("web2", "app: web", 0)+ // web's selector: listed once
+		deployment("idle", "app: idle", 0))
 	if _, err := c.Create(ctx, rs, kube.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	// Wait for the Deployment's pod to exist.
+	listed := func(selector string) []string {
+		pods, err := env.Clientset().CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, p := range pods.Items {
+			names = append(names, p.Name)
+		}
+		slices.Sort(names)
+		return names
+	}
+	// Wait for the Deployments' pods to exist.
 	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		pods, err := env.Clientset().CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
-		return err == nil && len(pods.Items) > 0, nil
+		return len(listed("app=web")) == 2, nil
 	})
 	if err != nil {
-		t.Fatalf("no pod for the Deployment: %v", err)
+		t.Fatalf("no pods for the Deployments: %v", err)
 	}
 	got, err := c.Get(ctx, rs, kube.GetOptions{RelatedPods: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got["v1/ConfigMap"]) != 1 || len(got["v1/Deployment"]) != 1 || len(got[kube.RelatedPodsKey]) != 1 {
-		t.Fatalf("groups: %v", keys(got))
+	if len(got.Objects["v1/ConfigMap"]) != 1 || len(got.Objects["v1/Deployment"]) != 4 {
+		t.Fatalf("groups: %v", keys(got.Objects))
 	}
-	if pod := got[kube.RelatedPodsKey][0]; pod.GetKind() != "Pod" || !strings.HasPrefix(pod.GetName(), "web-") {
-		t.Errorf("related pod: %s %s", pod.GetKind(), pod.GetName())
+	// One list per selector, in the order of the workloads, each as the server
+	// lists it: pods matching two selectors are in both lists, once.
+	want := []struct{ workload, selector string }{{"web", "app=web"}, {"web-x", "app=web,tier=x"}, {"idle", "app=idle"}}
+	if len(got.Pods) != len(want) {
+		t.Fatalf("%d pod lists, want %d", len(got.Pods), len(want))
 	}
+	for i, w := range want {
+		p := got.Pods[i]
+		if p.Workload.Name() != w.workload || p.Selector != w.selector || p.List.GetKind() != "PodList" {
+			t.Errorf("pods %d: %s %s %s, want %s %s PodList", i, p.Workload.Name(), p.Selector, p.List.GetKind(), w.workload, w.selector)
+			continue
+		}
+		items, _, _ := unstructured.NestedSlice(p.List.Object, "items")
+		var names []string
+		for _, item := range items {
+			pod := &unstructured.Unstructured{Object: item.(map[string]any)}
+			if pod.GetAPIVersion() != "v1" || pod.GetKind() != "Pod" {
+				t.Errorf("%s: item %s is %s %s", w.selector, pod.GetName(), pod.GetAPIVersion(), pod.GetKind())
+			}
+			names = append(names, pod.GetName())
+		}
+		slices.Sort(names)
+		if want := listed(w.selector); !slices.Equal(names, want) {
+			t.Errorf("%s: pods %v, want %v", w.selector, names, want)
+		}
+	}
+
 	got, err = c.Get(ctx, rs, kube.GetOptions{Table: true, RelatedPods: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for key, objs := range got {
+	for key, objs := range got.Objects {
 		for _, o := range objs {
 			if o.GetKind() != "Table" {
 				t.Errorf("%s: kind %s, want Table", key, o.GetKind())
 			}
 		}
 	}
+	if len(got.Pods) != 3 {
+		t.Errorf("%d pod tables, want 3", len(got.Pods))
+	}
+	for _, p := range got.Pods {
+		if p.List.GetKind() != "Table" {
+			t.Errorf("pods of %s: kind %s, want Table", p.Workload.Name(), p.List.GetKind())
+		}
+	}
 
-	// Objects that are gone are reported, the others still returned.
-	missing := build(t, c, ns, configMaps("gone"))
-	got, err = c.Get(ctx, append(missing, rs[0]), kube.GetOptions{})
-	if err == nil || !strings.Contains(err.Error(), "ConfigMap/"+ns+"/gone") || len(got["v1/ConfigMap"]) != 1 {
-		t.Errorf("with a missing object: %v, %v", keys(got), err)
+	// Objects that are gone are reported, the others still returned; a selector
+	// whose first workload is gone lists no pods.
+	missing := build(t, c, ns, configMaps("gone")+deployment("ghost", "app: idle", 0))
+	got, err = c.Get(ctx, append(missing, rs[0], rs[4]), kube.GetOptions{RelatedPods: true})
+	if err == nil || !strings.Contains(err.Error(), "ConfigMap/"+ns+"/gone") || !strings.Contains(err.Error(), "Deployment/"+ns+"/ghost") {
+		t.Errorf("with missing objects: %v", err)
+	}
+	if len(got.Objects["v1/ConfigMap"]) != 1 || len(got.Objects["v1/Deployment"]) != 1 || len(got.Pods) != 0 {
+		t.Errorf("with missing objects: %v, %d pod lists", keys(got.Objects), len(got.Pods))
 	}
 }
 
