@@ -147,6 +147,10 @@ func (i *Install) Run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 		caps.APIVersions = append(caps.APIVersions, o.APIVersions...)
 		ro.Capabilities = caps
 	}
+	// Rendering resolves the chart's dependencies in place: work on a copy, so
+	// that the caller's chart serves other releases unchanged, at the same time
+	// or later.
+	ch = ch.Clone()
 	r, err := Render(ctx, ch, vals, ro)
 	if err != nil {
 		return nil, err

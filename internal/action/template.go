@@ -71,6 +71,10 @@ func (t Template) Run(ctx context.Context, ch *chart.Chart, userVals map[string]
 	if err := checkLabels(t.Labels); err != nil {
 		return nil, err
 	}
+	// Rendering resolves the chart's dependencies in place: work on a copy, so
+	// that the caller's chart serves other releases unchanged, at the same time
+	// or later.
+	ch = ch.Clone()
 	r, err := Render(ctx, ch, userVals, t.RenderOptions)
 	if r == nil {
 		return nil, err

@@ -137,6 +137,10 @@ func (u *Upgrade) Run(ctx context.Context, name string, ch *chart.Chart, vals ma
 		}
 	}
 
+	// Rendering resolves the chart's dependencies in place (and reused values
+	// replace its defaults): work on a copy, so that the caller's chart serves
+	// other releases unchanged, at the same time or later.
+	ch = ch.Clone()
 	vals, err = u.values(ch, current, vals)
 	if err != nil {
 		return nil, err
