@@ -109,6 +109,13 @@ func (c *Client) watchUntil(ctx context.Context, r *Resource, done func(*unstruc
 	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			o.FieldSelector = selector
+			// The first list asks for resourceVersion "0", which the API server may
+			// answer from a stale cache: a hook deleted and created again under the
+			// same name could then show its old pod, whose deletion would look like
+			// the new one's. Read the first list from etcd instead.
+			if o.ResourceVersion == "0" {
+				o.ResourceVersion = ""
+			}
 			l, err := ri.List(ctx, o)
 			remember(err)
 			return l, err
