@@ -76,11 +76,11 @@ func TestConcurrentLifecycle(t *testing.T) {
 	for i := range releases {
 		g.Go(func() error {
 			n := name(i)
-			inst := &action.Install{Cluster: c, InstallOptions: action.InstallOptions{ReleaseName: n, Namespace: ns, ServerSide: true}}
+			inst := &action.Install{Cluster: c, InstallOptions: action.InstallOptions{ReleaseName: n, Namespace: ns}}
 			if _, err := inst.Run(ctx, v1, vals(i, 1)); err != nil {
 				return fmt.Errorf("install %s: %w", n, err)
 			}
-			up := &action.Upgrade{Cluster: c, UpgradeOptions: action.UpgradeOptions{Wait: action.WaitWatcher}}
+			up := &action.Upgrade{Cluster: c, UpgradeOptions: action.UpgradeOptions{LifecycleOptions: action.LifecycleOptions{Wait: action.WaitWatcher}}}
 			if _, err := up.Run(ctx, n, v2, vals(i, 2)); err != nil {
 				return fmt.Errorf("upgrade %s: %w", n, err)
 			}
@@ -204,7 +204,7 @@ func TestChartServesManyReleases(t *testing.T) {
 	ch := sharedChart(t, "1.0.0")
 	for i, enabled := range []bool{false, true, false, true} {
 		vals := map[string]any{"sub": map[string]any{"enabled": enabled}}
-		inst := &action.Install{Cluster: &action.Cluster{}, InstallOptions: action.InstallOptions{ReleaseName: "r", Namespace: "ns", DryRun: action.DryRunClient}}
+		inst := &action.Install{Cluster: &action.Cluster{}, InstallOptions: action.InstallOptions{ReleaseName: "r", Namespace: "ns", LifecycleOptions: action.LifecycleOptions{DryRun: action.DryRunClient}}}
 		rel, err := inst.Run(t.Context(), ch, vals)
 		if err != nil {
 			t.Fatal(err)

@@ -346,7 +346,7 @@ func TestHookOutputLogPolicy(t *testing.T) {
 		"templates/b.yaml":    hookPod("on-failure", "pre-install", "", false, policy+"hook-failed"),
 		"templates/c.yaml":    hookPod("none", "pre-install", "", false),
 	})
-	inst := &action.Install{Cluster: f.c, InstallOptions: action.InstallOptions{ReleaseName: "logs", Namespace: f.ns, ServerSide: true},
+	inst := &action.Install{Cluster: f.c, InstallOptions: action.InstallOptions{ReleaseName: "logs", Namespace: f.ns},
 		Warn: func(s string) { warns = append(warns, s) }}
 	f.ok(inst.Run(f.ctx, ch, nil))
 	if want := []string{"on-success/test"}; !slices.Equal(asked, want) {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -19,43 +17,25 @@ import (
 )
 
 // InstallOptions control an install. The zero value installs for real, with
-// server-side apply... except that bools default to false: ServerSide must be set
-// explicitly (the CLI defaults it to true, as Helm 4 does).
+// server-side apply, as the CLI does by default; ReleaseName and Namespace must be
+// given.
 type InstallOptions struct {
+	LifecycleOptions
 	ReleaseName string
 	Namespace   string
-	// DryRun "" means DryRunNone.
-	DryRun DryRun
 	// CreateNamespace creates the release namespace if missing.
 	CreateNamespace bool
 	// SkipCRDs leaves the chart's crds/ out.
 	SkipCRDs bool
-	// NoHooks skips the chart's hooks.
-	NoHooks bool
 	// Replace reuses the name of a release that was uninstalled with history or failed.
 	Replace bool
-	// ServerSide applies objects server-side; otherwise they are created client-side.
-	ServerSide bool
-	// ForceConflicts takes fields over from other managers (server-side only).
-	ForceConflicts bool
-	// ForceReplace replaces adopted objects instead of patching them (client-side only).
-	ForceReplace bool
 	// TakeOwnership adopts existing objects whatever owns them.
 	TakeOwnership bool
-	// Wait says what to wait for before declaring success; "" means WaitHookOnly.
-	Wait WaitStrategy
-	// WaitForJobs also waits for Jobs to complete (with WaitWatcher).
-	WaitForJobs bool
-	// Timeout bounds each wait (hooks, readiness); 0 means 5 minutes.
-	Timeout time.Duration
-	// RollbackOnFailure uninstalls the release if the install fails.
+	// RollbackOnFailure uninstalls the release if the install fails; it waits for
+	// readiness (WaitWatcher) unless Wait says otherwise.
 	RollbackOnFailure bool
-	// Description replaces the revision's description.
-	Description string
 	// Labels are stored on the release record.
 	Labels map[string]string
-	// HistoryMax bounds the revisions kept; 0 means no limit.
-	HistoryMax int
 	// Render passes the rendering options through; ReleaseName, Namespace, Lookup and
 	// Capabilities are set by Install.
 	Render RenderOptions
@@ -76,18 +56,16 @@ type Install struct {
 // Run installs ch with the user's values (stored in the release as its config). It
 // returns the release even on failure, when one was recorded, so callers can show it.
 func (i *Install) Run(ctx context.Context, ch *chart.Chart, vals map[string]any) (*release.Release, error) {
+	run := *i
+	run.InstallOptions = i.InstallOptions.withDefaults()
+	return run.run(ctx, ch, vals)
+}
+
+func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any) (*release.Release, error) {
 	o := &i.InstallOptions
-	if o.DryRun == "" {
-		o.DryRun = DryRunNone
-	}
-	if o.Wait == "" {
-		o.Wait = WaitHookOnly
-	}
-	if o.Timeout == 0 {
-		o.Timeout = 5 * time.Minute
-	}
-	if o.RollbackOnFailure && o.Wait == WaitHookOnly {
-		o.Wait = WaitWatcher
+	serverSide, err := o.ServerSide.resolveNew()
+	if err != nil {
+		return nil, err
 	}
 	online := o.DryRun != DryRunClient
 	c := i.Cluster
@@ -108,7 +86,7 @@ func (i *Install) Run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	if !o.DryRun.isDry() {
 		// The release's lock lives in its namespace, so the namespace comes first.
 		if o.CreateNamespace {
-			if err := c.Kube.CreateNamespace(ctx, o.Namespace, kube.ApplyOptions{Method: applyMethod(o.ServerSide)}); err != nil {
+			if err := c.Kube.CreateNamespace(ctx, o.Namespace, kube.ApplyOptions{Method: applyMethod(serverSide)}); err != nil {
 				return nil, err
 			}
 		}
@@ -158,19 +136,16 @@ func (i *Install) Run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 
 	now := c.now()
 	rel := &release.Release{
-		Name:      o.ReleaseName,
-		Namespace: o.Namespace,
-		Chart:     ch,
-		Config:    vals,
-		Info:      &release.Info{FirstDeployed: now, LastDeployed: now, Status: release.StatusUnknown, Notes: r.Notes},
-		Manifest:  r.Manifest,
-		Hooks:     r.Hooks,
-		Version:   1,
-		Labels:    o.Labels,
-	}
-	rel.ApplyMethod = string(release.ApplyMethodClientSide)
-	if o.ServerSide {
-		rel.ApplyMethod = string(release.ApplyMethodServerSide)
+		Name:        o.ReleaseName,
+		Namespace:   o.Namespace,
+		Chart:       ch,
+		Config:      vals,
+		Info:        &release.Info{FirstDeployed: now, LastDeployed: now, Status: release.StatusUnknown, Notes: r.Notes},
+		Manifest:    r.Manifest,
+		Hooks:       r.Hooks,
+		Version:     1,
+		Labels:      o.Labels,
+		ApplyMethod: applyMethodName(serverSide),
 	}
 	if !online {
 		rel.SetStatus(release.StatusPendingInstall, "Dry run complete")
@@ -188,11 +163,11 @@ func (i *Install) Run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	}
 
 	if o.DryRun == DryRunServer {
-		checked, err := i.dryRunnable(ctx, resources)
+		checked, err := i.dryRunnable(ctx, resources, serverSide)
 		if err != nil {
 			return rel, fmt.Errorf("dry run failed: %w", err)
 		}
-		if _, err := c.Kube.Create(ctx, checked, kube.ApplyOptions{Method: applyMethod(o.ServerSide), DryRun: true}); err != nil {
+		if _, err := c.Kube.Create(ctx, checked, kube.ApplyOptions{Method: applyMethod(serverSide), DryRun: true}); err != nil {
 			return rel, fmt.Errorf("dry run failed: %w", err)
 		}
 		rel.Info.Description = "Dry run complete"
@@ -204,18 +179,18 @@ func (i *Install) Run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 			return nil, err
 		}
 	}
-	if err := c.Releases.Create(ctx, rel, storage.CreateOptions{MaxHistory: o.HistoryMax}); err != nil {
+	if err := c.Releases.Create(ctx, rel, o.createOptions()); err != nil {
 		return rel, err
 	}
-	if err := i.perform(ctx, rel, resources, adopted); err != nil {
+	if err := i.perform(ctx, rel, resources, adopted, serverSide); err != nil {
 		return i.fail(ctx, rel, err)
 	}
 	return rel, nil
 }
 
-func (i *Install) perform(ctx context.Context, rel *release.Release, resources, adopted []*kube.Resource) error {
+func (i *Install) perform(ctx context.Context, rel *release.Release, resources, adopted []*kube.Resource, serverSide bool) error {
 	o, c := &i.InstallOptions, i.Cluster
-	hooks := hookRunner{cluster: c, method: applyMethod(o.ServerSide), timeout: o.Timeout, warn: i.warn}
+	hooks := hookRunner{cluster: c, method: applyMethod(serverSide), timeout: o.Timeout, warn: i.warn}
 	if !o.NoHooks {
 		if err := hooks.run(ctx, rel, release.HookPreInstall); err != nil {
 			return fmt.Errorf("failed pre-install: %w", err)
@@ -223,14 +198,14 @@ func (i *Install) perform(ctx context.Context, rel *release.Release, resources, 
 	}
 	var err error
 	if len(adopted) == 0 {
-		_, err = c.Kube.Create(ctx, resources, kube.ApplyOptions{Method: applyMethod(o.ServerSide), ForceConflicts: o.ForceConflicts})
+		_, err = c.Kube.Create(ctx, resources, kube.ApplyOptions{Method: applyMethod(serverSide), ForceConflicts: o.ForceConflicts})
 	} else {
 		_, err = c.Kube.Update(ctx, adopted, resources, kube.ApplyOptions{
-			Method:                       applyMethod(o.ServerSide),
+			Method:                       applyMethod(serverSide),
 			ForceConflicts:               o.ForceConflicts,
 			ForceReplace:                 o.ForceReplace,
-			ThreeWayMergeCustomResources: o.TakeOwnership && !o.ServerSide,
-			UpgradeManagedFields:         o.ServerSide,
+			ThreeWayMergeCustomResources: o.TakeOwnership && !serverSide,
+			UpgradeManagedFields:         serverSide,
 		})
 	}
 	if err != nil {
@@ -258,7 +233,7 @@ func (i *Install) perform(ctx context.Context, rel *release.Release, resources, 
 // dryRunnable returns the objects the API server can check in a server dry run.
 // With --create-namespace and no namespace yet, that is only those outside it: the
 // namespace would be made first, and the server knows nothing in it until then.
-func (i *Install) dryRunnable(ctx context.Context, resources []*kube.Resource) ([]*kube.Resource, error) {
+func (i *Install) dryRunnable(ctx context.Context, resources []*kube.Resource, serverSide bool) ([]*kube.Resource, error) {
 	if !i.CreateNamespace {
 		return resources, nil
 	}
@@ -266,7 +241,7 @@ func (i *Install) dryRunnable(ctx context.Context, resources []*kube.Resource) (
 	if !apierrors.IsNotFound(err) {
 		return resources, err
 	}
-	if err := i.Cluster.Kube.CreateNamespace(ctx, i.Namespace, kube.ApplyOptions{Method: applyMethod(i.ServerSide), DryRun: true}); err != nil {
+	if err := i.Cluster.Kube.CreateNamespace(ctx, i.Namespace, kube.ApplyOptions{Method: applyMethod(serverSide), DryRun: true}); err != nil {
 		return nil, err
 	}
 	var outside []*kube.Resource
@@ -339,41 +314,4 @@ func (i *Install) warn(msg string) {
 	if i.Warn != nil {
 		i.Warn(msg)
 	}
-}
-
-func applyMethod(serverSide bool) kube.Method {
-	if serverSide {
-		return kube.ServerSide
-	}
-	return kube.ClientSide
-}
-
-// checkLabels refuses user labels that would clash with the record's own.
-func checkLabels(labels map[string]string) error {
-	for _, k := range slices.Sorted(maps.Keys(labels)) {
-		if storage.IsSystemLabel(k) {
-			return fmt.Errorf("user supplied labels contains system reserved label name. System labels: %v", storage.SystemLabels())
-		}
-	}
-	return nil
-}
-
-// installCRDs creates the chart's CRDs that do not exist yet and waits until they
-// are served.
-func installCRDs(ctx context.Context, kc *kube.Client, crds []chart.CRD) error {
-	var all []*kube.Resource
-	for _, crd := range crds {
-		rs, err := kc.Build(ctx, string(crd.File.Data), kube.BuildOptions{})
-		if err != nil {
-			return fmt.Errorf("failed to install CRD %s: %w", crd.Name, err)
-		}
-		if len(rs) == 0 {
-			return fmt.Errorf("failed to install CRD %s: resources are empty", crd.Name)
-		}
-		all = append(all, rs...)
-	}
-	if _, err := kc.InstallCRDs(ctx, all, kube.CRDOptions{}); err != nil {
-		return fmt.Errorf("failed to install CRDs: %w", err)
-	}
-	return nil
 }

@@ -1,18 +1,31 @@
 package action
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"maps"
+	"regexp"
+	"slices"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-
+	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/kube"
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/storage"
 )
+
+// The vocabulary Install, Upgrade and Rollback share: their common options, what
+// the zero value of each stands for, and the checks and steps they all make.
+
+// DefaultTimeout bounds each wait of an operation (a hook, readiness, deletion)
+// when its options say 0, as the CLI's --timeout does by default.
+const DefaultTimeout = 5 * time.Minute
+
+// DefaultHistoryLimit is how many revisions of a release are kept when the
+// options say 0, as the CLI's --history-max does by default (HELM_MAX_HISTORY).
+const DefaultHistoryLimit = 10
 
 // DryRun says how much of an operation is carried out.
 type DryRun string
@@ -43,41 +56,129 @@ const (
 	WaitLegacy WaitStrategy = "legacy"
 )
 
-// Cluster is what release operations work with: the API server and the release
-// history of the release's namespace.
-type Cluster struct {
-	Kube     *kube.Client
-	Releases *storage.Storage
-	// Locks keeps two operations from changing one release at once; nil means no
-	// locking.
-	Locks storage.Locker
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-	// WaitEvents receives the progress of waits for readiness (--wait); nil
-	// means none is reported.
-	WaitEvents func(kube.WaitEvent)
-	// HookOutput is where the logs of a hook's containers go when the hook's
-	// helm.sh/hook-output-log-policy asks for them; nil means they are not read.
-	HookOutput func(c kube.Container) io.Writer
+// ServerSideMode is --server-side: "true", "false" or "auto", which keeps the
+// method of the revision an upgrade or rollback starts from and applies a new
+// release server-side, as Helm 4 does.
+type ServerSideMode string
+
+// The server-side modes.
+const (
+	ServerSideAuto  ServerSideMode = "auto"
+	ServerSideTrue  ServerSideMode = "true"
+	ServerSideFalse ServerSideMode = "false"
+)
+
+// resolve decides the apply method for an operation starting from a revision applied
+// with previous ("ssa", "csa" or "" for releases from before Helm 4).
+func (m ServerSideMode) resolve(previous string) (bool, error) {
+	switch m {
+	case ServerSideAuto, "":
+		return previous == string(release.ApplyMethodServerSide), nil
+	case ServerSideTrue:
+		return true, nil
+	case ServerSideFalse:
+		return false, nil
+	}
+	return false, fmt.Errorf("invalid/unknown release server-side apply method: %s", m)
 }
 
-func (c *Cluster) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
-	}
-	return time.Now()
+// resolveNew decides the apply method of a new release: "auto" is server-side.
+func (m ServerSideMode) resolveNew() (bool, error) {
+	return m.resolve(string(release.ApplyMethodServerSide))
 }
 
-// ErrPending is returned when another operation on the release is still in progress.
-var ErrPending = errors.New("another operation (install/upgrade/rollback) is in progress")
+// LifecycleOptions are the options Install, Upgrade and Rollback share. The zero
+// value is what the CLI does by default: the operation is carried out, with its
+// hooks, objects applied as ServerSideAuto says, nothing awaited but hooks, each
+// wait bounded by DefaultTimeout, DefaultHistoryLimit revisions kept.
+type LifecycleOptions struct {
+	// DryRun "" means DryRunNone.
+	DryRun DryRun
+	// NoHooks skips the chart's hooks.
+	NoHooks bool
+	// ServerSide says how objects are applied; "" means ServerSideAuto.
+	ServerSide ServerSideMode
+	// ForceConflicts takes fields over from other managers (server-side only).
+	ForceConflicts bool
+	// ForceReplace replaces objects instead of patching them (client-side only).
+	ForceReplace bool
+	// Wait says what to wait for before declaring success; "" means WaitHookOnly.
+	Wait WaitStrategy
+	// WaitForJobs also waits for Jobs to complete (with WaitWatcher or WaitLegacy).
+	WaitForJobs bool
+	// Timeout bounds each wait (hooks, readiness); 0 means DefaultTimeout.
+	Timeout time.Duration
+	// HistoryLimit bounds the revisions kept per release, the new one included; 0
+	// means DefaultHistoryLimit, and a negative limit keeps every revision.
+	HistoryLimit int
+	// Description replaces the new revision's description.
+	Description string
+}
 
-// record stores a new revision, or updates it; errors are returned for the caller to
-// join with what it is reporting.
-func (c *Cluster) record(ctx context.Context, rel *release.Release) error {
-	if err := c.Releases.Update(ctx, rel); err != nil {
-		return fmt.Errorf("recording release %s revision %d: %w", rel.Name, rel.Version, err)
+// withDefaults returns a copy of o with each zero field replaced by the value it
+// stands for.
+func (o LifecycleOptions) withDefaults() LifecycleOptions {
+	o.DryRun = cmp.Or(o.DryRun, DryRunNone)
+	o.ServerSide = cmp.Or(o.ServerSide, ServerSideAuto)
+	o.Wait = cmp.Or(o.Wait, WaitHookOnly)
+	o.Timeout = cmp.Or(o.Timeout, DefaultTimeout)
+	o.HistoryLimit = cmp.Or(o.HistoryLimit, DefaultHistoryLimit)
+	return o
+}
+
+// waitForRollback makes an operation that undoes itself on failure wait for
+// readiness: it cannot tell failure otherwise.
+func (o LifecycleOptions) waitForRollback(rollbackOnFailure bool) LifecycleOptions {
+	if rollbackOnFailure && o.Wait == WaitHookOnly {
+		o.Wait = WaitWatcher
 	}
-	return nil
+	return o
+}
+
+func (o InstallOptions) withDefaults() InstallOptions {
+	o.LifecycleOptions = o.LifecycleOptions.withDefaults().waitForRollback(o.RollbackOnFailure)
+	return o
+}
+
+func (o UpgradeOptions) withDefaults() UpgradeOptions {
+	o.LifecycleOptions = o.LifecycleOptions.withDefaults().waitForRollback(o.RollbackOnFailure)
+	return o
+}
+
+func (o RollbackOptions) withDefaults() RollbackOptions {
+	o.LifecycleOptions = o.LifecycleOptions.withDefaults()
+	return o
+}
+
+func (o UninstallOptions) withDefaults() UninstallOptions {
+	o.Timeout = cmp.Or(o.Timeout, DefaultTimeout)
+	return o
+}
+
+func (o TestOptions) withDefaults() TestOptions {
+	o.Timeout = cmp.Or(o.Timeout, DefaultTimeout)
+	return o
+}
+
+// createOptions are how a new revision is stored: with the history bounded by
+// HistoryLimit (after defaults).
+func (o LifecycleOptions) createOptions() storage.CreateOptions {
+	return storage.CreateOptions{MaxHistory: max(o.HistoryLimit, 0)}
+}
+
+func applyMethod(serverSide bool) kube.Method {
+	if serverSide {
+		return kube.ServerSide
+	}
+	return kube.ClientSide
+}
+
+// applyMethodName is how a revision records its apply method.
+func applyMethodName(serverSide bool) string {
+	if serverSide {
+		return string(release.ApplyMethodServerSide)
+	}
+	return string(release.ApplyMethodClientSide)
 }
 
 // timeoutContext bounds ctx by d when d is positive.
@@ -88,71 +189,64 @@ func timeoutContext(ctx context.Context, d time.Duration) (context.Context, cont
 	return context.WithCancel(ctx)
 }
 
-// owner is the ownership metadata of a release's objects.
-func owner(rel *release.Release) kube.Owner {
-	return kube.Owner{ReleaseName: rel.Name, ReleaseNamespace: rel.Namespace}
+var releaseNamePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+
+// maxReleaseNameLen keeps names of derived objects within Kubernetes' limits.
+const maxReleaseNameLen = 53
+
+// ValidateReleaseName checks a release name as Helm does.
+func ValidateReleaseName(name string) error {
+	if name == "" {
+		return errors.New("no name provided")
+	}
+	if len(name) > maxReleaseNameLen || !releaseNamePattern.MatchString(name) {
+		return fmt.Errorf("invalid release name, must match regex %s and the length must not be longer than %d", releaseNamePattern.String(), maxReleaseNameLen)
+	}
+	return nil
 }
 
-// buildOwned builds a manifest's objects marked as the release's own.
-func (c *Cluster) buildOwned(ctx context.Context, rel *release.Release, manifest string) ([]*kube.Resource, error) {
-	rs, err := c.Kube.Build(ctx, manifest, kube.BuildOptions{Namespace: rel.Namespace})
-	if err != nil {
-		return nil, err
+// checkLabels refuses user labels that would clash with the record's own.
+func checkLabels(labels map[string]string) error {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		if storage.IsSystemLabel(k) {
+			return fmt.Errorf("user supplied labels contains system reserved label name. System labels: %v", storage.SystemLabels())
+		}
 	}
-	kube.SetOwnership(rs, owner(rel))
-	return rs, nil
+	return nil
 }
 
-// interruptedDescription marks a revision whose operation never finished.
-const interruptedDescription = "Interrupted: the operation that created this revision stopped before it finished"
+// mergeLabels lays desired over current labels; "null" removes a label.
+func mergeLabels(current, desired map[string]string) map[string]string {
+	out := maps.Clone(current)
+	if out == nil {
+		out = map[string]string{}
+	}
+	for _, k := range slices.Sorted(maps.Keys(desired)) {
+		if desired[k] == "null" {
+			delete(out, k)
+			continue
+		}
+		out[k] = desired[k]
+	}
+	return out
+}
 
-// lock takes the release's lock for op and, holding it, marks as failed a revision
-// left pending by an operation that was interrupted (killed, or its machine lost),
-// so that the release is never stuck. The returned function releases the lock; it
-// works even after ctx is cancelled.
-func (c *Cluster) lock(ctx context.Context, name, op string, warn func(string)) (func(), error) {
-	if c.Locks == nil {
-		return func() {}, nil
+// installCRDs creates the chart's CRDs that do not exist yet and waits until they
+// are served.
+func installCRDs(ctx context.Context, kc *kube.Client, crds []chart.CRD) error {
+	var all []*kube.Resource
+	for _, crd := range crds {
+		rs, err := kc.Build(ctx, string(crd.File.Data), kube.BuildOptions{})
+		if err != nil {
+			return fmt.Errorf("failed to install CRD %s: %w", crd.Name, err)
+		}
+		if len(rs) == 0 {
+			return fmt.Errorf("failed to install CRD %s: resources are empty", crd.Name)
+		}
+		all = append(all, rs...)
 	}
-	l, err := c.Locks.Lock(ctx, name, op)
-	if apierrors.IsNotFound(err) {
-		// No namespace, so no release to guard: the operation goes on unlocked and
-		// says what is missing in its own words (or succeeds, with --ignore-not-found).
-		return func() {}, nil
+	if _, err := kc.InstallCRDs(ctx, all, kube.CRDOptions{}); err != nil {
+		return fmt.Errorf("failed to install CRDs: %w", err)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if l.Unavailable != "" && warn != nil {
-		warn("running without a release lock: " + l.Unavailable)
-	}
-	unlock := func() {
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		_ = l.Unlock(uctx)
-	}
-	last, err := c.Releases.Last(ctx, name)
-	if errors.Is(err, storage.ErrReleaseNotFound) {
-		return unlock, nil
-	}
-	if err != nil {
-		unlock()
-		return nil, err
-	}
-	if !last.Info.Status.IsPending() {
-		return unlock, nil
-	}
-	// A pending revision with nobody holding the lock was interrupted, unless it is
-	// very recent and was not made under a lock: then a Helm process, which does not
-	// take Rudder's locks, may still be working on it.
-	if !l.TookOver && c.now().Sub(last.Info.LastDeployed) < storage.LockDuration {
-		unlock()
-		return nil, ErrPending
-	}
-	last.SetStatus(release.StatusFailed, interruptedDescription)
-	if err := c.record(ctx, last); err != nil {
-		unlock()
-		return nil, err
-	}
-	return unlock, nil
+	return nil
 }

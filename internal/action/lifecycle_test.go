@@ -70,7 +70,7 @@ func configMap(name string, extra ...string) string {
 }
 
 func (f *fixture) install(name string, ch *chart.Chart, vals map[string]any, mod ...func(*action.InstallOptions)) (*release.Release, error) {
-	o := action.InstallOptions{ReleaseName: name, Namespace: f.ns, ServerSide: true}
+	o := action.InstallOptions{ReleaseName: name, Namespace: f.ns}
 	for _, m := range mod {
 		m(&o)
 	}
@@ -203,7 +203,7 @@ func TestLifecycle(t *testing.T) {
 func TestClientSideReleaseUpgradesServerSide(t *testing.T) {
 	f := newFixture(t)
 	ch := testChart(t, "1.0.0", map[string]string{"templates/a.yaml": configMap("a")})
-	rel := f.ok(f.install("csa", ch, map[string]any{"value": "one"}, func(o *action.InstallOptions) { o.ServerSide = false }))
+	rel := f.ok(f.install("csa", ch, map[string]any{"value": "one"}, func(o *action.InstallOptions) { o.ServerSide = action.ServerSideFalse }))
 	if rel.ApplyMethod != "csa" {
 		t.Fatalf("apply method %q", rel.ApplyMethod)
 	}
@@ -415,7 +415,7 @@ func TestHistoryMax(t *testing.T) {
 	ch := testChart(t, "1.0.0", map[string]string{"templates/a.yaml": configMap("a")})
 	f.ok(f.install("hist", ch, nil))
 	for i := range 4 {
-		f.ok(f.upgrade("hist", ch, map[string]any{"value": fmt.Sprint(i)}, func(o *action.UpgradeOptions) { o.MaxHistory = 2 }))
+		f.ok(f.upgrade("hist", ch, map[string]any{"value": fmt.Sprint(i)}, func(o *action.UpgradeOptions) { o.HistoryLimit = 2 }))
 	}
 	if got, want := f.statuses("hist"), []string{"4:superseded", "5:deployed"}; !slices.Equal(got, want) {
 		t.Fatalf("history with max 2: %v, want %v", got, want)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/rudderpm/rudder/internal/chart"
@@ -85,22 +84,6 @@ type invalidOutputError struct{ err error }
 func (e invalidOutputError) Error() string        { return e.err.Error() }
 func (e invalidOutputError) Unwrap() error        { return e.err }
 func (e invalidOutputError) Is(target error) bool { return target == ErrRender }
-
-var releaseNamePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-
-// maxReleaseNameLen keeps names of derived objects within Kubernetes' limits.
-const maxReleaseNameLen = 53
-
-// ValidateReleaseName checks a release name as Helm does.
-func ValidateReleaseName(name string) error {
-	if name == "" {
-		return errors.New("no name provided")
-	}
-	if len(name) > maxReleaseNameLen || !releaseNamePattern.MatchString(name) {
-		return fmt.Errorf("invalid release name, must match regex %s and the length must not be longer than %d", releaseNamePattern.String(), maxReleaseNameLen)
-	}
-	return nil
-}
 
 // CheckInstallable refuses library charts, which only provide templates to others.
 func CheckInstallable(c *chart.Chart) error {

@@ -16,21 +16,13 @@ import (
 const MaxDescriptionLength = 512
 
 // RollbackOptions control a rollback. The zero value rolls back to the previous
-// revision with the apply method that revision used.
+// revision with the apply method that revision used, as the CLI does by default.
 type RollbackOptions struct {
+	LifecycleOptions
 	// Version is the revision to roll back to; 0 means the one before the last.
-	Version        int
-	DryRun         DryRun
-	NoHooks        bool
-	ServerSide     ServerSideMode
-	ForceConflicts bool
-	ForceReplace   bool
-	Wait           WaitStrategy
-	WaitForJobs    bool
-	Timeout        time.Duration
-	CleanupOnFail  bool
-	MaxHistory     int
-	Description    string
+	Version int
+	// CleanupOnFail deletes objects the failed rollback created.
+	CleanupOnFail bool
 }
 
 // Rollback makes an earlier revision current again, as a new revision.
@@ -42,15 +34,15 @@ type Rollback struct {
 
 // Run rolls the release name back and returns the new revision.
 func (r *Rollback) Run(ctx context.Context, name string) (*release.Release, error) {
+	run := *r
+	run.RollbackOptions = r.RollbackOptions.withDefaults()
+	return run.run(ctx, name)
+}
+
+func (r *Rollback) run(ctx context.Context, name string) (*release.Release, error) {
 	o, c := &r.RollbackOptions, r.Cluster
 	if n := utf8.RuneCountInString(o.Description); n > MaxDescriptionLength {
 		return nil, fmt.Errorf("description must be %d characters or less, got %d", MaxDescriptionLength, n)
-	}
-	if o.Wait == "" {
-		o.Wait = WaitHookOnly
-	}
-	if o.Timeout == 0 {
-		o.Timeout = 5 * time.Minute
 	}
 	if o.Version < 0 {
 		return nil, errors.New("invalid release revision number")
@@ -110,19 +102,16 @@ func (r *Rollback) Run(ctx context.Context, name string) (*release.Release, erro
 			RollbackRevision: version,
 			Description:      desc,
 		},
-		Version:  current.Version + 1,
-		Labels:   previous.Labels,
-		Manifest: previous.Manifest,
-		Hooks:    previous.Hooks,
-	}
-	target.ApplyMethod = string(release.ApplyMethodClientSide)
-	if serverSide {
-		target.ApplyMethod = string(release.ApplyMethodServerSide)
+		Version:     current.Version + 1,
+		Labels:      previous.Labels,
+		Manifest:    previous.Manifest,
+		Hooks:       previous.Hooks,
+		ApplyMethod: applyMethodName(serverSide),
 	}
 	if o.DryRun.isDry() {
 		return target, nil
 	}
-	if err := c.Releases.Create(ctx, target, storage.CreateOptions{MaxHistory: o.MaxHistory}); err != nil {
+	if err := c.Releases.Create(ctx, target, o.createOptions()); err != nil {
 		return nil, err
 	}
 	if err := r.perform(ctx, current, target, serverSide); err != nil {

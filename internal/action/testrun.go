@@ -15,7 +15,7 @@ import (
 // TestOptions control a run of a release's tests. The zero value runs every test
 // hook, gives each 5 minutes, and collects no logs.
 type TestOptions struct {
-	// Timeout bounds each test; 0 means 5 minutes.
+	// Timeout bounds each test; 0 means DefaultTimeout.
 	Timeout time.Duration
 	// Include, when not empty, runs only the hooks of these names (--filter
 	// name=NAME); Exclude leaves out the hooks of these names (--filter
@@ -83,10 +83,13 @@ type ContainerLog struct {
 // returns the result even when a test failed (the error says which, and why), so
 // that callers can show it; a nil result means the release could not be read.
 func (t *Test) Run(ctx context.Context, name string) (*TestResult, error) {
+	run := *t
+	run.TestOptions = t.TestOptions.withDefaults()
+	return run.run(ctx, name)
+}
+
+func (t *Test) run(ctx context.Context, name string) (*TestResult, error) {
 	o, c := &t.TestOptions, t.Cluster
-	if o.Timeout == 0 {
-		o.Timeout = 5 * time.Minute
-	}
 	if err := c.Kube.IsReachable(ctx); err != nil {
 		return nil, err
 	}

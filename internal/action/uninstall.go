@@ -29,7 +29,7 @@ type UninstallOptions struct {
 	Cascade string
 	// Wait waits for the objects to be gone unless it is "" or WaitHookOnly.
 	Wait WaitStrategy
-	// Timeout bounds each wait; 0 means 5 minutes.
+	// Timeout bounds each wait; 0 means DefaultTimeout.
 	Timeout     time.Duration
 	Description string
 }
@@ -51,10 +51,13 @@ type Uninstall struct {
 // Run uninstalls the release name. A nil result with a nil error means the release
 // did not exist and IgnoreNotFound was set.
 func (u *Uninstall) Run(ctx context.Context, name string) (*UninstallResult, error) {
+	run := *u
+	run.UninstallOptions = u.UninstallOptions.withDefaults()
+	return run.run(ctx, name)
+}
+
+func (u *Uninstall) run(ctx context.Context, name string) (*UninstallResult, error) {
 	c := u.Cluster
-	if u.Timeout == 0 {
-		u.Timeout = 5 * time.Minute
-	}
 	if err := c.Kube.IsReachable(ctx); err != nil {
 		return nil, err
 	}

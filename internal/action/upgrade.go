@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/rudderpm/rudder/internal/chart"
@@ -15,44 +13,14 @@ import (
 	"github.com/rudderpm/rudder/internal/values"
 )
 
-// ServerSideMode is --server-side for upgrade and rollback: "true", "false" or "auto"
-// (keep the method of the revision the operation starts from).
-type ServerSideMode string
-
-// The server-side modes.
-const (
-	ServerSideAuto  ServerSideMode = "auto"
-	ServerSideTrue  ServerSideMode = "true"
-	ServerSideFalse ServerSideMode = "false"
-)
-
-// resolve decides the apply method for an operation starting from a revision applied
-// with previous ("ssa", "csa" or "" for releases from before Helm 4).
-func (m ServerSideMode) resolve(previous string) (bool, error) {
-	switch m {
-	case ServerSideAuto, "":
-		return previous == string(release.ApplyMethodServerSide), nil
-	case ServerSideTrue:
-		return true, nil
-	case ServerSideFalse:
-		return false, nil
-	}
-	return false, fmt.Errorf("invalid/unknown release server-side apply method: %s", m)
-}
-
 // UpgradeOptions control an upgrade. The zero value upgrades for real, keeping the
-// previous apply method, reusing the previous values only when none are given.
+// previous apply method, reusing the previous values only when none are given, as
+// the CLI does by default.
 type UpgradeOptions struct {
-	DryRun         DryRun
-	NoHooks        bool
-	ServerSide     ServerSideMode
-	ForceConflicts bool
-	ForceReplace   bool
-	TakeOwnership  bool
-	Wait           WaitStrategy
-	WaitForJobs    bool
-	Timeout        time.Duration
-	// RollbackOnFailure rolls back to the last successful revision if the upgrade fails.
+	LifecycleOptions
+	TakeOwnership bool
+	// RollbackOnFailure rolls back to the last successful revision if the upgrade
+	// fails; it waits for readiness (WaitWatcher) unless Wait says otherwise.
 	RollbackOnFailure bool
 	// CleanupOnFail deletes objects the failed upgrade created.
 	CleanupOnFail bool
@@ -64,12 +32,9 @@ type UpgradeOptions struct {
 	// ResetThenReuseValues merges the previous values under the given ones, with the
 	// new chart's defaults.
 	ResetThenReuseValues bool
-	Description          string
 	Labels               map[string]string
-	// MaxHistory bounds the revisions kept; 0 means no limit.
-	MaxHistory int
-	SkipCRDs   bool
-	Render     RenderOptions
+	SkipCRDs             bool
+	Render               RenderOptions
 }
 
 // Upgrade moves a release to a new chart or values.
@@ -81,19 +46,13 @@ type Upgrade struct {
 
 // Run upgrades the release name to ch with the user's values.
 func (u *Upgrade) Run(ctx context.Context, name string, ch *chart.Chart, vals map[string]any) (*release.Release, error) {
+	run := *u
+	run.UpgradeOptions = u.UpgradeOptions.withDefaults()
+	return run.run(ctx, name, ch, vals)
+}
+
+func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals map[string]any) (*release.Release, error) {
 	o, c := &u.UpgradeOptions, u.Cluster
-	if o.DryRun == "" {
-		o.DryRun = DryRunNone
-	}
-	if o.Wait == "" {
-		o.Wait = WaitHookOnly
-	}
-	if o.Timeout == 0 {
-		o.Timeout = 5 * time.Minute
-	}
-	if o.RollbackOnFailure && o.Wait == WaitHookOnly {
-		o.Wait = WaitWatcher
-	}
 	if err := c.Kube.IsReachable(ctx); err != nil {
 		return nil, err
 	}
@@ -177,14 +136,11 @@ func (u *Upgrade) Run(ctx context.Context, name string, ch *chart.Chart, vals ma
 			Description:   "Preparing upgrade",
 			Notes:         r.Notes,
 		},
-		Version:  last.Version + 1,
-		Manifest: r.Manifest,
-		Hooks:    r.Hooks,
-		Labels:   mergeLabels(last.Labels, o.Labels),
-	}
-	next.ApplyMethod = string(release.ApplyMethodClientSide)
-	if serverSide {
-		next.ApplyMethod = string(release.ApplyMethodServerSide)
+		Version:     last.Version + 1,
+		Manifest:    r.Manifest,
+		Hooks:       r.Hooks,
+		Labels:      mergeLabels(last.Labels, o.Labels),
+		ApplyMethod: applyMethodName(serverSide),
 	}
 
 	original, err := c.Kube.Build(ctx, current.Manifest, kube.BuildOptions{Namespace: current.Namespace})
@@ -225,7 +181,7 @@ func (u *Upgrade) Run(ctx context.Context, name string, ch *chart.Chart, vals ma
 		return next, nil
 	}
 
-	if err := c.Releases.Create(ctx, next, storage.CreateOptions{MaxHistory: o.MaxHistory}); err != nil {
+	if err := c.Releases.Create(ctx, next, o.createOptions()); err != nil {
 		return nil, err
 	}
 	created, err := u.perform(ctx, current, next, original, target, serverSide)
@@ -307,10 +263,9 @@ func (u *Upgrade) fail(ctx context.Context, rel *release.Release, created []*kub
 	}
 	nested := *c // this process holds the release's lock already
 	nested.Locks = nil
-	rb := &Rollback{Cluster: &nested, Warn: u.Warn, RollbackOptions: RollbackOptions{
-		Version: good, NoHooks: u.NoHooks, ServerSide: u.ServerSide, ForceConflicts: u.ForceConflicts,
-		ForceReplace: u.ForceReplace, Wait: u.Wait, WaitForJobs: u.WaitForJobs, Timeout: u.Timeout,
-	}}
+	back := u.LifecycleOptions
+	back.DryRun, back.Description, back.HistoryLimit = DryRunNone, "", -1
+	rb := &Rollback{Cluster: &nested, Warn: u.Warn, RollbackOptions: RollbackOptions{LifecycleOptions: back, Version: good}}
 	if _, err := rb.Run(rctx, rel.Name); err != nil {
 		return rel, fmt.Errorf("an error occurred while rolling back the release. original upgrade error: %w: %w", cause, err)
 	}
@@ -346,20 +301,4 @@ func (u *Upgrade) warn(msg string) {
 	if u.Warn != nil {
 		u.Warn(msg)
 	}
-}
-
-// mergeLabels lays desired over current labels; "null" removes a label.
-func mergeLabels(current, desired map[string]string) map[string]string {
-	out := maps.Clone(current)
-	if out == nil {
-		out = map[string]string{}
-	}
-	for _, k := range slices.Sorted(maps.Keys(desired)) {
-		if desired[k] == "null" {
-			delete(out, k)
-			continue
-		}
-		out[k] = desired[k]
-	}
-	return out
 }

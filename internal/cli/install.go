@@ -87,25 +87,20 @@ func (a *app) runInstall(cmd *cobra.Command, name, ref string, o *installFlags, 
 		return nil, fmt.Errorf("hiding Kubernetes secrets requires a dry-run mode")
 	}
 	ns := a.settings.Namespace()
+	serverSide := action.ServerSideFalse
+	if o.serverSide {
+		serverSide = action.ServerSideTrue
+	}
 	inst := &action.Install{Warn: a.warner(), InstallOptions: action.InstallOptions{
+		LifecycleOptions:  o.lifecycle(dry, serverSide, historyMax),
 		ReleaseName:       name,
 		Namespace:         ns,
-		DryRun:            dry,
 		CreateNamespace:   o.createNamespace,
 		SkipCRDs:          o.skipCRDs,
-		NoHooks:           o.noHooks,
 		Replace:           o.replace,
-		ServerSide:        o.serverSide,
-		ForceConflicts:    o.forceConflicts,
-		ForceReplace:      o.forceReplace,
 		TakeOwnership:     o.takeOwnership,
-		Wait:              action.WaitStrategy(o.wait),
-		WaitForJobs:       o.waitForJobs,
-		Timeout:           o.timeout,
 		RollbackOnFailure: o.rollbackOnFailure,
-		Description:       o.description,
 		Labels:            o.labels,
-		HistoryMax:        historyMax,
 		Render: action.RenderOptions{
 			SkipSchemaValidation: o.skipSchemaValidation,
 			SubNotes:             o.subNotes,

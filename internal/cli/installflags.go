@@ -137,6 +137,31 @@ func renderNameTemplate(text string) (string, error) {
 	return b.String(), nil
 }
 
+// lifecycle returns the options install and upgrade share.
+func (o *installFlags) lifecycle(dry action.DryRun, serverSide action.ServerSideMode, historyMax int) action.LifecycleOptions {
+	return action.LifecycleOptions{
+		DryRun:         dry,
+		NoHooks:        o.noHooks,
+		ServerSide:     serverSide,
+		ForceConflicts: o.forceConflicts,
+		ForceReplace:   o.forceReplace,
+		Wait:           action.WaitStrategy(o.wait),
+		WaitForJobs:    o.waitForJobs,
+		Timeout:        o.timeout,
+		HistoryLimit:   historyLimit(historyMax),
+		Description:    o.description,
+	}
+}
+
+// historyLimit turns --history-max, where 0 means no limit, into
+// LifecycleOptions.HistoryLimit, where 0 means the default.
+func historyLimit(historyMax int) int {
+	if historyMax == 0 {
+		return -1
+	}
+	return historyMax
+}
+
 // postRenderer returns the --post-renderer plugin as an action.PostRenderer, or nil.
 func (o *installFlags) postRenderer() action.PostRenderer { return o.postRender.renderer() }
 

@@ -22,6 +22,7 @@ func (a *app) newRollbackCmd() *cobra.Command {
 		o          action.RollbackOptions
 		serverSide string
 		wait       string
+		historyMax int
 	)
 	cmd := &cobra.Command{
 		Use:   "rollback <RELEASE> [REVISION]",
@@ -46,12 +47,10 @@ func (a *app) newRollbackCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if dry == action.DryRunClient {
-				dry = action.DryRunServer // a rollback must read its history from the cluster
-			}
 			o.DryRun = dry
 			o.ServerSide = action.ServerSideMode(serverSide)
 			o.Wait = action.WaitStrategy(wait)
+			o.HistoryLimit = historyLimit(historyMax)
 			c, err := a.actionCluster(a.settings.Namespace())
 			if err != nil {
 				return err
@@ -75,7 +74,7 @@ func (a *app) newRollbackCmd() *cobra.Command {
 	f.DurationVar(&o.Timeout, "timeout", 300*time.Second, "time to wait for any individual Kubernetes operation (like Jobs for hooks)")
 	f.BoolVar(&o.WaitForJobs, "wait-for-jobs", false, "if set and --wait enabled, will wait until all Jobs have been completed before marking the release as successful. It will wait for as long as --timeout")
 	f.BoolVar(&o.CleanupOnFail, "cleanup-on-fail", false, "allow deletion of new resources created in this rollback when rollback fails")
-	f.IntVar(&o.MaxHistory, "history-max", a.settings.MaxHistory, "limit the maximum number of revisions saved per release. Use 0 for no limit")
+	f.IntVar(&historyMax, "history-max", a.settings.MaxHistory, "limit the maximum number of revisions saved per release. Use 0 for no limit")
 	f.StringVar(&o.Description, "description", "", "add a custom description")
 	f.Var(newWaitValue(&wait), "wait", "wait until resources are ready (up to --timeout). Use '--wait' alone for 'watcher' strategy, or specify one of: 'watcher', 'hookOnly', 'legacy'. Default when flag is omitted: 'hookOnly'.")
 	f.Lookup("wait").NoOptDefVal = "watcher"

@@ -89,23 +89,14 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 				return err
 			}
 			up := &action.Upgrade{Cluster: c, Warn: a.warner(), UpgradeOptions: action.UpgradeOptions{
-				DryRun:               dry,
-				NoHooks:              o.noHooks,
-				ServerSide:           action.ServerSideMode(serverSide),
-				ForceConflicts:       o.forceConflicts,
-				ForceReplace:         o.forceReplace,
+				LifecycleOptions:     o.lifecycle(dry, action.ServerSideMode(serverSide), historyMax),
 				TakeOwnership:        o.takeOwnership,
-				Wait:                 action.WaitStrategy(o.wait),
-				WaitForJobs:          o.waitForJobs,
-				Timeout:              o.timeout,
 				RollbackOnFailure:    o.rollbackOnFailure,
 				CleanupOnFail:        clean,
 				ReuseValues:          reuse && !reset,
 				ResetValues:          reset,
 				ResetThenReuseValues: resetThenReuse && !reset && !reuse,
-				Description:          o.description,
 				Labels:               o.labels,
-				MaxHistory:           historyMax,
 				SkipCRDs:             o.skipCRDs,
 				Render: action.RenderOptions{
 					SkipSchemaValidation: o.skipSchemaValidation,

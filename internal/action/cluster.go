@@ -1,0 +1,121 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/rudderpm/rudder/internal/kube"
+	"github.com/rudderpm/rudder/internal/release"
+	"github.com/rudderpm/rudder/internal/storage"
+)
+
+// Cluster is what release operations work with: the API server and the release
+// history of the release's namespace.
+type Cluster struct {
+	Kube     *kube.Client
+	Releases *storage.Storage
+	// Locks keeps two operations from changing one release at once; nil means no
+	// locking.
+	Locks storage.Locker
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// WaitEvents receives the progress of waits for readiness (--wait); nil
+	// means none is reported.
+	WaitEvents func(kube.WaitEvent)
+	// HookOutput is where the logs of a hook's containers go when the hook's
+	// helm.sh/hook-output-log-policy asks for them; nil means they are not read.
+	HookOutput func(c kube.Container) io.Writer
+}
+
+func (c *Cluster) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// ErrPending is returned when another operation on the release is still in progress.
+var ErrPending = errors.New("another operation (install/upgrade/rollback) is in progress")
+
+// record stores a new revision, or updates it; errors are returned for the caller to
+// join with what it is reporting.
+func (c *Cluster) record(ctx context.Context, rel *release.Release) error {
+	if err := c.Releases.Update(ctx, rel); err != nil {
+		return fmt.Errorf("recording release %s revision %d: %w", rel.Name, rel.Version, err)
+	}
+	return nil
+}
+
+// owner is the ownership metadata of a release's objects.
+func owner(rel *release.Release) kube.Owner {
+	return kube.Owner{ReleaseName: rel.Name, ReleaseNamespace: rel.Namespace}
+}
+
+// buildOwned builds a manifest's objects marked as the release's own.
+func (c *Cluster) buildOwned(ctx context.Context, rel *release.Release, manifest string) ([]*kube.Resource, error) {
+	rs, err := c.Kube.Build(ctx, manifest, kube.BuildOptions{Namespace: rel.Namespace})
+	if err != nil {
+		return nil, err
+	}
+	kube.SetOwnership(rs, owner(rel))
+	return rs, nil
+}
+
+// interruptedDescription marks a revision whose operation never finished.
+const interruptedDescription = "Interrupted: the operation that created this revision stopped before it finished"
+
+// lock takes the release's lock for op and, holding it, marks as failed a revision
+// left pending by an operation that was interrupted (killed, or its machine lost),
+// so that the release is never stuck. The returned function releases the lock; it
+// works even after ctx is cancelled.
+func (c *Cluster) lock(ctx context.Context, name, op string, warn func(string)) (func(), error) {
+	if c.Locks == nil {
+		return func() {}, nil
+	}
+	l, err := c.Locks.Lock(ctx, name, op)
+	if apierrors.IsNotFound(err) {
+		// No namespace, so no release to guard: the operation goes on unlocked and
+		// says what is missing in its own words (or succeeds, with --ignore-not-found).
+		return func() {}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if l.Unavailable != "" && warn != nil {
+		warn("running without a release lock: " + l.Unavailable)
+	}
+	unlock := func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = l.Unlock(uctx)
+	}
+	last, err := c.Releases.Last(ctx, name)
+	if errors.Is(err, storage.ErrReleaseNotFound) {
+		return unlock, nil
+	}
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	if !last.Info.Status.IsPending() {
+		return unlock, nil
+	}
+	// A pending revision with nobody holding the lock was interrupted, unless it is
+	// very recent and was not made under a lock: then a Helm process, which does not
+	// take Rudder's locks, may still be working on it.
+	if !l.TookOver && c.now().Sub(last.Info.LastDeployed) < storage.LockDuration {
+		unlock()
+		return nil, ErrPending
+	}
+	last.SetStatus(release.StatusFailed, interruptedDescription)
+	if err := c.record(ctx, last); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
+}
