@@ -9,19 +9,26 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
+	"github.com/rudderpm/rudder/internal/engine"
 	"github.com/rudderpm/rudder/internal/kube"
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/storage"
 )
 
 // Cluster is what release operations work with: the API server and the release
-// history of the release's namespace.
+// history of the release's namespace, each seen through the small interface the
+// operations need. The CLI gives one *kube.Client as Server, Objects, Waits and
+// Logs, and one *storage.Storage as Releases. A client dry run of an install needs
+// none of them.
 type Cluster struct {
-	Kube     *kube.Client
-	Releases *storage.Storage
+	Server   Server
+	Objects  Objects
+	Waits    Waiter
+	Logs     LogReader
+	Releases ReleaseStore
 	// Locks keeps two operations from changing one release at once; nil means no
 	// locking.
-	Locks storage.Locker
+	Locks Locker
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// WaitEvents receives the progress of waits for readiness (--wait); nil
@@ -30,6 +37,61 @@ type Cluster struct {
 	// HookOutput is where the logs of a hook's containers go when the hook's
 	// helm.sh/hook-output-log-policy asks for them; nil means they are not read.
 	HookOutput func(c kube.Container) io.Writer
+}
+
+// Server is what operations ask of the API server itself; *kube.Client is one.
+type Server interface {
+	IsReachable(ctx context.Context) error
+	Capabilities(ctx context.Context) (*engine.Capabilities, error)
+	// Lookup serves the templates' lookup function.
+	Lookup(ctx context.Context, apiVersion, kind, namespace, name string) (map[string]any, error)
+	NamespaceExists(ctx context.Context, name string) (bool, error)
+	CreateNamespace(ctx context.Context, name string, opts kube.ApplyOptions) error
+	InstallCRDs(ctx context.Context, crds []*kube.Resource, opts kube.CRDOptions) (*kube.Result, error)
+}
+
+// Objects builds a release's objects from its manifests, reads who owns them, and
+// creates, updates and deletes them; *kube.Client is one.
+type Objects interface {
+	Build(ctx context.Context, manifest string, opts kube.BuildOptions) ([]*kube.Resource, error)
+	Existing(ctx context.Context, resources []*kube.Resource, opts kube.AdoptOptions) ([]*kube.Resource, error)
+	CheckOwned(ctx context.Context, resources []*kube.Resource, owner kube.Owner) (*kube.Ownership, error)
+	Create(ctx context.Context, resources []*kube.Resource, opts kube.ApplyOptions) (*kube.Result, error)
+	Update(ctx context.Context, original, target []*kube.Resource, opts kube.ApplyOptions) (*kube.Result, error)
+	Delete(ctx context.Context, resources []*kube.Resource, opts kube.DeleteOptions) (*kube.Result, error)
+}
+
+// Waiter waits until objects are ready, complete (hooks, tests) or gone;
+// *kube.Client is one.
+type Waiter interface {
+	WaitReady(ctx context.Context, resources []*kube.Resource, opts kube.WaitOptions) error
+	WaitForCompletion(ctx context.Context, resources []*kube.Resource) error
+	WaitForDelete(ctx context.Context, resources []*kube.Resource, opts kube.DeleteWaitOptions) error
+}
+
+// LogReader reads the logs of the containers of hooks and tests; *kube.Client is
+// one.
+type LogReader interface {
+	Containers(ctx context.Context, r *kube.Resource) ([]kube.Container, error)
+	Logs(ctx context.Context, ct kube.Container) (io.ReadCloser, error)
+}
+
+// ReleaseStore keeps the revisions of the releases of one namespace;
+// *storage.Storage is one.
+type ReleaseStore interface {
+	ReleaseReader
+	HistoryReader
+	Deployed(ctx context.Context, name string) (*release.Release, error)
+	DeployedAll(ctx context.Context, name string) ([]*release.Release, error)
+	Create(ctx context.Context, rel *release.Release, opts storage.CreateOptions) error
+	Update(ctx context.Context, rel *release.Release) error
+	Delete(ctx context.Context, name string, version int) (*release.Release, error)
+}
+
+// Locker takes the lock of a release for an operation; storage.LeaseLocker and
+// storage.MemoryLocker are ones.
+type Locker interface {
+	Lock(ctx context.Context, name, op string) (*storage.Lock, error)
 }
 
 func (c *Cluster) now() time.Time {
@@ -58,7 +120,7 @@ func owner(rel *release.Release) kube.Owner {
 
 // buildOwned builds a manifest's objects marked as the release's own.
 func (c *Cluster) buildOwned(ctx context.Context, rel *release.Release, manifest string) ([]*kube.Resource, error) {
-	rs, err := c.Kube.Build(ctx, manifest, kube.BuildOptions{Namespace: rel.Namespace})
+	rs, err := c.Objects.Build(ctx, manifest, kube.BuildOptions{Namespace: rel.Namespace})
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,10 @@ func TestConcurrentLifecycle(t *testing.T) {
 	}
 	var events atomic.Int64
 	c := &action.Cluster{
-		Kube:       kc,
+		Server:     kc,
+		Objects:    kc,
+		Waits:      kc,
+		Logs:       kc,
 		WaitEvents: func(kube.WaitEvent) { events.Add(1) },
 		Releases:   storage.New(storage.NewSecrets(env.Clientset().CoreV1(), ns, storage.DriverOptions{}), storage.Options{}),
 		Locks:      &storage.LeaseLocker{Leases: env.Clientset().CoordinationV1(), Namespace: ns, Holder: "concurrent lifecycle test"},
@@ -84,7 +87,7 @@ func TestConcurrentLifecycle(t *testing.T) {
 			if _, err := up.Run(ctx, n, v2, vals(i, 2)); err != nil {
 				return fmt.Errorf("upgrade %s: %w", n, err)
 			}
-			st, err := action.Status{Releases: c.Releases, Resources: c.Kube}.Run(ctx, n)
+			st, err := action.Status{Releases: c.Releases, Resources: kc}.Run(ctx, n)
 			if err != nil {
 				return fmt.Errorf("status %s: %w", n, err)
 			}

@@ -62,7 +62,7 @@ func (h hookRunner) execute(ctx context.Context, rel *release.Release, event rel
 		if err := h.deleteByPolicy(ctx, rel, hk, release.HookBeforeHookCreation); err != nil {
 			return i, err
 		}
-		rs, err := h.cluster.Kube.Build(ctx, hk.Manifest, kube.BuildOptions{Namespace: rel.Namespace})
+		rs, err := h.cluster.Objects.Build(ctx, hk.Manifest, kube.BuildOptions{Namespace: rel.Namespace})
 		if err != nil {
 			return i, fmt.Errorf("unable to build kubernetes object for %s hook %s: %w", event, hk.Path, err)
 		}
@@ -71,13 +71,13 @@ func (h hookRunner) execute(ctx context.Context, rel *release.Release, event rel
 			_ = h.cluster.record(ctx, rel) // best effort: the run goes on without the record
 		}
 		hk.LastRun.Phase = release.HookPhaseUnknown
-		if _, err := h.cluster.Kube.Create(ctx, rs, kube.ApplyOptions{Method: h.method}); err != nil {
+		if _, err := h.cluster.Objects.Create(ctx, rs, kube.ApplyOptions{Method: h.method}); err != nil {
 			hk.LastRun.CompletedAt = h.cluster.now()
 			hk.LastRun.Phase = release.HookPhaseFailed
 			return i, fmt.Errorf("warning: Hook %s %s failed: %w", event, hk.Path, err)
 		}
 		wctx, cancel := timeoutContext(ctx, h.timeout)
-		err = h.cluster.Kube.WaitForCompletion(wctx, rs)
+		err = h.cluster.Waits.WaitForCompletion(wctx, rs)
 		cancel()
 		hk.LastRun.CompletedAt = h.cluster.now()
 		if err != nil {
@@ -121,16 +121,16 @@ func (h hookRunner) deleteByPolicy(ctx context.Context, rel *release.Release, hk
 	if hk.Kind == "CustomResourceDefinition" || !slices.Contains(hk.DeletePolicies, policy) {
 		return nil
 	}
-	rs, err := h.cluster.Kube.Build(ctx, hk.Manifest, kube.BuildOptions{Namespace: rel.Namespace})
+	rs, err := h.cluster.Objects.Build(ctx, hk.Manifest, kube.BuildOptions{Namespace: rel.Namespace})
 	if err != nil {
 		return fmt.Errorf("unable to build kubernetes object for deleting hook %s: %w", hk.Path, err)
 	}
-	if _, err := h.cluster.Kube.Delete(ctx, rs, kube.DeleteOptions{}); err != nil {
+	if _, err := h.cluster.Objects.Delete(ctx, rs, kube.DeleteOptions{}); err != nil {
 		return err
 	}
 	wctx, cancel := timeoutContext(ctx, h.timeout)
 	defer cancel()
-	return h.cluster.Kube.WaitForDelete(wctx, rs, kube.DeleteWaitOptions{})
+	return h.cluster.Waits.WaitForDelete(wctx, rs, kube.DeleteWaitOptions{})
 }
 
 // outputLogs copies the logs of the containers of a hook's Pod or Job to the
@@ -140,13 +140,13 @@ func (h hookRunner) outputLogs(ctx context.Context, rel *release.Release, hk *re
 	if h.cluster.HookOutput == nil || !slices.Contains(hk.OutputLogPolicies, policy) || (hk.Kind != "Pod" && hk.Kind != "Job") {
 		return
 	}
-	rs, err := h.cluster.Kube.Build(ctx, hk.Manifest, kube.BuildOptions{Namespace: rel.Namespace})
+	rs, err := h.cluster.Objects.Build(ctx, hk.Manifest, kube.BuildOptions{Namespace: rel.Namespace})
 	if err != nil {
 		h.warnf("unable to read the logs of hook %s: %v", hk.Path, err)
 		return
 	}
 	for _, r := range rs {
-		containers, err := h.cluster.Kube.Containers(ctx, r)
+		containers, err := h.cluster.Logs.Containers(ctx, r)
 		if err != nil {
 			h.warnf("unable to read the logs of hook %s: %v", hk.Path, err)
 			continue
@@ -155,7 +155,7 @@ func (h hookRunner) outputLogs(ctx context.Context, rel *release.Release, hk *re
 			if ct.Init {
 				continue
 			}
-			if err := copyLogs(ctx, h.cluster.Kube, ct, h.cluster.HookOutput(ct)); err != nil {
+			if err := copyLogs(ctx, h.cluster.Logs, ct, h.cluster.HookOutput(ct)); err != nil {
 				h.warnf("hook %s: %v", hk.Path, err)
 			}
 		}
@@ -163,7 +163,7 @@ func (h hookRunner) outputLogs(ctx context.Context, rel *release.Release, hk *re
 }
 
 // copyLogs copies a container's logs to w.
-func copyLogs(ctx context.Context, kc *kube.Client, ct kube.Container, w io.Writer) error {
+func copyLogs(ctx context.Context, kc LogReader, ct kube.Container, w io.Writer) error {
 	rc, err := kc.Logs(ctx, ct)
 	if err != nil {
 		return err

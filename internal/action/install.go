@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/engine"
 	"github.com/rudderpm/rudder/internal/kube"
@@ -46,7 +43,7 @@ type InstallOptions struct {
 
 // Install installs a chart as a new release.
 type Install struct {
-	// Cluster may have a nil Kube and Releases for a client dry run.
+	// Cluster may be empty for a client dry run.
 	Cluster *Cluster
 	InstallOptions
 	// Warn receives warnings the user should see; nil drops them.
@@ -73,7 +70,7 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 		return nil, err
 	}
 	if online {
-		if err := c.Kube.IsReachable(ctx); err != nil {
+		if err := c.Server.IsReachable(ctx); err != nil {
 			return nil, fmt.Errorf("cluster reachability check failed: %w", err)
 		}
 	}
@@ -86,15 +83,17 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	if !o.DryRun.isDry() {
 		// The release's lock lives in its namespace, so the namespace comes first.
 		if o.CreateNamespace {
-			if err := c.Kube.CreateNamespace(ctx, o.Namespace, kube.ApplyOptions{Method: applyMethod(serverSide)}); err != nil {
+			if err := c.Server.CreateNamespace(ctx, o.Namespace, kube.ApplyOptions{Method: applyMethod(serverSide)}); err != nil {
 				return nil, err
 			}
 		}
-		unlock, err := c.lock(ctx, o.ReleaseName, "install", i.warn)
-		if err != nil {
-			return nil, err
+		if !o.LockHeld {
+			unlock, err := c.lock(ctx, o.ReleaseName, "install", i.warn)
+			if err != nil {
+				return nil, err
+			}
+			defer unlock()
 		}
-		defer unlock()
 		if err := i.nameAvailable(ctx); err != nil {
 			return nil, fmt.Errorf("release name check failed: %w", err)
 		}
@@ -104,7 +103,7 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	if crds := ch.CRDObjects(); online && !o.SkipCRDs && len(crds) > 0 {
 		if o.DryRun.isDry() {
 			i.warn("This chart or one of its subcharts contains CRDs. Rendering may fail or contain inaccuracies.")
-		} else if err := installCRDs(ctx, c.Kube, crds); err != nil {
+		} else if err := c.installCRDs(ctx, crds); err != nil {
 			return nil, err
 		}
 	}
@@ -112,11 +111,11 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	ro := o.Render
 	ro.ReleaseName, ro.Namespace, ro.Revision, ro.IsUpgrade = o.ReleaseName, o.Namespace, 1, false
 	if online {
-		caps, err := c.Kube.Capabilities(ctx)
+		caps, err := c.Server.Capabilities(ctx)
 		if err != nil {
 			return nil, err
 		}
-		ro.Capabilities, ro.Lookup = caps, c.Kube.Lookup
+		ro.Capabilities, ro.Lookup = caps, c.Server.Lookup
 	} else {
 		caps := engine.DefaultCapabilities()
 		if o.KubeVersion != nil {
@@ -157,7 +156,7 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	if err != nil {
 		return nil, fmt.Errorf("unable to build kubernetes objects from release manifest: %w", err)
 	}
-	adopted, err := c.Kube.Existing(ctx, resources, kube.AdoptOptions{Owner: owner(rel), TakeOwnership: o.TakeOwnership})
+	adopted, err := c.Objects.Existing(ctx, resources, kube.AdoptOptions{Owner: owner(rel), TakeOwnership: o.TakeOwnership})
 	if err != nil {
 		return nil, fmt.Errorf("unable to continue with install: %w", err)
 	}
@@ -167,7 +166,7 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 		if err != nil {
 			return rel, fmt.Errorf("dry run failed: %w", err)
 		}
-		if _, err := c.Kube.Create(ctx, checked, kube.ApplyOptions{Method: applyMethod(serverSide), DryRun: true}); err != nil {
+		if _, err := c.Objects.Create(ctx, checked, kube.ApplyOptions{Method: applyMethod(serverSide), DryRun: true}); err != nil {
 			return rel, fmt.Errorf("dry run failed: %w", err)
 		}
 		rel.Info.Description = "Dry run complete"
@@ -198,9 +197,9 @@ func (i *Install) perform(ctx context.Context, rel *release.Release, resources, 
 	}
 	var err error
 	if len(adopted) == 0 {
-		_, err = c.Kube.Create(ctx, resources, kube.ApplyOptions{Method: applyMethod(serverSide), ForceConflicts: o.ForceConflicts})
+		_, err = c.Objects.Create(ctx, resources, kube.ApplyOptions{Method: applyMethod(serverSide), ForceConflicts: o.ForceConflicts})
 	} else {
-		_, err = c.Kube.Update(ctx, adopted, resources, kube.ApplyOptions{
+		_, err = c.Objects.Update(ctx, adopted, resources, kube.ApplyOptions{
 			Method:                       applyMethod(serverSide),
 			ForceConflicts:               o.ForceConflicts,
 			ForceReplace:                 o.ForceReplace,
@@ -237,11 +236,11 @@ func (i *Install) dryRunnable(ctx context.Context, resources []*kube.Resource, s
 	if !i.CreateNamespace {
 		return resources, nil
 	}
-	_, err := i.Cluster.Kube.CoreV1().Namespaces().Get(ctx, i.Namespace, metav1.GetOptions{})
-	if !apierrors.IsNotFound(err) {
+	exists, err := i.Cluster.Server.NamespaceExists(ctx, i.Namespace)
+	if exists || err != nil {
 		return resources, err
 	}
-	if err := i.Cluster.Kube.CreateNamespace(ctx, i.Namespace, kube.ApplyOptions{Method: applyMethod(serverSide), DryRun: true}); err != nil {
+	if err := i.Cluster.Server.CreateNamespace(ctx, i.Namespace, kube.ApplyOptions{Method: applyMethod(serverSide), DryRun: true}); err != nil {
 		return nil, err
 	}
 	var outside []*kube.Resource
@@ -273,9 +272,7 @@ func (i *Install) fail(ctx context.Context, rel *release.Release, cause error) (
 		}
 		return rel, cause
 	}
-	nested := *i.Cluster // this process holds the release's lock already
-	nested.Locks = nil
-	u := &Uninstall{Cluster: &nested, UninstallOptions: UninstallOptions{NoHooks: i.NoHooks, Timeout: i.Timeout}, Warn: i.Warn}
+	u := &Uninstall{Cluster: i.Cluster, UninstallOptions: UninstallOptions{NoHooks: i.NoHooks, Timeout: i.Timeout, LockHeld: true}, Warn: i.Warn}
 	if _, err := u.Run(rctx, rel.Name); err != nil {
 		return rel, fmt.Errorf("an error occurred while uninstalling the release. original install error: %w: %w", cause, err)
 	}

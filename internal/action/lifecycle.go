@@ -113,6 +113,9 @@ type LifecycleOptions struct {
 	HistoryLimit int
 	// Description replaces the new revision's description.
 	Description string
+	// LockHeld says the caller holds the release's lock already (an upgrade
+	// rolling back, a controller): the operation does not take it.
+	LockHeld bool
 }
 
 // withDefaults returns a copy of o with each zero field replaced by the value it
@@ -233,10 +236,10 @@ func mergeLabels(current, desired map[string]string) map[string]string {
 
 // installCRDs creates the chart's CRDs that do not exist yet and waits until they
 // are served.
-func installCRDs(ctx context.Context, kc *kube.Client, crds []chart.CRD) error {
+func (c *Cluster) installCRDs(ctx context.Context, crds []chart.CRD) error {
 	var all []*kube.Resource
 	for _, crd := range crds {
-		rs, err := kc.Build(ctx, string(crd.File.Data), kube.BuildOptions{})
+		rs, err := c.Objects.Build(ctx, string(crd.File.Data), kube.BuildOptions{})
 		if err != nil {
 			return fmt.Errorf("failed to install CRD %s: %w", crd.Name, err)
 		}
@@ -245,7 +248,7 @@ func installCRDs(ctx context.Context, kc *kube.Client, crds []chart.CRD) error {
 		}
 		all = append(all, rs...)
 	}
-	if _, err := kc.InstallCRDs(ctx, all, kube.CRDOptions{}); err != nil {
+	if _, err := c.Server.InstallCRDs(ctx, all, kube.CRDOptions{}); err != nil {
 		return fmt.Errorf("failed to install CRDs: %w", err)
 	}
 	return nil

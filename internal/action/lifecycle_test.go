@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/rudderpm/rudder/internal/action"
@@ -30,6 +31,8 @@ type fixture struct {
 	t   *testing.T
 	ns  string
 	cs  kubernetes.Interface
+	dyn dynamic.Interface
+	kc  *kube.Client
 	c   *action.Cluster
 	ctx context.Context
 }
@@ -48,7 +51,8 @@ func newFixture(t *testing.T) *fixture {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	t.Cleanup(cancel)
 	store := storage.New(storage.NewSecrets(env.Clientset().CoreV1(), ns, storage.DriverOptions{}), storage.Options{})
-	return &fixture{t: t, ns: ns, cs: env.Clientset(), c: &action.Cluster{Kube: kc, Releases: store}, ctx: ctx}
+	c := &action.Cluster{Server: kc, Objects: kc, Waits: kc, Logs: kc, Releases: store}
+	return &fixture{t: t, ns: ns, cs: env.Clientset(), dyn: env.Dynamic(), kc: kc, c: c, ctx: ctx}
 }
 
 // testChart builds an in-memory chart from name-to-content files; Chart.yaml is added.
@@ -251,15 +255,15 @@ spec:
 	}
 	// Uninstall deletes the custom resource but never the CRD.
 	f.uninstall("cr", action.UninstallOptions{})
-	rs, err := f.c.Kube.Build(f.ctx, crd, kube.BuildOptions{})
+	rs, err := f.c.Objects.Build(f.ctx, crd, kube.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	live, err := f.c.Kube.Dynamic().Resource(rs[0].GVR).Get(f.ctx, rs[0].Name(), metav1.GetOptions{})
+	live, err := f.dyn.Resource(rs[0].GVR).Get(f.ctx, rs[0].Name(), metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("the CRD is gone after uninstall: %v", err)
 	}
-	_ = f.c.Kube.Dynamic().Resource(rs[0].GVR).Delete(context.WithoutCancel(f.ctx), live.GetName(), metav1.DeleteOptions{})
+	_ = f.dyn.Resource(rs[0].GVR).Delete(context.WithoutCancel(f.ctx), live.GetName(), metav1.DeleteOptions{})
 }
 
 func TestAdoptionRefusedThenTaken(t *testing.T) {
@@ -419,5 +423,34 @@ func TestHistoryMax(t *testing.T) {
 	}
 	if got, want := f.statuses("hist"), []string{"4:superseded", "5:deployed"}; !slices.Equal(got, want) {
 		t.Fatalf("history with max 2: %v, want %v", got, want)
+	}
+}
+
+// An operation told that its caller holds the release's lock does not take it;
+// otherwise it finds the lock taken.
+func TestLockHeld(t *testing.T) {
+	f := newFixture(t)
+	locks := &storage.MemoryLocker{}
+	f.c.Locks = locks
+	ch := testChart(t, "1.0.0", map[string]string{"templates/a.yaml": configMap("a")})
+	f.ok(f.install("held", ch, nil))
+	l, err := locks.Lock(f.ctx, "held", "controller")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = l.Unlock(f.ctx) }()
+	var locked *storage.LockedError
+	if _, err := f.upgrade("held", ch, map[string]any{"value": "two"}); !errors.As(err, &locked) {
+		t.Fatalf("upgrade while the lock is held: %v", err)
+	}
+	f.ok(f.upgrade("held", ch, map[string]any{"value": "two"}, func(o *action.UpgradeOptions) { o.LockHeld = true }))
+	rb := &action.Rollback{Cluster: f.c, RollbackOptions: action.RollbackOptions{LifecycleOptions: action.LifecycleOptions{LockHeld: true}}}
+	f.ok(rb.Run(f.ctx, "held"))
+	if _, err := (&action.Uninstall{Cluster: f.c}).Run(f.ctx, "held"); !errors.As(err, &locked) {
+		t.Fatalf("uninstall while the lock is held: %v", err)
+	}
+	f.uninstall("held", action.UninstallOptions{LockHeld: true})
+	if _, ok := f.configMapValue("a"); ok {
+		t.Fatal("the ConfigMap is left after uninstall")
 	}
 }

@@ -47,13 +47,13 @@ func (r *Rollback) run(ctx context.Context, name string) (*release.Release, erro
 	if o.Version < 0 {
 		return nil, errors.New("invalid release revision number")
 	}
-	if err := c.Kube.IsReachable(ctx); err != nil {
+	if err := c.Server.IsReachable(ctx); err != nil {
 		return nil, err
 	}
 	if err := ValidateReleaseName(name); err != nil {
 		return nil, fmt.Errorf("prepareRollback: Release name is invalid: %s", name)
 	}
-	if !o.DryRun.isDry() {
+	if !o.DryRun.isDry() && !o.LockHeld {
 		unlock, err := c.lock(ctx, name, "rollback", r.warn)
 		if err != nil {
 			return nil, err
@@ -128,7 +128,7 @@ func (r *Rollback) perform(ctx context.Context, current, target *release.Release
 		target.SetStatus(release.StatusFailed, msg)
 		return errors.Join(err, c.record(rctx, current), c.record(rctx, target))
 	}
-	original, err := c.Kube.Build(ctx, current.Manifest, kube.BuildOptions{Namespace: current.Namespace})
+	original, err := c.Objects.Build(ctx, current.Manifest, kube.BuildOptions{Namespace: current.Namespace})
 	if err != nil {
 		return fail(err.Error(), fmt.Errorf("unable to build kubernetes objects from current release manifest: %w", err))
 	}
@@ -142,7 +142,7 @@ func (r *Rollback) perform(ctx context.Context, current, target *release.Release
 			return fail(fmt.Sprintf("Rollback %q failed: %s", target.Name, err), err)
 		}
 	}
-	res, err := c.Kube.Update(ctx, original, desired, kube.ApplyOptions{
+	res, err := c.Objects.Update(ctx, original, desired, kube.ApplyOptions{
 		Method:               applyMethod(serverSide),
 		ForceConflicts:       o.ForceConflicts,
 		ForceReplace:         o.ForceReplace,
@@ -152,7 +152,7 @@ func (r *Rollback) perform(ctx context.Context, current, target *release.Release
 		current.Info.Status = release.StatusSuperseded
 		ferr := fail(fmt.Sprintf("Rollback %q failed: %s", target.Name, err), err)
 		if o.CleanupOnFail && len(res.Created) > 0 {
-			if _, derr := c.Kube.Delete(context.WithoutCancel(ctx), res.Created, kube.DeleteOptions{}); derr != nil {
+			if _, derr := c.Objects.Delete(context.WithoutCancel(ctx), res.Created, kube.DeleteOptions{}); derr != nil {
 				return fmt.Errorf("an error occurred while cleaning up resources. original rollback error: %w: unable to cleanup resources: %w", ferr, derr)
 			}
 		}

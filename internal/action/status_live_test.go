@@ -59,7 +59,7 @@ func TestStatusPodsOfOverlappingSelectors(t *testing.T) {
 		t.Fatalf("no pods for the Deployments: %v", err)
 	}
 
-	res, err := action.Status{Releases: f.c.Releases, Resources: f.c.Kube}.Run(f.ctx, "shop")
+	res, err := action.Status{Releases: f.c.Releases, Resources: f.kc}.Run(f.ctx, "shop")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ func (t *Test) Run(ctx context.Context, name string) (*TestResult, error) {
 
 func (t *Test) run(ctx context.Context, name string) (*TestResult, error) {
 	o, c := &t.TestOptions, t.Cluster
-	if err := c.Kube.IsReachable(ctx); err != nil {
+	if err := c.Server.IsReachable(ctx); err != nil {
 		return nil, err
 	}
 	if err := ValidateReleaseName(name); err != nil {
@@ -163,26 +163,26 @@ func failureReason(err error) string {
 
 // logs reads the logs of the containers of the test Pods that ran.
 func (t *Test) logs(ctx context.Context, hooks []*release.Hook, namespace string) []ContainerLog {
-	kc := t.Cluster.Kube
+	c := t.Cluster
 	var out []ContainerLog
 	for _, hk := range hooks {
 		if hk.Kind != "Pod" {
 			continue
 		}
-		rs, err := kc.Build(ctx, hk.Manifest, kube.BuildOptions{Namespace: namespace})
+		rs, err := c.Objects.Build(ctx, hk.Manifest, kube.BuildOptions{Namespace: namespace})
 		if err != nil {
 			t.warn(fmt.Sprintf("unable to read the logs of test %s: %v", hk.Name, err))
 			continue
 		}
 		for _, r := range rs {
-			containers, err := kc.Containers(ctx, r)
+			containers, err := c.Logs.Containers(ctx, r)
 			if err != nil {
 				t.warn(fmt.Sprintf("unable to read the logs of test %s: %v", hk.Name, err))
 				continue
 			}
 			for _, ct := range containers {
 				var b bytes.Buffer
-				err := copyLogs(ctx, kc, ct, &b)
+				err := copyLogs(ctx, c.Logs, ct, &b)
 				out = append(out, ContainerLog{Container: ct, Log: b.Bytes(), Err: err})
 			}
 		}

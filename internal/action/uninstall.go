@@ -32,6 +32,9 @@ type UninstallOptions struct {
 	// Timeout bounds each wait; 0 means DefaultTimeout.
 	Timeout     time.Duration
 	Description string
+	// LockHeld says the caller holds the release's lock already (an install
+	// undoing itself): the uninstall does not take it.
+	LockHeld bool
 }
 
 // UninstallResult is the uninstalled release and what was left in place.
@@ -58,13 +61,13 @@ func (u *Uninstall) Run(ctx context.Context, name string) (*UninstallResult, err
 
 func (u *Uninstall) run(ctx context.Context, name string) (*UninstallResult, error) {
 	c := u.Cluster
-	if err := c.Kube.IsReachable(ctx); err != nil {
+	if err := c.Server.IsReachable(ctx); err != nil {
 		return nil, err
 	}
 	if err := ValidateReleaseName(name); err != nil {
 		return nil, fmt.Errorf("uninstall: Release name is invalid: %s", name)
 	}
-	if !u.DryRun {
+	if !u.DryRun && !u.LockHeld {
 		unlock, err := c.lock(ctx, name, "uninstall", u.warn)
 		if err != nil {
 			return nil, err
@@ -117,12 +120,12 @@ func (u *Uninstall) run(ctx context.Context, name string) (*UninstallResult, err
 		return res, err
 	}
 	var errs []error
-	if _, err := c.Kube.Delete(ctx, owned, kube.DeleteOptions{Propagation: propagation(u.Cascade)}); err != nil {
+	if _, err := c.Objects.Delete(ctx, owned, kube.DeleteOptions{Propagation: propagation(u.Cascade)}); err != nil {
 		return res, fmt.Errorf("failed to delete release %s: %w", name, err)
 	}
 	if u.Wait != "" && u.Wait != WaitHookOnly {
 		wctx, cancel := timeoutContext(ctx, u.Timeout)
-		if err := c.Kube.WaitForDelete(wctx, owned, kube.DeleteWaitOptions{}); err != nil {
+		if err := c.Waits.WaitForDelete(wctx, owned, kube.DeleteWaitOptions{}); err != nil {
 			errs = append(errs, err)
 		}
 		cancel()
@@ -190,14 +193,14 @@ func (u *Uninstall) plan(ctx context.Context, rel *release.Release) ([]*kube.Res
 			fmt.Fprintf(&info, "[%s] %s\n", m.Head.Kind, m.Head.Metadata.Name)
 		}
 	}
-	rs, err := u.Cluster.Kube.Build(ctx, b.String(), kube.BuildOptions{Namespace: rel.Namespace})
+	rs, err := u.Cluster.Objects.Build(ctx, b.String(), kube.BuildOptions{Namespace: rel.Namespace})
 	if err != nil {
 		return nil, info.String(), fmt.Errorf("unable to build kubernetes objects for delete: %w", err)
 	}
 	if len(rs) == 0 {
 		return nil, info.String(), nil
 	}
-	own, err := u.Cluster.Kube.CheckOwned(ctx, rs, owner(rel))
+	own, err := u.Cluster.Objects.CheckOwned(ctx, rs, owner(rel))
 	if err != nil {
 		return nil, info.String(), fmt.Errorf("unable to verify resource ownership: %w", err)
 	}

@@ -53,7 +53,7 @@ func (u *Upgrade) Run(ctx context.Context, name string, ch *chart.Chart, vals ma
 
 func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals map[string]any) (*release.Release, error) {
 	o, c := &u.UpgradeOptions, u.Cluster
-	if err := c.Kube.IsReachable(ctx); err != nil {
+	if err := c.Server.IsReachable(ctx); err != nil {
 		return nil, err
 	}
 	if err := ValidateReleaseName(name); err != nil {
@@ -66,7 +66,7 @@ func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals ma
 		return nil, err
 	}
 
-	if !o.DryRun.isDry() {
+	if !o.DryRun.isDry() && !o.LockHeld {
 		unlock, err := c.lock(ctx, name, "upgrade", u.warn)
 		if err != nil {
 			return nil, err
@@ -105,17 +105,17 @@ func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals ma
 		return nil, err
 	}
 	if crds := ch.CRDObjects(); !o.SkipCRDs && len(crds) > 0 && !o.DryRun.isDry() {
-		if err := installCRDs(ctx, c.Kube, crds); err != nil {
+		if err := c.installCRDs(ctx, crds); err != nil {
 			return nil, err
 		}
 	}
-	caps, err := c.Kube.Capabilities(ctx)
+	caps, err := c.Server.Capabilities(ctx)
 	if err != nil {
 		return nil, err
 	}
 	ro := o.Render
 	ro.ReleaseName, ro.Namespace, ro.Revision, ro.IsUpgrade = name, current.Namespace, last.Version+1, true
-	ro.Capabilities, ro.Lookup = caps, c.Kube.Lookup
+	ro.Capabilities, ro.Lookup = caps, c.Server.Lookup
 	r, err := Render(ctx, ch, vals, ro)
 	if err != nil {
 		return nil, err
@@ -143,7 +143,7 @@ func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals ma
 		ApplyMethod: applyMethodName(serverSide),
 	}
 
-	original, err := c.Kube.Build(ctx, current.Manifest, kube.BuildOptions{Namespace: current.Namespace})
+	original, err := c.Objects.Build(ctx, current.Manifest, kube.BuildOptions{Namespace: current.Namespace})
 	if err != nil {
 		return next, fmt.Errorf("unable to build kubernetes objects from current release manifest: %w", err)
 	}
@@ -162,7 +162,7 @@ func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals ma
 			added = append(added, r)
 		}
 	}
-	adopted, err := c.Kube.Existing(ctx, added, kube.AdoptOptions{Owner: owner(next), TakeOwnership: o.TakeOwnership})
+	adopted, err := c.Objects.Existing(ctx, added, kube.AdoptOptions{Owner: owner(next), TakeOwnership: o.TakeOwnership})
 	if err != nil {
 		return nil, fmt.Errorf("unable to continue with update: %w", err)
 	}
@@ -170,7 +170,7 @@ func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals ma
 
 	if o.DryRun.isDry() {
 		if o.DryRun == DryRunServer {
-			if _, err := c.Kube.Update(ctx, original, target, kube.ApplyOptions{Method: applyMethod(serverSide), DryRun: true, ForceConflicts: o.ForceConflicts}); err != nil {
+			if _, err := c.Objects.Update(ctx, original, target, kube.ApplyOptions{Method: applyMethod(serverSide), DryRun: true, ForceConflicts: o.ForceConflicts}); err != nil {
 				return next, fmt.Errorf("dry run failed: %w", err)
 			}
 		}
@@ -199,7 +199,7 @@ func (u *Upgrade) perform(ctx context.Context, current, next *release.Release, o
 			return nil, fmt.Errorf("pre-upgrade hooks failed: %w", err)
 		}
 	}
-	res, err := c.Kube.Update(ctx, original, target, kube.ApplyOptions{
+	res, err := c.Objects.Update(ctx, original, target, kube.ApplyOptions{
 		Method:               applyMethod(serverSide),
 		ForceConflicts:       o.ForceConflicts,
 		ForceReplace:         o.ForceReplace,
@@ -241,7 +241,7 @@ func (u *Upgrade) fail(ctx context.Context, rel *release.Release, created []*kub
 		cause = errors.Join(cause, err)
 	}
 	if u.CleanupOnFail && len(created) > 0 {
-		if _, err := c.Kube.Delete(rctx, created, kube.DeleteOptions{}); err != nil {
+		if _, err := c.Objects.Delete(rctx, created, kube.DeleteOptions{}); err != nil {
 			return rel, fmt.Errorf("an error occurred while cleaning up resources. original upgrade error: %w: unable to cleanup resources: %w", cause, err)
 		}
 	}
@@ -261,11 +261,9 @@ func (u *Upgrade) fail(ctx context.Context, rel *release.Release, created []*kub
 	if good == 0 {
 		return rel, fmt.Errorf("unable to find a previously successful release when attempting to rollback. original upgrade error: %w", cause)
 	}
-	nested := *c // this process holds the release's lock already
-	nested.Locks = nil
-	back := u.LifecycleOptions
-	back.DryRun, back.Description, back.HistoryLimit = DryRunNone, "", -1
-	rb := &Rollback{Cluster: &nested, Warn: u.Warn, RollbackOptions: RollbackOptions{LifecycleOptions: back, Version: good}}
+	back := u.LifecycleOptions // this process holds the release's lock already
+	back.DryRun, back.Description, back.HistoryLimit, back.LockHeld = DryRunNone, "", -1, true
+	rb := &Rollback{Cluster: c, Warn: u.Warn, RollbackOptions: RollbackOptions{LifecycleOptions: back, Version: good}}
 	if _, err := rb.Run(rctx, rel.Name); err != nil {
 		return rel, fmt.Errorf("an error occurred while rolling back the release. original upgrade error: %w: %w", cause, err)
 	}

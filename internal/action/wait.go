@@ -21,7 +21,7 @@ func waitReady(ctx context.Context, c *Cluster, resources []*kube.Resource, stra
 	}
 	wctx, cancel := timeoutContext(ctx, timeout)
 	defer cancel()
-	return c.Kube.WaitReady(wctx, resources, kube.WaitOptions{
+	return c.Waits.WaitReady(wctx, resources, kube.WaitOptions{
 		Readiness:   readiness,
 		WaitForJobs: waitForJobs,
 		Events:      c.WaitEvents,

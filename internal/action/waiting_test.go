@@ -171,6 +171,7 @@ func TestWaitForJobs(t *testing.T) {
 
 func TestRollbackOnFailureUpgrade(t *testing.T) {
 	f := newFixture(t)
+	f.c.Locks = &storage.MemoryLocker{} // the undoing runs under the lock the operation holds
 	ch := testChart(t, "1.0.0", map[string]string{"templates/web.yaml": deployment})
 	f.ok(f.install("atomic", ch, nil))
 	_, err := f.upgrade("atomic", ch, map[string]any{"unready": "true"}, func(o *action.UpgradeOptions) {
@@ -196,6 +197,7 @@ func TestRollbackOnFailureUpgrade(t *testing.T) {
 
 func TestRollbackOnFailureInstall(t *testing.T) {
 	f := newFixture(t)
+	f.c.Locks = &storage.MemoryLocker{} // the undoing runs under the lock the operation holds
 	ch := testChart(t, "1.0.0", map[string]string{"templates/web.yaml": deployment, "templates/cm.yaml": configMap("cm")})
 	_, err := f.install("atomic", ch, map[string]any{"unready": "true"}, func(o *action.InstallOptions) {
 		o.RollbackOnFailure, o.Timeout = true, shortWait

@@ -7,9 +7,9 @@ package cli
 // wait for readiness (install, upgrade and rollback with --wait):
 //
 //	// internal/cli/release_cmds.go
-//	c := &action.Cluster{Kube: kc, Releases: store, WaitEvents: a.waitProgress()}
+//	c := &action.Cluster{..., Waits: kc, WaitEvents: a.waitProgress()}
 //	// internal/action/wait.go
-//	err := c.Kube.WaitReady(wctx, resources, kube.WaitOptions{
+//	err := c.Waits.WaitReady(wctx, resources, kube.WaitOptions{
 //		Readiness: readiness, WaitForJobs: waitForJobs, Events: c.WaitEvents,
 //	})
 //

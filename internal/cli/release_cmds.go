@@ -53,7 +53,19 @@ func (a *app) warner() func(string) {
 	return func(msg string) { fmt.Fprintf(a.streams.Err, "WARNING: %s\n", msg) }
 }
 
-// cluster builds the release operations' view of the cluster for a namespace.
+// The adapters the CLI wires into action.Cluster.
+var (
+	_ action.Server       = (*kube.Client)(nil)
+	_ action.Objects      = (*kube.Client)(nil)
+	_ action.Waiter       = (*kube.Client)(nil)
+	_ action.LogReader    = (*kube.Client)(nil)
+	_ action.ReleaseStore = (*storage.Storage)(nil)
+	_ action.Locker       = (*storage.LeaseLocker)(nil)
+	_ action.Locker       = (*storage.MemoryLocker)(nil)
+	_ action.Locker       = storage.TrackedLocker{}
+)
+
+// actionCluster builds the release operations' view of the cluster for a namespace.
 func (a *app) actionCluster(namespace string) (*action.Cluster, error) {
 	kc, err := a.kubeClient()
 	if err != nil {
@@ -63,7 +75,7 @@ func (a *app) actionCluster(namespace string) (*action.Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &action.Cluster{Kube: kc, Releases: store, WaitEvents: a.waitProgress()}
+	c := &action.Cluster{Server: kc, Objects: kc, Waits: kc, Logs: kc, Releases: store, WaitEvents: a.waitProgress()}
 	// Hook logs asked for by helm.sh/hook-output-log-policy go to stderr, as
 	// Helm's do.
 	c.HookOutput = func(kube.Container) io.Writer { return a.streams.Err }

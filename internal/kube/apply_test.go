@@ -282,10 +282,16 @@ func TestCreateNamespace(t *testing.T) {
 	t.Cleanup(func() {
 		_ = env.Clientset().CoreV1().Namespaces().Delete(t.Context(), name, metav1.DeleteOptions{})
 	})
+	if exists, err := c.NamespaceExists(ctx, name); exists || err != nil {
+		t.Fatalf("before: NamespaceExists = %v, %v", exists, err)
+	}
 	for _, o := range []kube.ApplyOptions{{}, {}, {Method: kube.ClientSide}} {
 		if err := c.CreateNamespace(ctx, name, o); err != nil {
 			t.Fatalf("%s: %v", o.Method, err)
 		}
+	}
+	if exists, err := c.NamespaceExists(ctx, name); !exists || err != nil {
+		t.Fatalf("after: NamespaceExists = %v, %v", exists, err)
 	}
 	ns, err := env.Clientset().CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
 	if err != nil {

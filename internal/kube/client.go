@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
@@ -40,7 +39,6 @@ type Options struct {
 // use. Discovery is cached in memory for the Client's life and refreshed when a kind
 // is not found (a CRD just created) or after InstallCRDs.
 type Client struct {
-	config       *rest.Config
 	raw          rest.Interface // unversioned JSON client: apply with status codes, tables
 	dynamic      dynamic.Interface
 	metadata     metadata.Interface
@@ -79,7 +77,6 @@ func New(cfg *rest.Config, opts Options) (*Client, error) {
 		return nil, fmt.Errorf("kube: http client: %w", err)
 	}
 	c := &Client{
-		config:       config,
 		fieldManager: opts.FieldManager,
 		concurrency:  opts.Concurrency,
 	}
@@ -122,30 +119,13 @@ func New(cfg *rest.Config, opts Options) (*Client, error) {
 	return c, nil
 }
 
-// RESTConfig returns a copy of the configuration the Client uses (throttling as New
-// set it).
-func (c *Client) RESTConfig() *rest.Config { return rest.CopyConfig(c.config) }
-
-// Dynamic is the Client's dynamic client.
-func (c *Client) Dynamic() dynamic.Interface { return c.dynamic }
-
-// Metadata is the Client's metadata-only client.
-func (c *Client) Metadata() metadata.Interface { return c.metadata }
-
-// CoreV1 is the Client's typed client of the core group.
+// CoreV1 is the Client's typed client of the core group, for the release
+// storage to share the Client's connection.
 func (c *Client) CoreV1() corev1.CoreV1Interface { return c.core }
 
-// CoordinationV1 is the Client's typed client of the coordination group (Leases).
+// CoordinationV1 is the Client's typed client of the coordination group, for the
+// release locks (Leases) to share the Client's connection.
 func (c *Client) CoordinationV1() coordinationv1.CoordinationV1Interface { return c.coordination }
-
-// Discovery is the Client's cached discovery client.
-func (c *Client) Discovery() discovery.CachedDiscoveryInterfaceWithContext { return c.discovery }
-
-// RESTMapper maps kinds to resources through the cached discovery.
-func (c *Client) RESTMapper() meta.RESTMapper { return c.mapper }
-
-// FieldManager is the field manager the Client writes as.
-func (c *Client) FieldManager() string { return c.fieldManager }
 
 // IsReachable checks that the API server answers, as Helm does before an action.
 func (c *Client) IsReachable(ctx context.Context) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -43,4 +44,13 @@ func (c *Client) CreateNamespace(ctx context.Context, name string, opts ApplyOpt
 		_, err = c.serverSideApply(ctx, r, &o)
 	}
 	return err
+}
+
+// NamespaceExists tells whether the namespace name exists (it may be terminating).
+func (c *Client) NamespaceExists(ctx context.Context, name string) (bool, error) {
+	_, err := c.core.Namespaces().Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
 }

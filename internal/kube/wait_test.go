@@ -255,7 +255,7 @@ spec:
 
 // A custom resource is ready when its controller says Ready=True.
 func TestWaitReadyCustomResource(t *testing.T) {
-	_, c, ns := cluster(t)
+	env, c, ns := cluster(t)
 	ctx := testContext(t)
 	group := ns + ".example.com"
 	crds := build(t, c, ns, widgetCRD(group))
@@ -267,7 +267,7 @@ func TestWaitReadyCustomResource(t *testing.T) {
 	if _, err := c.Create(ctx, rs, kube.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	ri := c.Dynamic().Resource(rs[0].GVR).Namespace(ns)
+	ri := env.Dynamic().Resource(rs[0].GVR).Namespace(ns)
 	setReady := func(status string) {
 		t.Helper()
 		u, err := ri.Get(ctx, "w", metav1.GetOptions{})
