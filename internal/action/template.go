@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -120,6 +121,56 @@ func (t Template) Run(ctx context.Context, ch *chart.Chart, userVals map[string]
 		}
 	}
 	return res, nil
+}
+
+// WriteFiles writes the documents to files under dir named by their sources, as
+// `helm template --output-dir` does: manifests and hooks go under dir/releaseDir
+// when releaseDir is not "", CRDs never do; the documents of one source are
+// appended to its file, which is truncated first, except that a hook is appended
+// to a file that already exists, even from an earlier run. It returns the file
+// each document went to, in order: on error, those written so far.
+func (r *TemplateResult) WriteFiles(dir, releaseDir string) ([]string, error) {
+	var names []string
+	written := map[string]bool{}
+	for _, d := range r.Documents {
+		base := dir
+		if releaseDir != "" && d.Kind != DocumentCRD {
+			base = filepath.Join(dir, releaseDir)
+		}
+		name := base + string(filepath.Separator) + d.Source
+		if d.Kind == DocumentHook {
+			if _, err := os.Stat(filepath.Join(base, d.Source)); err == nil {
+				written[name] = true
+			}
+		}
+		if err := appendDocument(name, d, !written[name]); err != nil {
+			return names, err
+		}
+		written[name] = true
+		names = append(names, name)
+	}
+	return names, nil
+}
+
+// appendDocument writes a document at the end of the file name, which is created
+// (with its folders) or, with truncate, emptied first.
+func appendDocument(name string, d Document, truncate bool) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	flags := os.O_APPEND | os.O_WRONLY
+	if truncate {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	}
+	f, err := os.OpenFile(name, flags, 0o666)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f, "---\n# Source: %s\n%s\n", d.Source, d.Content)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 var sourceLine = regexp.MustCompile("# Source: [^/]+/(.+)")

@@ -3,7 +3,10 @@ package action_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rudderpm/rudder/internal/action"
@@ -195,5 +198,32 @@ func TestRenderWarnings(t *testing.T) {
 	}
 	if !slices.Equal(got, want[:3]) {
 		t.Errorf("warnings before the schema error\n got %q\nwant %q", got, want[:3])
+	}
+}
+
+// WriteFiles reports the files it wrote before one it could not write.
+func TestTemplateWriteFilesStopsAtAFailure(t *testing.T) {
+	ch := memChart(t, map[string]string{
+		"Chart.yaml":       "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+		"templates/a.yaml": okConfigMap,
+		"templates/b.yaml": strings.Replace(okConfigMap, "name: ok", "name: other", 1),
+	})
+	res, err := action.Template{RenderOptions: action.RenderOptions{ReleaseName: "r"}}.Run(context.Background(), ch, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	// A folder where b.yaml should go.
+	if err := os.MkdirAll(filepath.Join(dir, "r", "c", "templates", "b.yaml"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	names, err := res.WriteFiles(dir, "r")
+	want := []string{filepath.Join(dir, "r", "c", "templates", "a.yaml")}
+	if err == nil || !slices.Equal(names, want) {
+		t.Fatalf("WriteFiles = %q, %v; want %q and an error", names, err, want)
+	}
+	got, err := os.ReadFile(want[0])
+	if err != nil || string(got) != "---\n# Source: c/templates/a.yaml\n"+okConfigMap+"\n" {
+		t.Fatalf("a.yaml = %q, %v", got, err)
 	}
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -103,7 +102,15 @@ func (a *app) newTemplateCmd() *cobra.Command {
 				return fmt.Errorf("%w\n\nUse --debug flag to render out invalid YAML", err)
 			}
 			if outputDir != "" {
-				if err := a.writeDocuments(outputDir, name, useRelName, res.Documents); err != nil {
+				releaseDir := ""
+				if useRelName {
+					releaseDir = name
+				}
+				written, err := res.WriteFiles(outputDir, releaseDir)
+				for _, name := range written {
+					fmt.Fprintf(a.streams.Out, "wrote %s\n", name)
+				}
+				if err != nil {
 					return err
 				}
 				if len(showOnly) > 0 {
@@ -135,47 +142,4 @@ func (a *app) newTemplateCmd() *cobra.Command {
 		_ = f.MarkHidden(hidden)
 	}
 	return cmd
-}
-
-// writeDocuments writes each document to a file named by its source under outputDir,
-// as `helm template --output-dir` does: manifests and hooks go under the release name
-// too with --release-name, CRDs never do; the documents of one source are appended to
-// its file, which is truncated first, except that a hook is appended to a file that
-// already exists, even from an earlier run. Each file written is reported as
-// "wrote <outputDir>/<path>".
-func (a *app) writeDocuments(outputDir, release string, useRelName bool, docs []action.Document) error {
-	written := map[string]bool{}
-	for _, d := range docs {
-		dir := outputDir
-		if useRelName && d.Kind != action.DocumentCRD {
-			dir = filepath.Join(outputDir, release)
-		}
-		name := dir + string(filepath.Separator) + d.Source
-		if d.Kind == action.DocumentHook {
-			if _, err := os.Stat(filepath.Join(dir, d.Source)); err == nil {
-				written[name] = true
-			}
-		}
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			return err
-		}
-		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-		if written[name] {
-			flags = os.O_APPEND | os.O_WRONLY
-		}
-		f, err := os.OpenFile(name, flags, 0o666)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(f, "---\n# Source: %s\n%s\n", d.Source, d.Content)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
-		written[name] = true
-		fmt.Fprintf(a.streams.Out, "wrote %s\n", name)
-	}
-	return nil
 }
