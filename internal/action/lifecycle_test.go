@@ -454,3 +454,30 @@ func TestLockHeld(t *testing.T) {
 		t.Fatal("the ConfigMap is left after uninstall")
 	}
 }
+
+// upgrade --install: a release with no revision, or only uninstalled ones, is
+// installed instead, and the caller is told; one that exists is upgraded.
+func TestUpgradeInstallIfMissing(t *testing.T) {
+	f := newFixture(t)
+	ch := testChart(t, "1.0.0", map[string]string{"templates/a.yaml": configMap("a")})
+	installs := 0
+	upgrade := func(value string) *release.Release {
+		t.Helper()
+		u := &action.Upgrade{Cluster: f.c, Installing: func() { installs++ },
+			UpgradeOptions: action.UpgradeOptions{InstallIfMissing: true, Namespace: f.ns}}
+		return f.ok(u.Run(f.ctx, "maybe", ch, map[string]any{"value": value}))
+	}
+	if rel := upgrade("one"); rel.Version != 1 || installs != 1 || rel.Info.Description != "Install complete" {
+		t.Fatalf("first: revision %d, %d installs, %q", rel.Version, installs, rel.Info.Description)
+	}
+	if rel := upgrade("two"); rel.Version != 2 || installs != 1 || rel.Info.Description != "Upgrade complete" {
+		t.Fatalf("second: revision %d, %d installs, %q", rel.Version, installs, rel.Info.Description)
+	}
+	f.uninstall("maybe", action.UninstallOptions{KeepHistory: true})
+	if rel := upgrade("three"); rel.Version != 3 || installs != 2 {
+		t.Fatalf("after uninstall: revision %d, %d installs", rel.Version, installs)
+	}
+	if v, _ := f.configMapValue("a"); v != "three" {
+		t.Fatalf("a = %q", v)
+	}
+}

@@ -71,3 +71,21 @@ func TestInstallZeroOptions(t *testing.T) {
 		t.Errorf("Run changed the options: %+v, was %+v", inst.InstallOptions, opts)
 	}
 }
+
+// upgrade --install --dry-run=client installs offline: it needs no cluster.
+func TestUpgradeInstallIfMissingClientDryRun(t *testing.T) {
+	ch, err := chart.LoadFiles([]*chart.File{{Name: "Chart.yaml", Data: []byte("apiVersion: v2\nname: app\nversion: 1.0.0\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	told := false
+	up := &Upgrade{Cluster: &Cluster{}, Installing: func() { told = true }, UpgradeOptions: UpgradeOptions{
+		LifecycleOptions: LifecycleOptions{DryRun: DryRunClient}, InstallIfMissing: true, Namespace: "ns"}}
+	rel, err := up.Run(context.Background(), "web", ch, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !told || rel.Version != 1 || rel.Namespace != "ns" || rel.Info.Description != "Dry run complete" {
+		t.Fatalf("told %v, revision %d in %q: %q", told, rel.Version, rel.Namespace, rel.Info.Description)
+	}
+}

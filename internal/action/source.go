@@ -65,6 +65,9 @@ type ChartRequest struct {
 	Keyring string
 	// Prov fetches the provenance file when there is one, without checking it.
 	Prov bool
+	// MapCRDs has Load map a chart folder's CRD files instead of reading them,
+	// for callers that only read the chart and end soon.
+	MapCRDs bool
 }
 
 // LocatedChart is a chart on disk.

@@ -64,10 +64,8 @@ func (t Template) Run(ctx context.Context, ch *chart.Chart, userVals map[string]
 	if err := CheckInstallable(ch); err != nil {
 		return nil, err
 	}
-	if len(ch.Metadata.Dependencies) > 0 {
-		if err := CheckDependencies(ch); err != nil {
-			return nil, fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: %w", err)
-		}
+	if err := checkChartDependencies(ch); err != nil {
+		return nil, err
 	}
 	if err := checkLabels(t.Labels); err != nil {
 		return nil, err

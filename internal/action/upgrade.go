@@ -18,7 +18,13 @@ import (
 // the CLI does by default.
 type UpgradeOptions struct {
 	LifecycleOptions
-	TakeOwnership bool
+	// InstallIfMissing installs the release instead when it has no revision, or
+	// only uninstalled ones (upgrade --install): in Namespace, with
+	// CreateNamespace and the options an install shares.
+	InstallIfMissing bool
+	Namespace        string
+	CreateNamespace  bool
+	TakeOwnership    bool
 	// RollbackOnFailure rolls back to the last successful revision if the upgrade
 	// fails; it waits for readiness (WaitWatcher) unless Wait says otherwise.
 	RollbackOnFailure bool
@@ -42,6 +48,9 @@ type Upgrade struct {
 	Cluster *Cluster
 	UpgradeOptions
 	Warn func(string)
+	// Installing is called when InstallIfMissing turns the upgrade into an
+	// install, before it begins; nil tells nobody.
+	Installing func()
 }
 
 // Run upgrades the release name to ch with the user's values.
@@ -53,6 +62,15 @@ func (u *Upgrade) Run(ctx context.Context, name string, ch *chart.Chart, vals ma
 
 func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals map[string]any) (*release.Release, error) {
 	o, c := &u.UpgradeOptions, u.Cluster
+	if o.InstallIfMissing {
+		missing, uninstalled, err := u.missing(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if missing {
+			return u.install(ctx, name, uninstalled, ch, vals)
+		}
+	}
 	if err := c.Server.IsReachable(ctx); err != nil {
 		return nil, err
 	}
@@ -268,6 +286,44 @@ func (u *Upgrade) fail(ctx context.Context, rel *release.Release, created []*kub
 		return rel, fmt.Errorf("an error occurred while rolling back the release. original upgrade error: %w: %w", cause, err)
 	}
 	return rel, fmt.Errorf("release %s failed, and has been rolled back due to rollback-on-failure being set: %w", rel.Name, cause)
+}
+
+// missing tells whether the release has no revision to upgrade (none, or only
+// uninstalled ones); a client dry run does not look.
+func (u *Upgrade) missing(ctx context.Context, name string) (missing, uninstalled bool, err error) {
+	if u.DryRun == DryRunClient {
+		return true, false, nil
+	}
+	last, err := u.Cluster.Releases.Last(ctx, name)
+	if errors.Is(err, storage.ErrReleaseNotFound) {
+		return true, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	uninstalled = last.Info.Status == release.StatusUninstalled
+	return uninstalled, uninstalled, nil
+}
+
+// install installs the missing release, replacing its uninstalled revisions.
+func (u *Upgrade) install(ctx context.Context, name string, replace bool, ch *chart.Chart, vals map[string]any) (*release.Release, error) {
+	if u.Installing != nil {
+		u.Installing()
+	}
+	o := &u.UpgradeOptions
+	inst := &Install{Cluster: u.Cluster, Warn: u.Warn, InstallOptions: InstallOptions{
+		LifecycleOptions:  o.LifecycleOptions,
+		ReleaseName:       name,
+		Namespace:         o.Namespace,
+		CreateNamespace:   o.CreateNamespace,
+		SkipCRDs:          o.SkipCRDs,
+		Replace:           replace,
+		TakeOwnership:     o.TakeOwnership,
+		RollbackOnFailure: o.RollbackOnFailure,
+		Labels:            o.Labels,
+		Render:            o.Render,
+	}}
+	return inst.Run(ctx, ch, vals)
 }
 
 // values decides the values of the new revision from the flags, as Helm does.

@@ -30,6 +30,7 @@ type chartPathOptions struct {
 	InsecureSkipTLSVerify bool
 	PlainHTTP             bool
 	PassCredentialsAll    bool
+	Devel                 bool // --devel, which each command describes in its own words
 
 	// pullReport receives the "Pulled:" and "Digest:" lines of an OCI pull:
 	// standard error when nil. Helm prints them on standard output for
@@ -83,7 +84,7 @@ func (c *chartPathOptions) request(ref string) action.ChartRequest {
 	return action.ChartRequest{Ref: ref, Version: c.Version, RepoURL: c.RepoURL,
 		Username: c.Username, Password: c.Password, PassCredentialsAll: c.PassCredentialsAll,
 		CertFile: c.CertFile, KeyFile: c.KeyFile, CAFile: c.CaFile,
-		InsecureSkipTLSVerify: c.InsecureSkipTLSVerify, Verify: c.Verify, Keyring: c.Keyring}
+		InsecureSkipTLSVerify: c.InsecureSkipTLSVerify, Verify: c.Verify, Keyring: c.Keyring, Devel: c.Devel, MapCRDs: c.mapCRDs}
 }
 
 // registryClient returns an OCI client with the stored logins and the flags' TLS
@@ -112,42 +113,28 @@ func (a *app) chartSource(c *chartPathOptions) (*action.ChartSource, error) {
 		ContentCache: a.settings.ContentCache, Registry: reg, ChartLimits: lim}, nil
 }
 
-// locateChart resolves a chart reference (a path, repo/chart, a URL, --repo plus a
-// name, or oci://) to a chart on disk, downloading it into the content cache.
-func (a *app) locateChart(ctx context.Context, ref string, c *chartPathOptions) (*action.LocatedChart, error) {
+// reportPull prints the "Pulled:" and "Digest:" lines of a chart pulled from a
+// registry.
+func (a *app) reportPull(lc *action.LocatedChart, c *chartPathOptions) {
+	if lc == nil || lc.OCIRef == "" {
+		return
+	}
+	w := c.pullReport
+	if w == nil {
+		w = a.streams.Err
+	}
+	fmt.Fprintf(w, "Pulled: %s\nDigest: %s\n", lc.OCIRef, lc.ManifestDigest)
+}
+
+// loadChart locates and loads a chart, downloading it into the content cache, and
+// logs what loading warns about.
+func (a *app) loadChart(ctx context.Context, ref string, c *chartPathOptions) (*chart.Chart, error) {
 	src, err := a.chartSource(c)
 	if err != nil {
 		return nil, err
 	}
-	lc, err := src.Locate(ctx, c.request(ref))
-	if err != nil {
-		return nil, err
-	}
-	if lc.OCIRef != "" {
-		w := c.pullReport
-		if w == nil {
-			w = a.streams.Err
-		}
-		fmt.Fprintf(w, "Pulled: %s\nDigest: %s\n", lc.OCIRef, lc.ManifestDigest)
-	}
-	return lc, nil
-}
-
-// loadChart locates and loads a chart, logging what loading warns about.
-func (a *app) loadChart(ctx context.Context, ref string, c *chartPathOptions) (*chart.Chart, error) {
-	lc, err := a.locateChart(ctx, ref, c)
-	if err != nil {
-		return nil, err
-	}
-	lim, err := a.settings.chartLimits()
-	if err != nil {
-		return nil, err
-	}
-	load := lim.Load
-	if c.mapCRDs {
-		load = lim.LoadMapped
-	}
-	ch, err := load(lc.Path)
+	ch, lc, err := src.Load(ctx, c.request(ref))
+	a.reportPull(lc, c)
 	if ch != nil {
 		a.warnAll(ch.LoadWarnings)
 	}

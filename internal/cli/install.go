@@ -1,13 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rudderpm/rudder/internal/action"
-	"github.com/rudderpm/rudder/internal/chart"
-	"github.com/rudderpm/rudder/internal/engine"
 	"github.com/rudderpm/rudder/internal/release"
 )
 
@@ -26,10 +25,8 @@ and never updated or deleted afterwards. Objects of one kind are applied concurr
 
 func (a *app) newInstallCmd() *cobra.Command {
 	var (
-		o          installFlags
-		out        outputFormat
-		hideSecret bool
-		historyMax int
+		o   installFlags
+		out outputFormat
 	)
 	cmd := &cobra.Command{
 		Use:   "install [NAME] [CHART]",
@@ -48,7 +45,7 @@ func (a *app) newInstallCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("INSTALLATION FAILED: %w", err)
 			}
-			rel, err := a.runInstall(cmd, name, ref, &o, dry, hideSecret, historyMax)
+			rel, err := a.runInstall(cmd.Context(), name, ref, &o, dry)
 			if err != nil {
 				return fmt.Errorf("INSTALLATION FAILED: %w", err)
 			}
@@ -56,81 +53,38 @@ func (a *app) newInstallCmd() *cobra.Command {
 		},
 	}
 	o.addFlags(cmd, a.settings)
-	f := cmd.Flags()
-	f.BoolVar(&hideSecret, "hide-secret", false, "hide Kubernetes Secrets when also using the --dry-run flag")
-	f.IntVar(&historyMax, "history-max", a.settings.MaxHistory, "limit the maximum number of revisions saved per release. Use 0 for no limit")
-	addDryRunFlag(cmd)
+	o.addReleaseFlags(cmd, a.settings)
 	addOutputFlag(cmd, &out)
 	return cmd
 }
 
-// runInstall loads the chart and installs it; upgrade --install shares it.
-func (a *app) runInstall(cmd *cobra.Command, name, ref string, o *installFlags, dry action.DryRun, hideSecret bool, historyMax int) (*release.Release, error) {
-	if o.chartPath.Version == "" && o.devel {
-		o.chartPath.Version = ">0.0.0-0"
-	}
-	ch, err := a.loadChart(cmd.Context(), ref, &o.chartPath)
+// runInstall takes the chart in and installs it as the flags say.
+func (a *app) runInstall(ctx context.Context, name, ref string, o *installFlags, dry action.DryRun) (*release.Release, error) {
+	in, err := a.intake(ctx, ref, o)
 	if err != nil {
 		return nil, err
 	}
-	vals, err := a.mergeValues(cmd.Context(), o.values)
-	if err != nil {
+	if err := o.checkHideSecret(dry); err != nil {
 		return nil, err
 	}
-	if err := checkChartDependencies(ch); err != nil {
-		return nil, err
-	}
-	if ch.Metadata.Deprecated {
-		a.log.Warn("this chart is deprecated")
-	}
-	if hideSecret && dry == action.DryRunNone {
-		return nil, fmt.Errorf("hiding Kubernetes secrets requires a dry-run mode")
-	}
-	ns := a.settings.Namespace()
 	serverSide := action.ServerSideFalse
 	if o.serverSide {
 		serverSide = action.ServerSideTrue
 	}
 	inst := &action.Install{Warn: a.warner(), InstallOptions: action.InstallOptions{
-		LifecycleOptions:  o.lifecycle(dry, serverSide, historyMax),
+		LifecycleOptions:  o.lifecycle(dry, serverSide),
 		ReleaseName:       name,
-		Namespace:         ns,
+		Namespace:         a.settings.Namespace(),
 		CreateNamespace:   o.createNamespace,
 		SkipCRDs:          o.skipCRDs,
 		Replace:           o.replace,
 		TakeOwnership:     o.takeOwnership,
 		RollbackOnFailure: o.rollbackOnFailure,
 		Labels:            o.labels,
-		Render: action.RenderOptions{
-			SkipSchemaValidation: o.skipSchemaValidation,
-			SubNotes:             o.subNotes,
-			EnableDNS:            o.enableDNS,
-			PostRenderer:         o.postRenderer(),
-			HideSecrets:          hideSecret,
-			Warnings:             a.warn,
-		},
+		Render:            o.render(a.warn),
 	}}
-	if dry == action.DryRunClient {
-		inst.Cluster = &action.Cluster{}
-		kv, _ := engine.ParseKubeVersion(engine.DefaultCapabilities().KubeVersion.Version)
-		inst.KubeVersion = kv
-	} else if inst.Cluster, err = a.actionCluster(ns); err != nil {
+	if inst.Cluster, err = a.clusterFor(dry == action.DryRunClient); err != nil {
 		return nil, err
 	}
-	rel, err := inst.Run(cmd.Context(), ch, vals)
-	if err != nil {
-		return nil, err
-	}
-	return rel, nil
-}
-
-// checkChartDependencies refuses a chart whose declared dependencies are not in charts/.
-func checkChartDependencies(ch *chart.Chart) error {
-	if len(ch.Metadata.Dependencies) == 0 {
-		return nil
-	}
-	if err := action.CheckDependencies(ch); err != nil {
-		return fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: %w", err)
-	}
-	return nil
+	return inst.Run(ctx, in.Chart, in.Values)
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/rudderpm/rudder/internal/action"
 	"github.com/rudderpm/rudder/internal/values"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // installFlags are the flags install, upgrade and template share.
@@ -33,7 +35,6 @@ type installFlags struct {
 	generateName             bool
 	nameTemplate             string
 	description              string
-	devel                    bool
 	dependencyUpdate         bool
 	disableOpenAPIValidation bool
 	rollbackOnFailure        bool
@@ -45,6 +46,8 @@ type installFlags struct {
 	hideNotes                bool
 	takeOwnership            bool
 	postRender               postRendererFlags
+	hideSecret               bool // install and upgrade
+	historyMax               int  // install and upgrade
 }
 
 func (o *installFlags) addFlags(cmd *cobra.Command, s *settings) {
@@ -64,7 +67,7 @@ func (o *installFlags) addFlags(cmd *cobra.Command, s *settings) {
 	f.BoolVarP(&o.generateName, "generate-name", "g", false, "generate the name (and omit the NAME parameter)")
 	f.StringVar(&o.nameTemplate, "name-template", "", "specify template used to name the release")
 	f.StringVar(&o.description, "description", "", "add a custom description")
-	f.BoolVar(&o.devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
+	f.BoolVar(&o.chartPath.Devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
 	f.BoolVar(&o.dependencyUpdate, "dependency-update", false, "update dependencies if they are missing before installing the chart")
 	f.BoolVar(&o.disableOpenAPIValidation, "disable-openapi-validation", false, "if set, the installation process will not validate rendered templates against the Kubernetes OpenAPI Schema")
 	f.BoolVar(&o.rollbackOnFailure, "rollback-on-failure", false, "if set, the installation is rolled back (uninstalled) upon failure. The --wait flag defaults to \"watcher\" if --rollback-on-failure is set")
@@ -86,6 +89,14 @@ func (o *installFlags) addFlags(cmd *cobra.Command, s *settings) {
 	o.chartPath.addFlags(f, s)
 	cmd.MarkFlagsMutuallyExclusive("force-replace", "force-conflicts")
 	cmd.MarkFlagsMutuallyExclusive("force", "force-conflicts")
+}
+
+// addReleaseFlags adds the flags of install and upgrade that template has not.
+func (o *installFlags) addReleaseFlags(cmd *cobra.Command, s *settings) {
+	f := cmd.Flags()
+	f.BoolVar(&o.hideSecret, "hide-secret", false, "hide Kubernetes Secrets when also using the --dry-run flag")
+	f.IntVar(&o.historyMax, "history-max", s.MaxHistory, "limit the maximum number of revisions saved per release. Use 0 for no limit")
+	addDryRunFlag(cmd)
 }
 
 // nameAndChart splits the positional arguments into a release name and a chart
@@ -137,8 +148,46 @@ func renderNameTemplate(text string) (string, error) {
 	return b.String(), nil
 }
 
+// intake takes in the chart and the values of install, upgrade and template, and
+// reports what was pulled and the warnings.
+func (a *app) intake(ctx context.Context, ref string, o *installFlags) (*action.Intake, error) {
+	src, err := a.chartSource(&o.chartPath)
+	if err != nil {
+		return nil, err
+	}
+	read, err := a.valuesReader(o.values)
+	if err != nil {
+		return nil, err
+	}
+	in, err := src.Intake(ctx, action.IntakeRequest{Chart: o.chartPath.request(ref), Values: o.values, ReadValues: read})
+	if in != nil {
+		a.reportPull(in.Located, &o.chartPath)
+		a.warnAll(in.Warnings)
+	}
+	return in, err
+}
+
+func (o *installFlags) checkHideSecret(dry action.DryRun) error {
+	if o.hideSecret && dry == action.DryRunNone {
+		return errors.New("hiding Kubernetes secrets requires a dry-run mode")
+	}
+	return nil
+}
+
+// render returns the rendering options install and upgrade share.
+func (o *installFlags) render(warnings func(warn.Warning)) action.RenderOptions {
+	return action.RenderOptions{
+		SkipSchemaValidation: o.skipSchemaValidation,
+		SubNotes:             o.subNotes,
+		EnableDNS:            o.enableDNS,
+		PostRenderer:         o.postRenderer(),
+		HideSecrets:          o.hideSecret,
+		Warnings:             warnings,
+	}
+}
+
 // lifecycle returns the options install and upgrade share.
-func (o *installFlags) lifecycle(dry action.DryRun, serverSide action.ServerSideMode, historyMax int) action.LifecycleOptions {
+func (o *installFlags) lifecycle(dry action.DryRun, serverSide action.ServerSideMode) action.LifecycleOptions {
 	return action.LifecycleOptions{
 		DryRun:         dry,
 		NoHooks:        o.noHooks,
@@ -148,7 +197,7 @@ func (o *installFlags) lifecycle(dry action.DryRun, serverSide action.ServerSide
 		Wait:           action.WaitStrategy(o.wait),
 		WaitForJobs:    o.waitForJobs,
 		Timeout:        o.timeout,
-		HistoryLimit:   historyLimit(historyMax),
+		HistoryLimit:   historyLimit(o.historyMax),
 		Description:    o.description,
 	}
 }

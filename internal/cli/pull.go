@@ -27,9 +27,9 @@ file, when there is one, without checking it.
 
 func (a *app) newPullCmd() *cobra.Command {
 	var (
-		o          chartPathOptions
-		pull       action.Pull
-		devel, prv bool
+		o    chartPathOptions
+		pull action.Pull
+		prv  bool
 	)
 	cmd := &cobra.Command{
 		Use:     "pull [chart URL | repo/chartname] [...]",
@@ -45,7 +45,7 @@ func (a *app) newPullCmd() *cobra.Command {
 			pull.Source = src
 			for _, ref := range args {
 				req := o.request(ref)
-				req.Devel, req.Prov = devel, prv
+				req.Prov = prv
 				res, err := pull.Run(cmd.Context(), req)
 				if err != nil {
 					return err
@@ -61,7 +61,7 @@ func (a *app) newPullCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored.")
+	f.BoolVar(&o.Devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored.")
 	f.BoolVar(&pull.Untar, "untar", false, "if set to true, will untar the chart after downloading it")
 	f.BoolVar(&prv, "prov", false, "fetch the provenance file, but don't perform verification")
 	f.StringVar(&pull.UntarDir, "untardir", ".", "if untar is specified, this flag specifies the name of the directory into which the chart is expanded")

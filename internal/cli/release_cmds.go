@@ -65,6 +65,15 @@ var (
 	_ action.Locker       = storage.TrackedLocker{}
 )
 
+// clusterFor is actionCluster for the current namespace, or, when offline (a
+// client dry run of an install), an empty cluster that needs no configuration.
+func (a *app) clusterFor(offline bool) (*action.Cluster, error) {
+	if offline {
+		return &action.Cluster{}, nil
+	}
+	return a.actionCluster(a.settings.Namespace())
+}
+
 // actionCluster builds the release operations' view of the cluster for a namespace.
 func (a *app) actionCluster(namespace string) (*action.Cluster, error) {
 	kc, err := a.kubeClient()

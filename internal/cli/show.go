@@ -28,9 +28,8 @@ func (a *app) newShowCmd() *cobra.Command {
 	}
 	for _, p := range parts {
 		var (
-			show  = action.Show{Format: p.format}
-			path  chartPathOptions
-			devel bool
+			show = action.Show{Format: p.format}
+			path chartPathOptions
 		)
 		sub := &cobra.Command{
 			Use:   string(p.format) + " [CHART]",
@@ -38,9 +37,6 @@ func (a *app) newShowCmd() *cobra.Command {
 			Long:  p.long,
 			Args:  exactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				if path.Version == "" && devel {
-					path.Version = ">0.0.0-0"
-				}
 				path.mapCRDs = true
 				ch, err := a.loadChart(cmd.Context(), args[0], &path)
 				if err != nil {
@@ -55,7 +51,7 @@ func (a *app) newShowCmd() *cobra.Command {
 			},
 		}
 		f := sub.Flags()
-		f.BoolVar(&devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
+		f.BoolVar(&path.Devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
 		if p.format == action.ShowValues {
 			f.StringVar(&show.JSONPath, "jsonpath", "", "supply a JSONPath expression to filter the output")
 		}

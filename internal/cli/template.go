@@ -59,11 +59,7 @@ func (a *app) newTemplateCmd() *cobra.Command {
 				return err
 			}
 			o.chartPath.mapCRDs = true
-			ch, err := a.loadChart(cmd.Context(), ref, &o.chartPath)
-			if err != nil {
-				return err
-			}
-			vals, err := a.mergeValues(cmd.Context(), o.values)
+			in, err := a.intake(cmd.Context(), ref, &o)
 			if err != nil {
 				return err
 			}
@@ -86,10 +82,7 @@ func (a *app) newTemplateCmd() *cobra.Command {
 			if outputDir != "" {
 				t.ShowOnly = nil
 			}
-			if ch.Metadata.Deprecated {
-				a.log.Warn("this chart is deprecated")
-			}
-			res, err := t.Run(cmd.Context(), ch, vals)
+			res, err := t.Run(cmd.Context(), in.Chart, in.Values)
 			if err != nil {
 				if res == nil {
 					return err

@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rudderpm/rudder/internal/action"
-	"github.com/rudderpm/rudder/internal/release"
-	"github.com/rudderpm/rudder/internal/storage"
 )
 
 const upgradeLong = `Upgrade a release to a new version of a chart, or to new values.
@@ -26,10 +23,9 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 	var (
 		o                                   installFlags
 		out                                 outputFormat
-		install, hideSecret                 bool
+		install                             bool
 		serverSide                          string
 		reuse, reset, resetThenReuse, clean bool
-		historyMax                          int
 	)
 	cmd := &cobra.Command{
 		Use:   "upgrade [RELEASE] [CHART]",
@@ -45,51 +41,24 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 			if out == formatTable {
 				o.chartPath.pullReport = a.streams.Out // as Helm; JSON and YAML stay parseable
 			}
-			ns := a.settings.Namespace()
-			if install {
-				missing, err := a.releaseMissing(cmd, ns, name, dry)
-				if err != nil {
-					return err
-				}
-				if missing.absent || missing.uninstalled {
-					if out == formatTable {
-						fmt.Fprintf(a.streams.Out, "Release %q does not exist. Installing it now.\n", name)
-					}
-					o.serverSide = serverSide != "false"
-					o.replace = missing.uninstalled
-					res, err := a.runInstall(cmd, name, ref, &o, dry, hideSecret, historyMax)
-					if err != nil {
-						return err
-					}
-					return a.printOperationResult(res, out, o.hideNotes)
-				}
-			}
-			if o.chartPath.Version == "" && o.devel {
-				o.chartPath.Version = ">0.0.0-0"
-			}
-			ch, err := a.loadChart(cmd.Context(), ref, &o.chartPath)
+			in, err := a.intake(cmd.Context(), ref, &o)
 			if err != nil {
 				return err
 			}
-			vals, err := a.mergeValues(cmd.Context(), o.values)
+			if err := o.checkHideSecret(dry); err != nil {
+				return err
+			}
+			// A client dry run of an install needs no cluster.
+			c, err := a.clusterFor(install && dry == action.DryRunClient)
 			if err != nil {
 				return err
 			}
-			if err := checkChartDependencies(ch); err != nil {
-				return err
-			}
-			if ch.Metadata.Deprecated {
-				a.log.Warn("this chart is deprecated")
-			}
-			if hideSecret && dry == action.DryRunNone {
-				return errors.New("hiding Kubernetes secrets requires a dry-run mode")
-			}
-			c, err := a.actionCluster(ns)
-			if err != nil {
-				return err
-			}
+			installing := false
 			up := &action.Upgrade{Cluster: c, Warn: a.warner(), UpgradeOptions: action.UpgradeOptions{
-				LifecycleOptions:     o.lifecycle(dry, action.ServerSideMode(serverSide), historyMax),
+				LifecycleOptions:     o.lifecycle(dry, action.ServerSideMode(serverSide)),
+				InstallIfMissing:     install,
+				Namespace:            a.settings.Namespace(),
+				CreateNamespace:      o.createNamespace,
 				TakeOwnership:        o.takeOwnership,
 				RollbackOnFailure:    o.rollbackOnFailure,
 				CleanupOnFail:        clean,
@@ -98,57 +67,35 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 				ResetThenReuseValues: resetThenReuse && !reset && !reuse,
 				Labels:               o.labels,
 				SkipCRDs:             o.skipCRDs,
-				Render: action.RenderOptions{
-					SkipSchemaValidation: o.skipSchemaValidation,
-					SubNotes:             o.subNotes,
-					EnableDNS:            o.enableDNS,
-					PostRenderer:         o.postRenderer(),
-					HideSecrets:          hideSecret,
-					Warnings:             a.warn,
-				},
+				Render:               o.render(a.warn),
 			}}
-			rel, err := up.Run(cmd.Context(), name, ch, vals)
-			if err != nil {
-				return fmt.Errorf("UPGRADE FAILED: %w", err)
+			up.Installing = func() {
+				installing = true
+				if out == formatTable {
+					fmt.Fprintf(a.streams.Out, "Release %q does not exist. Installing it now.\n", name)
+				}
 			}
-			if out == formatTable {
+			rel, err := up.Run(cmd.Context(), name, in.Chart, in.Values)
+			switch {
+			case err != nil && installing:
+				return err // as Helm: an install's error is not an upgrade's
+			case err != nil:
+				return fmt.Errorf("UPGRADE FAILED: %w", err)
+			case out == formatTable && !installing:
 				fmt.Fprintf(a.streams.Out, "Release %q has been upgraded. Happy Helming!\n", name)
 			}
 			return a.printOperationResult(rel, out, o.hideNotes)
 		},
 	}
 	o.addFlags(cmd, a.settings)
+	o.addReleaseFlags(cmd, a.settings)
 	f := cmd.Flags()
 	f.StringVar(&serverSide, "server-side", "auto", "must be \"true\", \"false\" or \"auto\". Object updates run in the server instead of the client (\"auto\" keeps the method of the previous revision)")
 	f.BoolVarP(&install, "install", "i", false, "if a release by this name doesn't already exist, run an install")
-	f.BoolVar(&hideSecret, "hide-secret", false, "hide Kubernetes Secrets when also using the --dry-run flag")
 	f.BoolVar(&reset, "reset-values", false, "when upgrading, reset the values to the ones built into the chart")
 	f.BoolVar(&reuse, "reuse-values", false, "when upgrading, reuse the last release's values and merge in any overrides from the command line via --set and -f. If '--reset-values' is specified, this is ignored")
 	f.BoolVar(&resetThenReuse, "reset-then-reuse-values", false, "when upgrading, reset the values to the ones built into the chart, apply the last release's values and merge in any overrides from the command line via --set and -f. If '--reset-values' or '--reuse-values' is specified, this is ignored")
 	f.BoolVar(&clean, "cleanup-on-fail", false, "allow deletion of new resources created in this upgrade when upgrade fails")
-	f.IntVar(&historyMax, "history-max", a.settings.MaxHistory, "limit the maximum number of revisions saved per release. Use 0 for no limit")
-	addDryRunFlag(cmd)
 	addOutputFlag(cmd, &out)
 	return cmd
-}
-
-// releaseState says whether a release exists, for upgrade --install.
-type releaseState struct{ absent, uninstalled bool }
-
-func (a *app) releaseMissing(cmd *cobra.Command, ns, name string, dry action.DryRun) (releaseState, error) {
-	if dry == action.DryRunClient {
-		return releaseState{absent: true}, nil
-	}
-	store, err := a.releases(ns)
-	if err != nil {
-		return releaseState{}, err
-	}
-	last, err := store.Last(cmd.Context(), name)
-	if errors.Is(err, storage.ErrReleaseNotFound) {
-		return releaseState{absent: true}, nil
-	}
-	if err != nil {
-		return releaseState{}, err
-	}
-	return releaseState{uninstalled: last.Info.Status == release.StatusUninstalled}, nil
 }

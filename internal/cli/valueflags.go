@@ -35,20 +35,30 @@ const defaultMaxValuesSize = 8 << 20
 // maxValuesSizeEnv names the variable that changes defaultMaxValuesSize.
 const maxValuesSizeEnv = "RUDDER_MAX_VALUES_SIZE"
 
-// mergeValues reads the user-supplied values; "-" reads standard input and an
-// http(s) URL is downloaded (TLS verified), as Helm allows. Each input is bounded
-// by maxValuesSize.
+// mergeValues reads the user-supplied values (lint's).
 func (a *app) mergeValues(ctx context.Context, v values.Options) (map[string]any, error) {
-	if len(v.ValueFiles) == 0 && len(v.FileValues) == 0 {
+	read, err := a.valuesReader(v)
+	if err != nil {
+		return nil, err
+	}
+	if read == nil {
 		return v.Merge(nil)
+	}
+	return v.Merge(func(name string) ([]byte, error) { return read(ctx, name) })
+}
+
+// valuesReader returns what reads the files v names: "-" reads standard input
+// and an http(s) URL is downloaded (TLS verified), as Helm allows. Each input is
+// bounded by maxValuesSize. It is nil when v names no file.
+func (a *app) valuesReader(v values.Options) (func(ctx context.Context, name string) ([]byte, error), error) {
+	if len(v.ValueFiles) == 0 && len(v.FileValues) == 0 {
+		return nil, nil
 	}
 	limit, err := a.maxValuesSize()
 	if err != nil {
 		return nil, err
 	}
-	return v.Merge(func(name string) ([]byte, error) {
-		return a.readValuesInput(ctx, name, limit)
-	})
+	return func(ctx context.Context, name string) ([]byte, error) { return a.readValuesInput(ctx, name, limit) }, nil
 }
 
 // maxValuesSize is the bound on each values input: RUDDER_MAX_VALUES_SIZE as a

@@ -1,0 +1,89 @@
+package action
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/values"
+	"github.com/rudderpm/rudder/internal/warn"
+)
+
+// IntakeRequest names a chart and the user's values for it.
+type IntakeRequest struct {
+	// Chart says where the chart comes from and how to load it.
+	Chart ChartRequest
+	// Values are the user's values: files and URLs (-f), then the --set family.
+	Values values.Options
+	// ReadValues reads a file or URL that Values names (-f, --set-file); nil
+	// refuses them.
+	ReadValues func(ctx context.Context, name string) ([]byte, error)
+}
+
+// Intake is a chart taken in for an install, an upgrade or a render.
+type Intake struct {
+	Chart *chart.Chart
+	// Values are the user's values, merged: what the release records as its config.
+	Values map[string]any
+	// Located says where the chart was found, and what was pulled for it.
+	Located *LocatedChart
+	// Warnings are what the user should be told, in Helm's order: what loading
+	// noticed, then a deprecated chart.
+	Warnings []warn.Warning
+}
+
+// Intake takes a chart in, as install, upgrade and template do: it locates and
+// loads the chart, merges the user's values, and checks that the dependencies
+// Chart.yaml declares are in charts/. Once the chart is located, a failure still
+// returns what was taken in, so that callers can report the download and the
+// warnings.
+func (s *ChartSource) Intake(ctx context.Context, req IntakeRequest) (*Intake, error) {
+	ch, lc, err := s.Load(ctx, req.Chart)
+	if lc == nil {
+		return nil, err
+	}
+	in := &Intake{Chart: ch, Located: lc}
+	if ch != nil {
+		in.Warnings = append(in.Warnings, ch.LoadWarnings...)
+	}
+	if err != nil {
+		return in, err
+	}
+	var read func(string) ([]byte, error)
+	if req.ReadValues != nil {
+		read = func(name string) ([]byte, error) { return req.ReadValues(ctx, name) }
+	}
+	if in.Values, err = req.Values.Merge(read); err != nil {
+		return in, err
+	}
+	if ch.Metadata.Deprecated {
+		in.Warnings = append(in.Warnings, warn.Warn("this chart is deprecated"))
+	}
+	return in, checkChartDependencies(ch)
+}
+
+// Load locates a chart and loads it with the source's limits. The located chart
+// is returned with a loading error.
+func (s *ChartSource) Load(ctx context.Context, req ChartRequest) (*chart.Chart, *LocatedChart, error) {
+	lc, err := s.Locate(ctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	load := s.ChartLimits.Load
+	if req.MapCRDs {
+		load = s.ChartLimits.LoadMapped
+	}
+	ch, err := load(lc.Path)
+	return ch, lc, err
+}
+
+// checkChartDependencies refuses a chart whose declared dependencies are not in charts/.
+func checkChartDependencies(ch *chart.Chart) error {
+	if len(ch.Metadata.Dependencies) == 0 {
+		return nil
+	}
+	if err := CheckDependencies(ch); err != nil {
+		return fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: %w", err)
+	}
+	return nil
+}
