@@ -3,7 +3,9 @@ package action
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/values"
 	"github.com/rudderpm/rudder/internal/warn"
@@ -71,4 +73,47 @@ func ComputedValues(rel *release.Release) (map[string]any, []warn.Warning, error
 		return nil, ws, err
 	}
 	return vals.AsMap(), ws, nil
+}
+
+// ReleaseMetadata summarises a revision, as `helm get metadata` shows it; the JSON
+// field names are Helm's.
+type ReleaseMetadata struct {
+	Name         string              `json:"name"`
+	Chart        string              `json:"chart"`
+	Version      string              `json:"version"`
+	AppVersion   string              `json:"appVersion"`
+	Annotations  map[string]string   `json:"annotations,omitempty"`
+	Labels       map[string]string   `json:"labels,omitempty"`
+	Dependencies []*chart.Dependency `json:"dependencies,omitempty"`
+	Namespace    string              `json:"namespace"`
+	Revision     int                 `json:"revision"`
+	Status       string              `json:"status"`
+	// DeployedAt is the time of the last deployment in RFC 3339.
+	DeployedAt  string `json:"deployedAt"`
+	ApplyMethod string `json:"applyMethod,omitempty"`
+}
+
+// Metadata summarises rel. Its labels are the user's only: Helm also shows the
+// storage's system labels when no revision is given (helm#32404).
+func Metadata(rel *release.Release) *ReleaseMetadata {
+	m := &ReleaseMetadata{
+		Name:        rel.Name,
+		Labels:      rel.Labels,
+		Namespace:   rel.Namespace,
+		Revision:    rel.Version,
+		ApplyMethod: rel.ApplyMethod,
+	}
+	if rel.Chart != nil && rel.Chart.Metadata != nil {
+		md := rel.Chart.Metadata
+		m.Chart, m.Version, m.AppVersion = md.Name, md.Version, md.AppVersion
+		m.Annotations = md.Annotations
+		m.Dependencies = md.Dependencies
+	}
+	var deployed time.Time
+	if rel.Info != nil {
+		m.Status = string(rel.Info.Status)
+		deployed = rel.Info.LastDeployed
+	}
+	m.DeployedAt = deployed.Format(time.RFC3339)
+	return m
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/release"
@@ -107,5 +108,24 @@ func TestComputedValuesWarnings(t *testing.T) {
 	}
 	if len(ws) != 1 || ws[0].String() != "warning: cannot overwrite table with non table for c.image.repo (map[host:x])" {
 		t.Errorf("warnings %v", ws)
+	}
+}
+
+func TestMetadata(t *testing.T) {
+	deployed := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	rel := &release.Release{Name: "web", Namespace: "ns", Version: 3, ApplyMethod: "ssa", Labels: map[string]string{"team": "a"},
+		Chart: &chart.Chart{Metadata: &chart.Metadata{Name: "app", Version: "1.2.3", AppVersion: "4.5",
+			Annotations: map[string]string{"k": "v"}, Dependencies: []*chart.Dependency{{Name: "db"}}}},
+		Info: &release.Info{Status: release.StatusDeployed, LastDeployed: deployed}}
+	want := &ReleaseMetadata{Name: "web", Chart: "app", Version: "1.2.3", AppVersion: "4.5", Annotations: map[string]string{"k": "v"},
+		Labels: map[string]string{"team": "a"}, Dependencies: []*chart.Dependency{{Name: "db"}}, Namespace: "ns", Revision: 3,
+		Status: "deployed", DeployedAt: "2024-05-06T07:08:09Z", ApplyMethod: "ssa"}
+	if got := Metadata(rel); !reflect.DeepEqual(got, want) {
+		t.Errorf("Metadata = %+v, want %+v", got, want)
+	}
+	// A record without its chart or info still has a summary.
+	bare := Metadata(&release.Release{Name: "old", Version: 1})
+	if bare.Chart != "" || bare.Status != "" || bare.DeployedAt != "0001-01-01T00:00:00Z" {
+		t.Errorf("bare summary %+v", bare)
 	}
 }

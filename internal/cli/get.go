@@ -7,13 +7,11 @@ import (
 	"slices"
 	"strings"
 	"text/template"
-	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/rudderpm/rudder/internal/action"
-	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/release"
 )
 
@@ -220,7 +218,7 @@ time of deployment and how its objects were applied.`,
 			if err != nil {
 				return err
 			}
-			m := newReleaseMetadata(rel)
+			m := action.Metadata(rel)
 			out := a.streams.Out
 			switch format {
 			case formatJSON:
@@ -228,7 +226,7 @@ time of deployment and how its objects were applied.`,
 			case formatYAML:
 				return writeYAML(out, m)
 			}
-			return m.writeTable(out)
+			return writeMetadataTable(out, m)
 		},
 	}
 	cmd.Flags().IntVar(&revision, "revision", 0, "read this revision of the release instead of the latest")
@@ -236,48 +234,8 @@ time of deployment and how its objects were applied.`,
 	return cmd
 }
 
-// releaseMetadata is what get metadata prints; the JSON field names are Helm's.
-type releaseMetadata struct {
-	Name         string              `json:"name"`
-	Chart        string              `json:"chart"`
-	Version      string              `json:"version"`
-	AppVersion   string              `json:"appVersion"`
-	Annotations  map[string]string   `json:"annotations,omitempty"`
-	Labels       map[string]string   `json:"labels,omitempty"`
-	Dependencies []*chart.Dependency `json:"dependencies,omitempty"`
-	Namespace    string              `json:"namespace"`
-	Revision     int                 `json:"revision"`
-	Status       string              `json:"status"`
-	DeployedAt   string              `json:"deployedAt"`
-	ApplyMethod  string              `json:"applyMethod,omitempty"`
-}
-
-// newReleaseMetadata summarises rel. Its labels are the user's only: Helm also
-// shows the storage's system labels when no revision is given (helm#32404).
-func newReleaseMetadata(rel *release.Release) *releaseMetadata {
-	m := &releaseMetadata{
-		Name:        rel.Name,
-		Labels:      rel.Labels,
-		Namespace:   rel.Namespace,
-		Revision:    rel.Version,
-		ApplyMethod: rel.ApplyMethod,
-	}
-	if rel.Chart != nil && rel.Chart.Metadata != nil {
-		md := rel.Chart.Metadata
-		m.Chart, m.Version, m.AppVersion = md.Name, md.Version, md.AppVersion
-		m.Annotations = md.Annotations
-		m.Dependencies = md.Dependencies
-	}
-	var deployed time.Time
-	if rel.Info != nil {
-		m.Status = string(rel.Info.Status)
-		deployed = rel.Info.LastDeployed
-	}
-	m.DeployedAt = deployed.Format(time.RFC3339)
-	return m
-}
-
-func (m *releaseMetadata) writeTable(w io.Writer) error {
+// writeMetadataTable prints a revision's summary as get metadata's table.
+func writeMetadataTable(w io.Writer, m *action.ReleaseMetadata) error {
 	deps := make([]string, 0, len(m.Dependencies))
 	for _, d := range m.Dependencies {
 		deps = append(deps, d.Name)
