@@ -63,8 +63,12 @@ func TestInstallFromRegistryAndRepository(t *testing.T) {
 		writeFile(t, filepath.Join(chartDir, "templates", "backdoor.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: backdoor\n")
 		tampered := u.packageChart(chartDir, filepath.Join(dir, "out"))
 		writeFile(t, tampered+".prov", string(readFile(t, f.archive+".prov")))
+		// rudder serve refuses the pair, so the signature is put in its folder.
 		evil := startChartRepo(t, false)
-		evil.upload(t, tampered)
+		if _, err := evil.Upload(readFile(t, tampered), nil, false); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(evil.Dir, filepath.Base(tampered)+".prov"), string(readFile(t, tampered+".prov")))
 		u.ok("repo", "add", "evil", evil.URL)
 		u.fails("sha256 sum does not match", "install", "evil", "evil/signed", "--verify", "--keyring", f.key.public)
 		u.fails("sha256 sum does not match", "install", "local", tampered, "--verify", "--keyring", f.key.public)
