@@ -29,7 +29,7 @@ apiVersion: v2
 name: loop
 version: 1.0.0
 -- templates/loop.yaml --
-{{- range $i := until 100000 }}{{ range $j := until 100000 }}{{ end }}{{ end }}
+{{- range $i := 100000 }}{{ range $j := 100000 }}{{ end }}{{ end }}
 `)
 	asked := make(chan struct{}, 8)
 	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -73,6 +73,7 @@ version: 1.0.0
 			tc.started(t)
 			select {
 			case err := <-exited:
+				exited <- err // for the deferred wait
 				t.Fatalf("the command ended before the signal: %v\n%s", err, stderr.String())
 			default:
 			}
