@@ -11,4 +11,11 @@
 //
 // Rendering never touches a cluster by itself: lookup returns an empty map unless the
 // caller supplies a Lookup (the kube adapter does).
+//
+// A render is bounded, so that no chart can take the process down: include and tpl
+// calls nest at most 1000 deep together (Helm stops a template including itself at
+// the same depth, but lets tpl recurse until the stack overflows), {{template}}
+// actions at most 100000 deep across the render, and what the render produces
+// (template output, include and tpl results, and what functions such as repeat,
+// printf, indent, until or toYaml build) at most Engine.MaxRenderSize bytes.
 package engine

@@ -36,10 +36,12 @@ type Engine struct {
 	// Warn receives, in lint mode, what fail and required report instead of
 	// failing, worded as Helm logs it; nil drops them.
 	Warn func(warn.Warning)
+	// MaxRenderSize bounds the bytes one render may produce: what its templates write,
+	// the results of include and tpl, and what functions that can build far more than
+	// they are given (repeat, printf, indent, until, toYaml, ...) build. Past it the
+	// render fails with an error matching ErrRenderSize. 0 means DefaultMaxRenderSize.
+	MaxRenderSize int64
 }
-
-// recursionLimit bounds how deeply one named template may include itself.
-const recursionLimit = 1000
 
 // Markers around messages of fail and required, so they can be told apart from Go's own
 // execution errors and shown without the template stack.
@@ -78,8 +80,9 @@ func (e Engine) render(ctx context.Context, tpls map[string]renderable) (map[str
 	} else {
 		t.Option("missingkey=zero")
 	}
+	g := newGuard(e.MaxRenderSize)
 	set := &treeSet{t: t}
-	known := e.bindFuncs(ctx, t, set)
+	known := e.bindFuncs(ctx, t, set, g)
 
 	// Files are parsed in parallel, and rendering starts once the files that define
 	// templates have joined the set (see treeSet). Lint waits for all of them, so that
@@ -99,13 +102,17 @@ func (e Engine) render(ctx context.Context, tpls map[string]renderable) (map[str
 		r := tpls[name]
 		r.vals["Template"] = common.Values{"Name": name, "BasePath": r.basePath}
 		buf.Reset()
+		g.calls, g.bodies = 0, 0
 		err := set.ensure(name)
 		if err == nil {
-			err = t.ExecuteTemplate(&buf, name, r.vals)
+			err = t.ExecuteTemplate(g.writer(&buf), name, r.vals)
 		}
-		if err != nil {
+		if err != nil || g.err != nil {
 			if perr := set.wait(); perr != nil {
 				return nil, perr // a parse error anywhere comes first, as when parsing ends before rendering
+			}
+			if g.err != nil {
+				return nil, g.report(name)
 			}
 			return nil, execError(err)
 		}
@@ -200,12 +207,12 @@ var builtinFuncs = []string{"and", "call", "html", "index", "slice", "js", "len"
 
 // bindFuncs installs the function map, with the functions that need the template set,
 // and returns the names of every function templates may call, for parsing.
-func (e Engine) bindFuncs(ctx context.Context, t *template.Template, set *treeSet) map[string]any {
+func (e Engine) bindFuncs(ctx context.Context, t *template.Template, set *treeSet, g *guard) map[string]any {
 	funcs := baseFuncs()
+	g.guardFuncs(funcs)
 	known := make(map[string]any, len(funcs)+len(builtinFuncs)+8)
-	depth := map[string]int{}
-	funcs["include"] = includeFunc(t, set, depth)
-	funcs["tpl"] = tplFunc(t, set, depth, known)
+	funcs["include"] = includeFunc(t, set, g)
+	funcs["tpl"] = tplFunc(t, set, g, known)
 	funcs["required"] = func(msg string, val any) (any, error) {
 		if val == nil || val == "" {
 			if e.LintMode {
@@ -244,6 +251,7 @@ func (e Engine) bindFuncs(ctx context.Context, t *template.Template, set *treeSe
 	for _, name := range builtinFuncs {
 		known[name] = true
 	}
+	t.Funcs(g.bodyFuncs()) // bound, but unknown to the parser
 	return known
 }
 
@@ -253,20 +261,19 @@ func (e Engine) warn(w warn.Warning) {
 	}
 }
 
-// includeFunc runs a named template and returns its output, bounding recursion.
-func includeFunc(t *template.Template, set *treeSet, depth map[string]int) func(string, any) (string, error) {
+// includeFunc runs a named template and returns its output.
+func includeFunc(t *template.Template, set *treeSet, g *guard) func(string, any) (string, error) {
 	return func(name string, data any) (string, error) {
-		if depth[name] > recursionLimit {
-			return "", fmt.Errorf("rendering template has a nested reference name: %s: unable to execute template", name)
-		}
-		if err := set.ensure(name); err != nil {
+		bodies, err := g.startCall(name)
+		if err != nil {
 			return "", err
 		}
-		depth[name]++
-		defer func() { depth[name]-- }()
-		var b strings.Builder
-		err := t.ExecuteTemplate(&b, name, data)
-		return b.String(), err
+		if err := set.ensure(name); err != nil {
+			return g.endCall(bodies, "", err)
+		}
+		b := g.builder()
+		err = t.ExecuteTemplate(b, name, data)
+		return g.endCall(bodies, b.String(), err)
 	}
 }
 
@@ -274,39 +281,52 @@ func includeFunc(t *template.Template, set *treeSet, depth map[string]int) func(
 // scope. Definitions made by the string are visible to it alone: a string that defines
 // templates runs in a copy of the set, as Helm does; one that defines none, the common
 // case, runs against the set itself, which is much cheaper and renders the same.
-func tplFunc(parent *template.Template, set *treeSet, depth map[string]int, known map[string]any) func(string, any) (string, error) {
+func tplFunc(parent *template.Template, set *treeSet, g *guard, known map[string]any) func(string, any) (string, error) {
 	return func(text string, data any) (string, error) {
-		trees, err := parse.Parse(parent.Name(), text, "", "", known)
+		bodies, err := g.startCall("tpl")
 		if err != nil {
-			return "", fmt.Errorf("cannot parse template %q: %w", text, err)
+			return "", err
 		}
-		var t *template.Template
-		if len(trees) == 1 {
-			t = parent.New(parent.Name()) // not added to the set: it only borrows its names
-			t.Tree = trees[parent.Name()]
-			if err := set.ensureTree(t.Tree); err != nil {
-				return "", err
-			}
-		} else {
-			if err := set.addAll(); err != nil { // the copy must hold every file
-				return "", err
-			}
-			clone, err := parent.Clone()
-			if err != nil {
-				return "", fmt.Errorf("cannot clone template: %w", err)
-			}
-			clone.Funcs(template.FuncMap{
-				"include": includeFunc(clone, set, depth),
-				"tpl":     tplFunc(clone, set, depth, known),
-			})
-			if t, err = clone.New(parent.Name()).Parse(text); err != nil {
-				return "", fmt.Errorf("cannot parse template %q: %w", text, err)
-			}
-		}
-		var b strings.Builder
-		if err := t.Execute(&b, data); err != nil {
-			return "", fmt.Errorf("error during tpl function execution for %q: %w", text, err)
-		}
-		return noValue.Replace(b.String()), nil
+		out, err := runTpl(parent, set, g, known, text, data)
+		return g.endCall(bodies, out, err)
 	}
+}
+
+func runTpl(parent *template.Template, set *treeSet, g *guard, known map[string]any, text string, data any) (string, error) {
+	trees, err := parse.Parse(parent.Name(), text, "", "", known)
+	if err != nil {
+		return "", fmt.Errorf("cannot parse template %q: %w", text, err)
+	}
+	var t *template.Template
+	if len(trees) == 1 {
+		t = parent.New(parent.Name()) // not added to the set: it only borrows its names
+		t.Tree = trees[parent.Name()]
+		if err := set.ensureTree(t.Tree); err != nil {
+			return "", err
+		}
+		set.noteCalls(parent, trees)
+	} else {
+		if err := set.addAll(); err != nil { // the copy must hold every file
+			return "", err
+		}
+		clone, err := parent.Clone()
+		if err != nil {
+			return "", fmt.Errorf("cannot clone template: %w", err)
+		}
+		clone.Funcs(template.FuncMap{
+			"include": includeFunc(clone, set, g),
+			"tpl":     tplFunc(clone, set, g, known),
+		})
+		// As Template.Parse would, with trees parsed against the known functions only.
+		t = clone.New(parent.Name())
+		for _, name := range slices.Sorted(maps.Keys(trees)) {
+			_, _ = t.AddParseTree(name, trees[name]) // never fails
+		}
+		set.noteCalls(clone, trees)
+	}
+	b := g.builder()
+	if err := t.Execute(b, data); err != nil {
+		return "", fmt.Errorf("error during tpl function execution for %q: %w", text, err)
+	}
+	return noValue.Replace(b.String()), nil
 }

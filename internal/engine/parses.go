@@ -29,6 +29,10 @@ type treeSet struct {
 	done  []chan struct{}
 	added []bool
 	defs  []int // files that may define templates, in parse order
+	// called holds the names {{template}} actions call. Only the trees of those
+	// templates count their bodies (see countBodies): include and tpl count their own
+	// calls, so the other trees need not.
+	called map[string]bool
 }
 
 // start parses every file of tpls, those that define templates first.
@@ -158,6 +162,29 @@ func (s *treeSet) add(i int) {
 	s.added[i] = true
 	for _, name := range slices.Sorted(maps.Keys(s.trees[i])) {
 		_, _ = s.t.AddParseTree(name, s.trees[i][name]) // never fails
+	}
+	s.noteCalls(s.t, s.trees[i])
+}
+
+// noteCalls makes the templates that the {{template}} actions of trees call count
+// their bodies: those t holds now, and those that join the set later. The trees must
+// have joined t already, as an empty tree is treated apart there.
+func (s *treeSet) noteCalls(t *template.Template, trees map[string]*parse.Tree) {
+	if s.called == nil {
+		s.called = map[string]bool{}
+	}
+	for _, tree := range trees {
+		eachTemplateAction(tree.Root, func(name string) {
+			s.called[name] = true
+			if called := t.Lookup(name); called != nil && called.Tree != nil {
+				countBodies(called.Tree)
+			}
+		})
+	}
+	for name, tree := range trees {
+		if s.called[name] {
+			countBodies(tree)
+		}
 	}
 }
 
