@@ -45,6 +45,9 @@ type RenderOptions struct {
 	// the values and sorting the output (values that do not merge, conditions that
 	// are not booleans, hooks of unknown kinds); nil drops them.
 	Warnings func(warn.Warning)
+	// MaxRenderSize bounds what rendering the templates may produce (see
+	// engine.Engine.MaxRenderSize); 0 means engine.DefaultMaxRenderSize.
+	MaxRenderSize int64
 }
 
 func (o RenderOptions) warn(ws []warn.Warning) { notify(o.Warnings, ws...) }
@@ -158,7 +161,7 @@ func Render(ctx context.Context, ch *chart.Chart, userVals map[string]any, o Ren
 		Name: o.ReleaseName, Namespace: o.Namespace, Revision: rev,
 		IsUpgrade: o.IsUpgrade, IsInstall: !o.IsUpgrade,
 	}, caps)
-	eng := engine.Engine{EnableDNS: o.EnableDNS, Lookup: o.Lookup}
+	eng := engine.Engine{EnableDNS: o.EnableDNS, Lookup: o.Lookup, MaxRenderSize: o.MaxRenderSize}
 	files, err := eng.Render(ctx, ch, top)
 	if err != nil {
 		return res, err

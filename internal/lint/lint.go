@@ -65,6 +65,9 @@ type Options struct {
 	SkipSchemaValidation bool
 	// ChartLimits bound what loading the chart may take.
 	ChartLimits chart.Limits
+	// MaxRenderSize bounds what rendering the templates may produce (see
+	// engine.Engine.MaxRenderSize); 0 means engine.DefaultMaxRenderSize.
+	MaxRenderSize int64
 }
 
 // linter collects the messages of one chart.

@@ -86,7 +86,7 @@ func (l *linter) templates(ctx context.Context, o Options) {
 		}
 	}
 	top := engine.RenderValues(ch, vals, engine.Release{Name: lintReleaseName, Namespace: o.Namespace}, caps)
-	rendered, err := engine.Engine{LintMode: true, Warn: func(w warn.Warning) { l.warn(w) }}.Render(ctx, ch, top)
+	rendered, err := engine.Engine{LintMode: true, Warn: func(w warn.Warning) { l.warn(w) }, MaxRenderSize: o.MaxRenderSize}.Render(ctx, ch, top)
 	if !l.check(Error, templatesDir, err) {
 		return
 	}
