@@ -67,6 +67,10 @@ func (a *app) runInstall(ctx context.Context, name, ref string, o *installFlags,
 	if err := o.checkHideSecret(dry); err != nil {
 		return nil, err
 	}
+	maxRender, err := a.maxRenderSize()
+	if err != nil {
+		return nil, err
+	}
 	serverSide := action.ServerSideFalse
 	if o.serverSide {
 		serverSide = action.ServerSideTrue
@@ -81,10 +85,11 @@ func (a *app) runInstall(ctx context.Context, name, ref string, o *installFlags,
 		TakeOwnership:     o.takeOwnership,
 		RollbackOnFailure: o.rollbackOnFailure,
 		Labels:            o.labels,
-		Render:            o.render(a.warn),
+		Render:            o.render(a.warn, maxRender),
 	}}
 	if inst.Cluster, err = a.clusterFor(dry == action.DryRunClient); err != nil {
 		return nil, err
 	}
-	return inst.Run(ctx, in.Chart, in.Values)
+	rel, err := inst.Run(ctx, in.Chart, in.Values)
+	return rel, withRenderSizeHint(err)
 }

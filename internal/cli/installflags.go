@@ -175,7 +175,7 @@ func (o *installFlags) checkHideSecret(dry action.DryRun) error {
 }
 
 // render returns the rendering options install and upgrade share.
-func (o *installFlags) render(warnings func(warn.Warning)) action.RenderOptions {
+func (o *installFlags) render(warnings func(warn.Warning), maxRenderSize int64) action.RenderOptions {
 	return action.RenderOptions{
 		SkipSchemaValidation: o.skipSchemaValidation,
 		SubNotes:             o.subNotes,
@@ -183,6 +183,7 @@ func (o *installFlags) render(warnings func(warn.Warning)) action.RenderOptions 
 		PostRenderer:         o.postRenderer(),
 		HideSecrets:          o.hideSecret,
 		Warnings:             warnings,
+		MaxRenderSize:        maxRenderSize,
 	}
 }
 

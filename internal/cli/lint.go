@@ -39,6 +39,9 @@ func (a *app) newLintCmd() *cobra.Command {
 			if o.ChartLimits, err = a.settings.chartLimits(); err != nil {
 				return err
 			}
+			if o.MaxRenderSize, err = a.maxRenderSize(); err != nil {
+				return err
+			}
 			if kubeVersion != "" {
 				kv, err := engine.ParseKubeVersion(kubeVersion)
 				if err != nil {

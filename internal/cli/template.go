@@ -63,6 +63,10 @@ func (a *app) newTemplateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			maxRender, err := a.maxRenderSize()
+			if err != nil {
+				return err
+			}
 			t.RenderOptions = action.RenderOptions{
 				ReleaseName:          name,
 				Namespace:            a.settings.Namespace(),
@@ -73,6 +77,7 @@ func (a *app) newTemplateCmd() *cobra.Command {
 				EnableDNS:            o.enableDNS,
 				PostRenderer:         o.postRenderer(),
 				Warnings:             a.warn,
+				MaxRenderSize:        maxRender,
 			}
 			t.NoHooks = o.noHooks
 			t.Labels = o.labels
@@ -84,6 +89,7 @@ func (a *app) newTemplateCmd() *cobra.Command {
 			}
 			res, err := t.Run(cmd.Context(), in.Chart, in.Values)
 			if err != nil {
+				err = withRenderSizeHint(err)
 				if res == nil {
 					return err
 				}

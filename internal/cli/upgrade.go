@@ -48,6 +48,10 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 			if err := o.checkHideSecret(dry); err != nil {
 				return err
 			}
+			maxRender, err := a.maxRenderSize()
+			if err != nil {
+				return err
+			}
 			// A client dry run of an install needs no cluster.
 			c, err := a.clusterFor(install && dry == action.DryRunClient)
 			if err != nil {
@@ -67,7 +71,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 				ResetThenReuseValues: resetThenReuse && !reset && !reuse,
 				Labels:               o.labels,
 				SkipCRDs:             o.skipCRDs,
-				Render:               o.render(a.warn),
+				Render:               o.render(a.warn, maxRender),
 			}}
 			up.Installing = func() {
 				installing = true
@@ -76,6 +80,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 				}
 			}
 			rel, err := up.Run(cmd.Context(), name, in.Chart, in.Values)
+			err = withRenderSizeHint(err)
 			switch {
 			case err != nil && installing:
 				return err // as Helm: an install's error is not an upgrade's
