@@ -36,6 +36,7 @@ type budget struct {
 	Limits
 	left    int64
 	members int
+	depth   int // subcharts entered, at most MaxChartNesting
 }
 
 func (l Limits) budget() *budget {

@@ -24,9 +24,6 @@ import (
 // MaxChartSize bounds the total size of a chart's files once decompressed.
 const MaxChartSize int64 = 100 << 20
 
-// maxDirDepth bounds directory nesting, which also stops symbolic-link loops.
-const maxDirDepth = 64
-
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // ErrNoChartYAML is returned when a directory or archive has no Chart.yaml at its root.
@@ -165,7 +162,7 @@ func (w *dirWalker) load() (*Chart, error) {
 		return nil, err
 	}
 	w.rules = rules
-	if err := w.walk(".", 0); err != nil {
+	if err := w.walk(".", false); err != nil {
 		return nil, err
 	}
 	return loadFiles(w.files, w.budget)
@@ -183,10 +180,14 @@ type dirWalker struct {
 // crdFile matches the files of a chart's crds/ folder, or of a subchart's.
 var crdFile = regexp.MustCompile(`^(charts/[^/]+/)*crds/`)
 
-// walk visits dir's entries in lexical order, following symbolic links as Helm does.
-func (w *dirWalker) walk(dir string, depth int) error {
-	if depth > maxDirDepth {
-		return fmt.Errorf("%s: directories nested too deep (a symbolic link loop?)", dir)
+// walk visits dir's entries in lexical order, following symbolic links as Helm does;
+// linked says a link was followed on the way to dir.
+func (w *dirWalker) walk(dir string, linked bool) error {
+	if err := checkNesting(dir, 0); err != nil {
+		if linked {
+			return fmt.Errorf("%w (through a symbolic link: a loop?)", err)
+		}
+		return err
 	}
 	entries, err := fs.ReadDir(w.fsys, dir)
 	if err != nil {
@@ -202,7 +203,7 @@ func (w *dirWalker) walk(dir string, depth int) error {
 			if w.rules.Ignore(name, true) {
 				continue
 			}
-			if err := w.walk(name, depth+1); err != nil {
+			if err := w.walk(name, linked || e.Type()&fs.ModeSymlink != 0); err != nil {
 				return err
 			}
 			continue
@@ -247,6 +248,9 @@ func (w *dirWalker) read(name string) ([]byte, error) {
 func loadFiles(files []*File, b *budget) (*Chart, error) {
 	c := &Chart{}
 	for _, f := range files {
+		if err := checkNesting(path.Dir(f.Name), b.depth); err != nil {
+			return c, err
+		}
 		c.Raw = append(c.Raw, &File{Name: f.Name, ModTime: f.ModTime, Data: f.Data})
 		if f.Name == "Chart.yaml" {
 			c.Metadata = &Metadata{}
@@ -351,6 +355,11 @@ var (
 )
 
 func loadSubchart(name string, files []*File, b *budget) (*Chart, error) {
+	b.depth++
+	defer func() { b.depth-- }()
+	if b.depth > MaxChartNesting { // an archive: the names within it start again
+		return nil, fmt.Errorf("charts nested more than %d deep", MaxChartNesting)
+	}
 	if path.Ext(name) == ".tgz" {
 		if files[0].Name != name {
 			return nil, fmt.Errorf("expected %s, got %s", name, files[0].Name)

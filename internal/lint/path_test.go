@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rudderpm/rudder/internal/chart"
 )
 
 // writeChart writes files under dir.
@@ -156,5 +158,39 @@ func TestSubchartPaths(t *testing.T) {
 	}
 	if got := SubchartPaths(filepath.Join(dir, "charts/b")); len(got) != 0 {
 		t.Errorf("chart without charts/: %v", got)
+	}
+}
+
+// lint and template agree on a chart whose subcharts nest a thousand deep: lint
+// walked the archive's folders and said "a symbolic link loop?" where there is none,
+// while template, reading the archive, rendered it.
+func TestPathArchiveNestedTooDeep(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "deep-0.1.0.tgz")
+	files := [][2]string{{"deep/Chart.yaml", "apiVersion: v2\nname: deep\nversion: 0.1.0\n"}}
+	dir := "deep/"
+	for range 1000 {
+		dir += "charts/sub/"
+		files = append(files, [2]string{dir + "Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n"})
+	}
+	writeArchive(t, p, files)
+	want := strings.TrimSuffix(strings.Repeat("charts/sub/", chart.MaxChartNesting+1), "/") + ": charts nested more than 30 deep"
+
+	_, err := chart.Load(p)
+	if err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Fatalf("loading: err = %v", err)
+	}
+	msgs, _, err := Path(t.Context(), p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range messageTexts(msgs) {
+		found = found || strings.HasSuffix(m, want)
+		if strings.Contains(m, "symbolic link") {
+			t.Errorf("message mentions a link: %s", m)
+		}
+	}
+	if !found {
+		t.Errorf("no message says %q:\n%s", want, strings.Join(messageTexts(msgs), "\n"))
 	}
 }
