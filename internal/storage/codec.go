@@ -19,12 +19,17 @@ var gzipMagic = []byte{0x1f, 0x8b, 0x08}
 // Secret driver stores these base64 bytes as the Secret's data, so on the
 // wire they are base64-encoded once more.
 func encodeRelease(rel *release.Release) (string, error) {
+	return encodeReleaseAt(rel, gzip.BestCompression)
+}
+
+// encodeReleaseAt is encodeRelease at a gzip level of compression.
+func encodeReleaseAt(rel *release.Release, level int) (string, error) {
 	js, err := json.Marshal(rel)
 	if err != nil {
 		return "", fmt.Errorf("encode release: %w", err)
 	}
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw, err := gzip.NewWriterLevel(&buf, level)
 	if err != nil {
 		return "", err
 	}

@@ -71,3 +71,7 @@ func (a configMapAPI) update(ctx context.Context, namespace string, obj *kubeObj
 func (a configMapAPI) delete(ctx context.Context, namespace, name string, opts metav1.DeleteOptions) error {
 	return a.c.ConfigMaps(namespace).Delete(ctx, name, opts)
 }
+
+func (a configMapAPI) deleteAll(ctx context.Context, namespace, selector string) error {
+	return a.c.ConfigMaps(namespace).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: selector})
+}

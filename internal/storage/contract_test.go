@@ -65,6 +65,7 @@ func testDriverContract(t *testing.T, factory driverFactory) {
 		{"TimestampLabels", contractTimestampLabels},
 		{"Prune", contractPrune},
 		{"ConcurrentCreate", contractConcurrentCreate},
+		{"BigRecords", contractBigRecords},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -709,4 +710,66 @@ func contractConcurrentCreate(t *testing.T, ds drivers) {
 	if want := fmt.Sprintf("writer %d", winner); got.Info.Description != want {
 		t.Errorf("stored record is from %q, but %q won", got.Info.Description, want)
 	}
+}
+
+// contractBigRecords: releases of 5 and 30 MiB of JSON, more than one
+// Kubernetes object holds, go through a release's whole life.
+func contractBigRecords(t *testing.T, ds drivers) {
+	if testing.Short() {
+		t.Skip("big records take seconds")
+	}
+	ctx := context.Background()
+	s := New(ds.d1, Options{})
+	v1 := inNamespace(bigRelease("big", 1, release.StatusDeployed, 5<<20), ds.ns1)
+	mustCreate(t, ds.d1, v1)
+	v2 := inNamespace(bigRelease("big", 2, release.StatusPendingUpgrade, 30<<20), ds.ns1)
+	v2.Labels = map[string]string{"team": "dashboards"}
+	if err := s.Create(ctx, v2, CreateOptions{MaxHistory: 5}); err != nil {
+		t.Fatal(err)
+	}
+	v1.SetStatus(release.StatusSuperseded, "Superseded by big v2")
+	v2.SetStatus(release.StatusDeployed, "Upgrade complete")
+	for _, rel := range []*release.Release{v1, v2} {
+		if err := s.Update(ctx, rel); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Get(ctx, "big", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRelease(t, got, v2)
+	h, err := s.History(ctx, "big")
+	if err != nil || !slices.Equal(versions(h), []int{1, 2}) {
+		t.Fatalf("history %v %v, want [1 2]", versions(h), err)
+	}
+	sameRelease(t, h[0], v1)
+	if dep, err := s.Deployed(ctx, "big"); err != nil || dep.Version != 2 {
+		t.Errorf("deployed: %v %v", dep, err)
+	}
+	team, err := s.ListReleases(ctx, ListOptions{Selector: labels.SelectorFromSet(labels.Set{"team": "dashboards"})})
+	if err != nil || !slices.Equal(versions(team), []int{2}) {
+		t.Errorf("team=dashboards: %v %v, want [2]", versions(team), err)
+	}
+	// A rollback: revision 3 is revision 1 again, small history pruned to 2.
+	v3 := inNamespace(bigRelease("big", 3, release.StatusDeployed, 5<<20), ds.ns1)
+	v3.Info.Description = "Rollback to 1"
+	if err := s.Create(ctx, v3, CreateOptions{MaxHistory: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := s.History(ctx, "big"); err != nil || !slices.Equal(versions(h), []int{2, 3}) {
+		t.Errorf("history after rollback %v %v, want [2 3]", versions(h), err)
+	}
+	// Uninstall.
+	for _, v := range []int{2, 3} {
+		del, err := s.Delete(ctx, "big", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if del.Version != v || len(del.Manifest) < 1<<20 {
+			t.Errorf("deleted revision %d: returned v%d with a %d-byte manifest", v, del.Version, len(del.Manifest))
+		}
+	}
+	_, err = s.History(ctx, "big")
+	wantErr(t, err, ErrReleaseNotFound)
 }

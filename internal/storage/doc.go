@@ -35,9 +35,7 @@
 //	defer db.Close()
 //	d, err := storage.Open("sql", storage.Config{Namespace: "web", SQL: db})
 //
-// Two things are left for later and the design leaves room for them: records
-// over the 1 MiB limit of a Secret (a chunked driver behind the same Driver
-// interface; today the Kubernetes drivers refuse them with ErrTooLarge), and a
-// per-release lock (a Lease), which Storage will find on its driver by type
-// assertion, as an optional capability.
+// A record larger than one Secret or ConfigMap holds (1 MiB) is chunked over
+// several objects (chunk.go): Rudder reads it as one record; Helm sees a small
+// stub in its place that says so.
 package storage

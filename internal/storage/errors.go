@@ -19,8 +19,6 @@ var (
 
 	// ErrInvalidLabel: a user label is malformed or is one of the system labels.
 	ErrInvalidLabel = errors.New("invalid label")
-	// ErrTooLarge: the encoded release does not fit in one Kubernetes object.
-	ErrTooLarge = errors.New("release record too large")
 	// ErrNamespaceRequired: the driver reads all namespaces and the call needs one.
 	ErrNamespaceRequired = errors.New("namespace required")
 )

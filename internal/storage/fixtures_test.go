@@ -119,7 +119,7 @@ func TestHelmFixturesDecode(t *testing.T) {
 			t.Run(driver+"/"+Key(f.name, f.version), func(t *testing.T) {
 				r := readHelmRecord(t, driver, f)
 				d := &kubeDriver{api: kubeAPIOf(r.kind)}
-				rel, err := d.decode(r.object())
+				rel, err := d.decode(t.Context(), r.object())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -341,7 +341,7 @@ func TestRudderWritesHelmRecords(t *testing.T) {
 			t.Run(driver+"/"+Key(f.name, f.version), func(t *testing.T) {
 				r := readHelmRecord(t, driver, f)
 				helmObj := r.object()
-				rel, err := (&kubeDriver{api: kubeAPIOf(r.kind)}).decode(helmObj)
+				rel, err := (&kubeDriver{api: kubeAPIOf(r.kind)}).decode(t.Context(), helmObj)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -352,10 +352,14 @@ func TestRudderWritesHelmRecords(t *testing.T) {
 				// Helm's last write of the record was an update, at modifiedAt.
 				d := &kubeDriver{api: kubeAPIOf(r.kind), namespace: helmObj.meta.Namespace,
 					opts: DriverOptions{Now: func() time.Time { return time.Unix(modified, 0) }}}
-				obj, err := d.encode(d.namespace, rel, recordLabels(rel, helmObj.meta.Labels, d.opts.now(), true))
+				rec, err := d.encode(d.namespace, rel, recordLabels(rel, helmObj.meta.Labels, d.opts.now(), true))
 				if err != nil {
 					t.Fatal(err)
 				}
+				if len(rec.chunks) > 0 || rec.head.meta.Annotations != nil {
+					t.Errorf("a small record was chunked: %d chunks, annotations %v", len(rec.chunks), rec.head.meta.Annotations)
+				}
+				obj := rec.head
 				if obj.meta.Name != helmObj.meta.Name || obj.meta.Namespace != helmObj.meta.Namespace {
 					t.Errorf("object %s/%s, Helm's %s/%s", obj.meta.Namespace, obj.meta.Name, helmObj.meta.Namespace, helmObj.meta.Name)
 				}

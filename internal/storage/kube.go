@@ -2,11 +2,13 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 
 	"github.com/rudderpm/rudder/internal/release"
 )
@@ -35,6 +37,8 @@ type kubeAPI interface {
 	create(ctx context.Context, namespace string, obj *kubeObject) error
 	update(ctx context.Context, namespace string, obj *kubeObject) error
 	delete(ctx context.Context, namespace, name string, opts metav1.DeleteOptions) error
+	// deleteAll deletes the objects that the label selector selects.
+	deleteAll(ctx context.Context, namespace, selector string) error
 }
 
 // kubeDriver is the Driver of the Secrets and ConfigMaps drivers.
@@ -63,7 +67,7 @@ func (d *kubeDriver) Get(ctx context.Context, name string, version int) (*releas
 	if err != nil {
 		return nil, err
 	}
-	return d.decode(obj)
+	return d.decode(ctx, obj)
 }
 
 // checkRead refuses a bad key, or a read with no namespace to read in.
@@ -91,8 +95,15 @@ func (d *kubeDriver) read(ctx context.Context, op, ns, name string, version int)
 	return obj, nil
 }
 
-func (d *kubeDriver) decode(obj *kubeObject) (*release.Release, error) {
-	rel, err := decodeRelease(obj.payload)
+func (d *kubeDriver) decode(ctx context.Context, obj *kubeObject) (*release.Release, error) {
+	payload := obj.payload
+	if isChunked(obj) {
+		var err error
+		if payload, err = d.assemble(ctx, obj); err != nil {
+			return nil, &RecordError{Object: d.object(obj.meta.Namespace, obj.meta.Name), Err: err}
+		}
+	}
+	rel, err := decodeRelease(payload)
 	if err != nil {
 		return nil, &RecordError{Object: d.object(obj.meta.Namespace, obj.meta.Name), Err: err}
 	}
@@ -113,10 +124,14 @@ func (d *kubeDriver) List(ctx context.Context, sel labels.Selector) ([]*release.
 			return nil, fmt.Errorf("list %s records in namespace %q: %w", d.api.kind(), d.namespace, err)
 		}
 		for i := range items {
-			rel, err := d.decode(&items[i])
-			if err != nil {
-				bad = append(bad, err.(*RecordError))
+			rel, err := d.decode(ctx, &items[i])
+			var re *RecordError
+			if errors.As(err, &re) {
+				bad = append(bad, re)
 				continue
+			}
+			if err != nil {
+				return nil, err
 			}
 			rels = append(rels, rel)
 		}
@@ -143,20 +158,20 @@ func (d *kubeDriver) writeNamespace(rel *release.Release) (string, error) {
 	return rel.Namespace, nil
 }
 
-// encode makes rel's record, with labels.
-func (d *kubeDriver) encode(namespace string, rel *release.Release, lbs map[string]string) (*kubeObject, error) {
+// encode makes rel's record, with labels: one object when the payload fits,
+// or a head and its chunks when it does not.
+func (d *kubeDriver) encode(namespace string, rel *release.Release, lbs map[string]string) (*record, error) {
 	payload, err := encodeRelease(rel)
 	if err != nil {
 		return nil, releaseError(namespace, rel.Name, rel.Version, err)
 	}
 	if len(payload) > MaxRecordSize {
-		return nil, releaseError(namespace, rel.Name, rel.Version,
-			fmt.Errorf("%w: %d bytes encoded, a %s holds %d", ErrTooLarge, len(payload), d.api.kind(), MaxRecordSize))
+		return d.chunked(namespace, rel, lbs, payload)
 	}
-	return &kubeObject{
+	return &record{head: &kubeObject{
 		meta:    metav1.ObjectMeta{Name: Key(rel.Name, rel.Version), Namespace: namespace, Labels: lbs},
 		payload: []byte(payload),
-	}, nil
+	}}, nil
 }
 
 // Create writes a new record for rel.
@@ -168,16 +183,28 @@ func (d *kubeDriver) Create(ctx context.Context, rel *release.Release) error {
 	if err != nil {
 		return err
 	}
-	obj, err := d.encode(ns, rel, recordLabels(rel, nil, d.opts.now(), false))
+	rec, err := d.encode(ns, rel, recordLabels(rel, nil, d.opts.now(), false))
 	if err != nil {
 		return err
 	}
-	err = d.api.create(ctx, ns, obj)
+	if err := d.writeChunks(ctx, ns, rec); err != nil {
+		return err
+	}
+	err = d.api.create(ctx, ns, rec.head)
 	if apierrors.IsAlreadyExists(err) {
-		return releaseError(ns, rel.Name, rel.Version, ErrReleaseExists)
+		err = releaseError(ns, rel.Name, rel.Version, ErrReleaseExists)
+	} else if err != nil {
+		err = fmt.Errorf("create %s: %w", d.object(ns, rec.head.meta.Name), err)
 	}
 	if err != nil {
-		return fmt.Errorf("create %s: %w", d.object(ns, obj.meta.Name), err)
+		if len(rec.chunks) > 0 {
+			d.deleteChunks(ctx, ns, rel.Name, rel.Version, selection.Equals, rec.generation())
+		}
+		return err
+	}
+	if len(rec.chunks) > 0 {
+		// Chunks left by an earlier write of this revision that did not reach its head.
+		d.deleteChunks(ctx, ns, rel.Name, rel.Version, selection.NotEquals, rec.generation())
 	}
 	return nil
 }
@@ -196,18 +223,33 @@ func (d *kubeDriver) Update(ctx context.Context, rel *release.Release) error {
 	if err != nil {
 		return err
 	}
-	obj, err := d.encode(ns, rel, recordLabels(rel, old.meta.Labels, d.opts.now(), true))
+	rec, err := d.encode(ns, rel, recordLabels(rel, old.meta.Labels, d.opts.now(), true))
 	if err != nil {
+		return err
+	}
+	// New chunks go under a generation of their own, so the old head keeps
+	// its chunks until the new head replaces it.
+	if err := d.writeChunks(ctx, ns, rec); err != nil {
 		return err
 	}
 	// Like Helm, replace the record whatever its resourceVersion: the last
 	// writer wins.
-	err = d.api.update(ctx, ns, obj)
+	err = d.api.update(ctx, ns, rec.head)
 	if apierrors.IsNotFound(err) {
-		return releaseError(ns, rel.Name, rel.Version, ErrReleaseNotFound)
+		err = releaseError(ns, rel.Name, rel.Version, ErrReleaseNotFound)
+	} else if err != nil {
+		err = fmt.Errorf("update %s: %w", d.object(ns, key), err)
 	}
 	if err != nil {
-		return fmt.Errorf("update %s: %w", d.object(ns, key), err)
+		if len(rec.chunks) > 0 {
+			d.deleteChunks(ctx, ns, rel.Name, rel.Version, selection.Equals, rec.generation())
+		}
+		return err
+	}
+	if isChunked(old) || len(rec.chunks) > 0 {
+		// The chunks of the replaced head, or of every head when the new
+		// record fits in one object.
+		d.deleteChunks(ctx, ns, rel.Name, rel.Version, selection.NotEquals, rec.generation())
 	}
 	return nil
 }
@@ -223,7 +265,7 @@ func (d *kubeDriver) Delete(ctx context.Context, name string, version int) (*rel
 	if err != nil {
 		return nil, err
 	}
-	rel, err := d.decode(obj)
+	rel, err := d.decode(ctx, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -235,6 +277,9 @@ func (d *kubeDriver) Delete(ctx context.Context, name string, version int) (*rel
 	}
 	if err != nil {
 		return nil, fmt.Errorf("delete %s: %w", d.object(d.namespace, key), err)
+	}
+	if isChunked(obj) {
+		d.deleteChunks(ctx, d.namespace, name, version, selection.Exists, "")
 	}
 	return rel, nil
 }

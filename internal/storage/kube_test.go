@@ -6,7 +6,6 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"strings"
 	"testing"
 
 	"golang.org/x/sync/errgroup"
@@ -200,26 +199,39 @@ func TestUnreadableRecords(t *testing.T) {
 	}
 }
 
-// TestTooLarge: a release whose record would pass the API server's 1 MiB
-// limit is refused before it is sent.
-func TestTooLarge(t *testing.T) {
+// TestChunkBoundary: a record that fits in one object is written as Helm
+// writes it; one byte-for-byte past the limit is chunked.
+func TestChunkBoundary(t *testing.T) {
 	env := testenv.Start(t)
-	ns := env.Namespace(t)
 	noise := make([]byte, 900<<10) // incompressible: base64 makes it 1.2 MiB
 	rand.Read(noise)
-	for _, d := range []Driver{NewSecrets(env.Clientset().CoreV1(), ns, DriverOptions{}),
-		NewConfigMaps(env.Clientset().CoreV1(), ns, DriverOptions{})} {
-		rel := inNamespace(newRelease("big", 1, release.StatusDeployed), ns)
+	for kind, d := range kubeDrivers(env, env.Namespace(t)) {
+		rel := inNamespace(newRelease("edge", 1, release.StatusDeployed), d.namespace)
 		rel.Manifest = base64.StdEncoding.EncodeToString(noise)
-		err := d.Create(t.Context(), rel)
-		wantErr(t, err, ErrTooLarge)
-		if !strings.Contains(err.Error(), d.Name()) {
-			t.Errorf("%s: error %q does not say what is too small", d.Name(), err)
+		mustCreate(t, d, rel)
+		head, err := d.api.get(t.Context(), d.namespace, Key("edge", 1))
+		if err != nil {
+			t.Fatal(err)
 		}
-		// Just under the limit goes through.
+		if !isChunked(head) {
+			t.Errorf("%s: a record over %d bytes is not chunked", kind, MaxRecordSize)
+		}
+		got, err := d.Get(t.Context(), "edge", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameRelease(t, got, rel)
+		// Just under the limit: one object, Helm's record.
+		rel = inNamespace(newRelease("edge", 2, release.StatusDeployed), d.namespace)
 		rel.Manifest = base64.StdEncoding.EncodeToString(noise[:700<<10])
-		if err := d.Create(t.Context(), rel); err != nil {
-			t.Errorf("%s: %v", d.Name(), err)
+		mustCreate(t, d, rel)
+		head, err = d.api.get(t.Context(), d.namespace, Key("edge", 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := encodeRelease(rel)
+		if isChunked(head) || string(head.payload) != want {
+			t.Errorf("%s: a record under the limit is not written as one object holding the release", kind)
 		}
 	}
 }

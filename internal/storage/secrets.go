@@ -72,3 +72,7 @@ func (a secretAPI) update(ctx context.Context, namespace string, obj *kubeObject
 func (a secretAPI) delete(ctx context.Context, namespace, name string, opts metav1.DeleteOptions) error {
 	return a.c.Secrets(namespace).Delete(ctx, name, opts)
 }
+
+func (a secretAPI) deleteAll(ctx context.Context, namespace, selector string) error {
+	return a.c.Secrets(namespace).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: selector})
+}
