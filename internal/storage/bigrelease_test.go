@@ -66,6 +66,13 @@ func bigRelease(name string, version int, status release.Status, size int) *rele
 // uses, gains over Helm's default level on big records:
 //
 //	go test -run '^$' -bench EncodeBig -benchtime 3x ./internal/storage/
+//
+// Measured (2 shared cores): 5.6 MiB of JSON encodes to 1,479,040 bytes in
+// 171 ms at the default level, 1,442,360 bytes (-2.5%) in 263 ms at the best;
+// 33.8 MiB to 8,831,056 bytes in 0.98 s, 8,611,648 (-2.5%) in 1.21 s. The
+// objects needed do not change (2 and 9), so the best level buys little for
+// chunked records; it stays for all, since near the limit it keeps a record
+// in one object that Helm can read, and costs a fraction of the writes.
 func BenchmarkEncodeBig(b *testing.B) {
 	for _, size := range []int{5 << 20, 30 << 20} {
 		rel := bigRelease("big", 1, release.StatusDeployed, size)
