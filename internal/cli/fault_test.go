@@ -68,16 +68,55 @@ spec:
 // SIGKILL at many points of their run, then checks that the next operation on the
 // release succeeds without any manual repair and leaves a consistent history.
 func TestKillAnywhereLeavesNoStuckRelease(t *testing.T) {
+	killAnywhere(t, faultChart, 10)
+}
+
+// bigChart makes a release record of about 5 MiB, which storage chunks over
+// several Secrets: kills land between the writes of its chunks and its head.
+const bigChart = `-- Chart.yaml --
+apiVersion: v2
+name: big
+version: 1.0.0
+-- values.yaml --
+v: 1
+-- templates/cms.yaml --
+{{- range $i := until 8 }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cm-{{ $i }}
+data:
+  v: {{ $.Values.v | quote }}
+  {{- range $j := until 10000 }}
+  line-{{ $j }}: {{ printf "%d-%d" $i $j | sha256sum }}
+  {{- end }}
+{{- end }}
+`
+
+// TestKillChunkedRelease is TestKillAnywhereLeavesNoStuckRelease for a release
+// whose record is chunked.
+// It takes minutes: -short skips it.
+func TestKillChunkedRelease(t *testing.T) {
+	if testing.Short() {
+		t.Skip("minutes of 5 MiB installs")
+	}
+	killAnywhere(t, bigChart, 4)
+}
+
+// killAnywhere kills install, upgrade and rollback of chart (a txtar text) at
+// points moments spread over their run, and checks that the next operation
+// recovers each time.
+func killAnywhere(t *testing.T, chart string, points int) {
 	env := testenv.Start(t)
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	writeTxtarFiles(t, filepath.Join(dir, "fault"), faultChart)
+	writeTxtarFiles(t, filepath.Join(dir, "fault"), chart)
 	chartDir := filepath.Join(dir, "fault")
 
-	const points = 10
 	var tried, unrecoverable atomic.Int64
 	ops := []struct {
 		name    string
@@ -119,7 +158,7 @@ func TestKillAnywhereLeavesNoStuckRelease(t *testing.T) {
 
 			for k := range points {
 				reset()
-				delay := full * time.Duration(k) / points
+				delay := full * time.Duration(k) / time.Duration(points)
 				cmd := run(t.Context(), op.op...)
 				var out bytes.Buffer
 				cmd.Stdout, cmd.Stderr = &out, &out
