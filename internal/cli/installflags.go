@@ -119,7 +119,9 @@ func (o *installFlags) nameAndChart(args []string, defaultName string) (string, 
 		name, err := renderNameTemplate(o.nameTemplate)
 		return name, args[0], err
 	}
-	if defaultName != "" && !o.generateName {
+	if defaultName != "" {
+		// As in Helm, template names its release "release-name" even with
+		// --generate-name: a generated name would change the output at each run.
 		return defaultName, args[0], nil
 	}
 	if !o.generateName {
