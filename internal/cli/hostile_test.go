@@ -16,12 +16,8 @@ import (
 // the scripts' own commands, not committed.
 func TestHostileScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/hostile",
-		Setup: func(e *testscript.Env) error {
-			e.Setenv("HOME", e.WorkDir+"/home")
-			e.Setenv("KUBECONFIG", e.WorkDir+"/home/kubeconfig")
-			return os.MkdirAll(e.WorkDir+"/home", 0o755)
-		},
+		Dir:   "testdata/hostile",
+		Setup: freshHome,
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"freeport":   freeportCmd,
 			"waitserver": waitServerCmd,

@@ -80,16 +80,18 @@ func sleepCmd(ts *testscript.TestScript, neg bool, args []string) {
 	time.Sleep(d)
 }
 
+// freshHome gives a script an empty Helm environment, as on a fresh machine.
+func freshHome(e *testscript.Env) error {
+	e.Setenv("HOME", e.WorkDir+"/home")
+	e.Setenv("KUBECONFIG", e.WorkDir+"/home/kubeconfig")
+	return os.MkdirAll(e.WorkDir+"/home", 0o755)
+}
+
 // TestScripts runs the whole-CLI scenarios in testdata/script/*.txtar.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
-		Setup: func(e *testscript.Env) error {
-			// An empty Helm environment, as on a fresh machine.
-			e.Setenv("HOME", e.WorkDir+"/home")
-			e.Setenv("KUBECONFIG", e.WorkDir+"/home/kubeconfig")
-			return os.MkdirAll(e.WorkDir+"/home", 0o755)
-		},
+		Dir:   "testdata/script",
+		Setup: freshHome,
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"freeport":   freeportCmd,
 			"waitserver": waitServerCmd,
