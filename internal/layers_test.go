@@ -15,7 +15,7 @@ const module = "github.com/rudderpm/rudder/"
 var layers = map[string]int{
 	// warn is the vocabulary of warnings every layer returns: it imports nothing of ours.
 	"internal/warn":  -1,
-	"internal/chart": 0, "internal/values": 0, "internal/manifest": 0, "internal/release": 0, "internal/scaffold": 0,
+	"internal/chart": 0, "internal/values": 0, "internal/manifest": 0, "internal/release": 0, "internal/scaffold": 0, "internal/diff": 0,
 	"internal/engine": 1, "internal/tlsconf": 1, "internal/atomicfile": 1,
 	"internal/kube": 2, "internal/storage": 2, "internal/repo": 2, "internal/registry": 2, "internal/provenance": 2, "internal/plugin": 2,
 	"internal/action": 3, "internal/lint": 3,
@@ -37,7 +37,7 @@ var sameLayerOK = map[string][]string{
 }
 
 // pure packages are the model: no client-go, no network.
-var pure = []string{"internal/warn", "internal/chart", "internal/values", "internal/manifest", "internal/release", "internal/scaffold", "internal/engine"}
+var pure = []string{"internal/warn", "internal/diff", "internal/chart", "internal/values", "internal/manifest", "internal/release", "internal/scaffold", "internal/engine"}
 
 func layerOf(pkg string) (string, bool) {
 	rel := strings.TrimPrefix(pkg, module)

@@ -1,0 +1,180 @@
+package diff
+
+import (
+	"fmt"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v2"
+)
+
+// Object is one Kubernetes object of a manifest, as the diff sees it.
+type Object struct {
+	// Key names the object as helm-diff does: "namespace, name, Kind (group)";
+	// group is the apiVersion without its version ("v1" for the core group).
+	Key string
+	// Kind is the object's kind.
+	Kind string
+	// Content is the document's text, "# Source:" line included, trimmed.
+	Content string
+	// ResourcePolicy is the helm.sh/resource-policy annotation ("keep" leaves the
+	// object in place when the release drops it).
+	ResourcePolicy string
+}
+
+// Index holds a manifest's objects by key.
+type Index map[string]*Object
+
+// ParseOptions control Parse. The zero value keys objects without a namespace under
+// "", keeps the text as written and leaves test hooks out.
+type ParseOptions struct {
+	// Namespace is given to objects that name none.
+	Namespace string
+	// Normalize re-serialises each object (sorted keys, one YAML style, comments
+	// gone) so that style differences are not shown.
+	Normalize bool
+	// IncludeTests keeps test hooks (helm.sh/hook: test or test-success).
+	IncludeTests bool
+}
+
+const (
+	hookAnnotation   = "helm.sh/hook"
+	policyAnnotation = "helm.sh/resource-policy"
+	baseNameAnnot    = "helm-diff/base-name"
+)
+
+// head is the part of an object the parser reads.
+type head struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Metadata   struct {
+		Namespace   string            `yaml:"namespace"`
+		Name        string            `yaml:"name"`
+		Annotations map[string]string `yaml:"annotations"`
+	} `yaml:"metadata"`
+}
+
+func (h *head) key() string {
+	group := h.APIVersion
+	if i := strings.LastIndex(group, "/"); i >= 0 {
+		group = group[:i]
+	}
+	name := h.Metadata.Name
+	if base, ok := h.Metadata.Annotations[baseNameAnnot]; ok {
+		name = base
+	}
+	return fmt.Sprintf("%s, %s, %s (%s)", h.Metadata.Namespace, name, h.Kind, group)
+}
+
+// Parse splits a manifest stream (documents separated by "---" lines) into objects.
+// Documents without apiVersion and kind are skipped, *List kinds are unpacked, and of
+// two objects with the same key the first is kept.
+func Parse(manifest string, o ParseOptions) (Index, error) {
+	idx := Index{}
+	for _, doc := range strings.Split("\n"+manifest, "\n---\n") {
+		doc = strings.TrimSpace(doc)
+		if doc == "" {
+			continue
+		}
+		objs, err := parseDocument(doc, o)
+		if err != nil {
+			return nil, err
+		}
+		for _, obj := range objs {
+			if _, dup := idx[obj.Key]; !dup {
+				idx[obj.Key] = obj
+			}
+		}
+	}
+	return idx, nil
+}
+
+func parseDocument(doc string, o ParseOptions) ([]*Object, error) {
+	var h head
+	if err := yaml.Unmarshal([]byte(doc), &h); err != nil {
+		return nil, fmt.Errorf("manifest document %q: %w", firstLine(doc), err)
+	}
+	if h.APIVersion == "" && h.Kind == "" {
+		return nil, nil // only comments, or an empty template
+	}
+	if strings.HasSuffix(h.Kind, "List") {
+		return parseList(doc, o)
+	}
+	if o.Normalize {
+		var obj map[any]any
+		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+			return nil, fmt.Errorf("manifest document %q: %w", firstLine(doc), err)
+		}
+		out, err := yaml.Marshal(obj)
+		if err != nil {
+			return nil, fmt.Errorf("manifest document %q: %w", firstLine(doc), err)
+		}
+		doc = string(out)
+	}
+	if !o.IncludeTests && isTestHook(h.Metadata.Annotations[hookAnnotation]) {
+		return nil, nil
+	}
+	if h.Metadata.Namespace == "" {
+		h.Metadata.Namespace = o.Namespace
+	}
+	return []*Object{{
+		Key:            h.key(),
+		Kind:           h.Kind,
+		Content:        doc,
+		ResourcePolicy: h.Metadata.Annotations[policyAnnotation],
+	}}, nil
+}
+
+// parseList unpacks the items of a *List object; each item keeps the text the YAML
+// encoder gives it.
+func parseList(doc string, o ParseOptions) ([]*Object, error) {
+	var list struct {
+		Items []yaml.MapSlice `yaml:"items"`
+	}
+	if err := yaml.Unmarshal([]byte(doc), &list); err != nil {
+		return nil, fmt.Errorf("manifest list %q: %w", firstLine(doc), err)
+	}
+	var objs []*Object
+	for _, item := range list.Items {
+		out, err := yaml.Marshal(item)
+		if err != nil {
+			return nil, fmt.Errorf("manifest list %q: %w", firstLine(doc), err)
+		}
+		sub, err := parseDocument(string(out), o)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, sub...)
+	}
+	return objs, nil
+}
+
+// isTestHook tells whether a hook annotation marks a test, as helm-diff reads it
+// (the whole annotation, not one of a comma-separated list).
+func isTestHook(hook string) bool { return hook == "test" || hook == "test-success" }
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// BySource re-keys an index by the objects' "# Source:" template paths, as helm-diff
+// does to compare two releases (whose objects may differ in name): the second object
+// of one template is "path 2", and so on, in key order.
+func BySource(idx Index) Index {
+	out := make(Index, len(idx))
+	count := map[string]int{}
+	for _, k := range sortedKeys(idx) {
+		src := strings.Replace(firstLine(idx[k].Content), "# Source: ", "", 1)
+		key := src
+		if _, taken := out[src]; taken {
+			count[src]++
+			key = fmt.Sprintf("%s %d", src, count[src])
+		} else {
+			count[src]++
+		}
+		out[key] = idx[k]
+	}
+	return out
+}
