@@ -137,6 +137,7 @@ func newRootCmd(s Streams, g *cleanupGuard) (*cobra.Command, *app) {
 		a.newLintCmd(),
 		a.newInstallCmd(),
 		a.newUpgradeCmd(),
+		a.newDiffCmd(),
 		a.newRollbackCmd(),
 		a.newUninstallCmd(),
 		a.newListCmd(),
