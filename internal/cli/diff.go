@@ -194,10 +194,19 @@ func (a *app) newDiffUpgradeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "upgrade [RELEASE] [CHART]",
 		Short: "show what an upgrade would change",
-		Long: `Show what upgrading RELEASE to CHART with the given values would change: the
-chart rendered as "helm template --is-upgrade" renders it, compared with the
-manifest and hooks the release recorded. --install diffs a release that does not
-exist as a new install.`,
+		Long: `Show what upgrading RELEASE to CHART with the given values would change.
+
+By default the comparison is with the live cluster: each new object as a server-side
+apply dry run would leave it (defaults, webhooks, other managers' fields) against the
+object as it is now, so hand edits (drift) show too. Only objects whose render or
+live state differ from what the release applied are dry-run. Objects to be created,
+changed, deleted, adopted (--take-ownership) or kept (helm.sh/resource-policy: keep)
+are each shown as such; hooks are compared with the recorded ones.
+
+--dry-run=client compares instead the chart rendered as "helm template --is-upgrade"
+renders it with the manifest and hooks the release recorded, printing what the
+helm-diff plugin prints. --install diffs a release that does not exist as a new
+install.`,
 		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch dryRun {
@@ -233,13 +242,9 @@ exist as a new install.`,
 			if err != nil {
 				return err
 			}
-			store, err := a.releases(a.settings.Namespace())
-			if err != nil {
-				return err
-			}
 			ro := o.render(a.warn, maxRender)
-			ro.Capabilities, ro.IncludeCRDs = caps, includeCRDs
-			run := &action.Diff{Releases: store, DiffOptions: action.DiffOptions{
+			ro.IncludeCRDs = includeCRDs
+			opts := action.DiffOptions{
 				Namespace:            a.settings.Namespace(),
 				InstallIfMissing:     install || allowUnreleased,
 				ReuseValues:          reuse && !reset,
@@ -250,8 +255,14 @@ exist as a new install.`,
 				Normalize:            d.normalize,
 				Render:               ro,
 				Compare:              cmpOpts,
-			}}
-			res, err := run.Upgrade(cmd.Context(), args[0], in.Chart, in.Values)
+			}
+			var res *action.DiffResult
+			if dryRun == "client" || dryRun == "true" {
+				opts.Render.Capabilities = caps
+				res, err = a.renderDiff(cmd, args[0], in, opts)
+			} else {
+				res, err = a.liveDiff(cmd, args[0], in, opts, o.takeOwnership, o.forceConflicts)
+			}
 			if errors.Is(err, action.ErrReleaseMissing) {
 				fmt.Fprint(a.streams.Out, missingBanner) // as helm-diff, for scripts reading stdout
 			}
@@ -275,14 +286,45 @@ exist as a new install.`,
 	f.BoolVar(&reuse, "reuse-values", false, "reuse the last release's values and merge in any new values. If '--reset-values' is specified, this is ignored")
 	f.BoolVar(&reset, "reset-values", false, "reset the values to the ones built into the chart and merge in any new values")
 	f.BoolVar(&resetThenReuse, "reset-then-reuse-values", false, "reset the values to the ones built into the chart, apply the last release's values and merge in any new values. If '--reset-values' or '--reuse-values' is specified, this is ignored")
-	f.StringVar(&dryRun, "dry-run", "", "\"client\" (or a bare --dry-run) compares a render with the release's recorded manifest, as helm-diff does by default")
+	f.StringVar(&dryRun, "dry-run", "", "\"client\" (or a bare --dry-run) compares a render with the release's recorded manifest, as helm-diff does by default; \"server\" (as the default) compares with the live cluster")
 	f.Lookup("dry-run").NoOptDefVal = "client"
 	f.StringVar(&kubeVersion, "kube-version", "", "Kubernetes version used for Capabilities.KubeVersion")
 	f.StringArrayVarP(&apiVersions, "api-versions", "a", []string{}, "Kubernetes api versions used for Capabilities.APIVersions")
 	f.BoolVar(&includeCRDs, "include-crds", false, "include the chart's CRDs in the new render")
-	f.BoolVar(&threeWay, "three-way-merge", false, "accepted for helm-diff compatibility")
+	f.BoolVar(&threeWay, "three-way-merge", false, "accepted for helm-diff compatibility: the default live comparison already includes changes made outside the release")
 	f.BoolVar(&disableValidation, "disable-validation", false, "accepted for helm-diff compatibility: the render is not validated against the cluster")
 	return cmd
+}
+
+// renderDiff compares a render with what the release recorded, as helm-diff does.
+func (a *app) renderDiff(cmd *cobra.Command, name string, in *action.Intake, opts action.DiffOptions) (*action.DiffResult, error) {
+	store, err := a.releases(a.settings.Namespace())
+	if err != nil {
+		return nil, err
+	}
+	run := &action.Diff{Releases: store, DiffOptions: opts}
+	return run.Upgrade(cmd.Context(), name, in.Chart, in.Values)
+}
+
+// liveDiff compares a server-side dry run of the new objects with the live ones.
+func (a *app) liveDiff(cmd *cobra.Command, name string, in *action.Intake, opts action.DiffOptions, takeOwnership, forceConflicts bool) (*action.DiffResult, error) {
+	c, err := a.actionCluster(a.settings.Namespace())
+	if err != nil {
+		return nil, err
+	}
+	kc, err := a.kubeClient()
+	if err != nil {
+		return nil, err
+	}
+	run := &action.LiveDiff{Cluster: c, Live: kc, DiffOptions: opts, TakeOwnership: takeOwnership, ForceConflicts: forceConflicts}
+	res, err := run.Upgrade(cmd.Context(), name, in.Chart, in.Values)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range res.Conflicts {
+		fmt.Fprintf(a.streams.Err, "WARNING: %s (upgrade needs --force-conflicts)\n", c)
+	}
+	return &res.DiffResult, nil
 }
 
 func (a *app) diffRun(cmd *cobra.Command, d *diffFlags) (*action.Diff, error) {

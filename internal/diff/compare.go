@@ -18,6 +18,12 @@ const (
 	Add    Change = "ADD"
 	Modify Change = "MODIFY"
 	Remove Change = "REMOVE"
+	// Adopt: an object that exists but not in the release becomes the release's
+	// (live diffs only).
+	Adopt Change = "ADOPT"
+	// Keep: an object the new revision drops stays, by helm.sh/resource-policy:
+	// keep (live diffs only).
+	Keep Change = "KEEP"
 )
 
 // Op marks a line of a diff.
@@ -239,4 +245,18 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Relabel sets the change of the entry with key to c, if there is one.
+func (r *Report) Relabel(key string, c Change) {
+	for i := range r.Entries {
+		if r.Entries[i].Key == key {
+			r.Entries[i].Change = c
+		}
+	}
+}
+
+// AddKept records an object the new revision drops but its resource policy keeps.
+func (r *Report) AddKept(key, kind string) {
+	r.Entries = append(r.Entries, Entry{Key: key, Kind: kind, Change: Keep})
 }

@@ -79,7 +79,7 @@ func (r *Report) Plan() Plan {
 		switch e.Change {
 		case Add:
 			p.Add++
-		case Modify:
+		case Modify, Adopt:
 			p.Change++
 		case Remove:
 			p.Destroy++
@@ -130,7 +130,10 @@ func paint(s, color string, on bool) string {
 	return "\x1b[0;" + color + "m" + s + "\x1b[0m"
 }
 
-var diffVerbs = map[Change]string{Add: "has been added:", Remove: "has been removed:", Modify: "has changed:"}
+var diffVerbs = map[Change]string{
+	Add: "has been added:", Remove: "has been removed:", Modify: "has changed:",
+	Adopt: "has been adopted:", Keep: "is kept (helm.sh/resource-policy: keep)",
+}
 
 func (r *Report) writeDiff(w io.Writer, o WriteOptions) error {
 	var b strings.Builder
@@ -205,8 +208,11 @@ func distances(lines []Line) []int {
 }
 
 var (
-	simpleVerbs  = map[Change]string{Add: "to be added.", Remove: "to be removed.", Modify: "to be changed."}
-	changeColors = map[Change]string{Add: green, Remove: red, Modify: yellow}
+	simpleVerbs = map[Change]string{
+		Add: "to be added.", Remove: "to be removed.", Modify: "to be changed.",
+		Adopt: "to be adopted.", Keep: "to be kept.",
+	}
+	changeColors = map[Change]string{Add: green, Remove: red, Modify: yellow, Adopt: yellow, Keep: yellow}
 )
 
 func (r *Report) writeSimple(w io.Writer, o WriteOptions) error {

@@ -1,0 +1,168 @@
+package kube
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// LiveOptions control ReadLive and DryRunApply. The zero value uses the Client's
+// concurrency and applies without forcing conflicts.
+type LiveOptions struct {
+	// Concurrency bounds requests in flight; 0 means the Client's.
+	Concurrency int
+	// ForceConflicts takes fields other managers own (DryRunApply).
+	ForceConflicts bool
+}
+
+// ReadLive reads the whole live objects of resources, in their order; an object that
+// does not exist is nil. Kinds with many objects in a namespace are listed in one
+// request, the others read one by one. The error joins an *ObjectError for each
+// object that could not be read.
+func (c *Client) ReadLive(ctx context.Context, resources []*Resource, opts LiveOptions) ([]*unstructured.Unstructured, error) {
+	out := make([]*unstructured.Unstructured, len(resources))
+	errs := make([]error, len(resources))
+	type group struct {
+		gvr       schema.GroupVersionResource
+		namespace string
+	}
+	groups := map[group][]int{}
+	for i, r := range resources {
+		g := group{r.GVR, r.Namespace()}
+		groups[g] = append(groups[g], i)
+	}
+	var listed []group
+	var single []int
+	for g, idx := range groups {
+		if len(idx) >= listThreshold {
+			listed = append(listed, g)
+		} else {
+			single = append(single, idx...)
+		}
+	}
+	limit := c.limit(opts.Concurrency)
+	var mu sync.Mutex
+	forEach(ctx, indexes(len(listed)), limit, func(ctx context.Context, k int) {
+		g := listed[k]
+		live, err := c.listAll(ctx, g.gvr, g.namespace)
+		if err != nil { // a list may be forbidden where gets are not
+			mu.Lock()
+			single = append(single, groups[g]...)
+			mu.Unlock()
+			return
+		}
+		for _, i := range groups[g] {
+			out[i] = live[resources[i].Name()]
+		}
+	})
+	forEach(ctx, single, limit, func(ctx context.Context, i int) {
+		r := resources[i]
+		obj, err := c.resourceClient(r).Get(ctx, r.Name(), metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+		case err != nil:
+			errs[i] = objectError(r, "get", err)
+		default:
+			out[i] = obj
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	return out, join(errs)
+}
+
+// listAll lists every object of a resource in a namespace ("" for cluster scope),
+// by name.
+func (c *Client) listAll(ctx context.Context, gvr schema.GroupVersionResource, namespace string) (map[string]*unstructured.Unstructured, error) {
+	ri := c.dynamic.Resource(gvr)
+	out := map[string]*unstructured.Unstructured{}
+	opts := metav1.ListOptions{Limit: 500}
+	for {
+		var list *unstructured.UnstructuredList
+		var err error
+		if namespace != "" {
+			list, err = ri.Namespace(namespace).List(ctx, opts)
+		} else {
+			list, err = ri.List(ctx, opts)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i := range list.Items {
+			out[list.Items[i].GetName()] = &list.Items[i]
+		}
+		if list.GetContinue() == "" {
+			return out, nil
+		}
+		opts.Continue = list.GetContinue()
+	}
+}
+
+// DryRun is the outcome of a dry-run apply of one object.
+type DryRun struct {
+	// Object is the object as the server would store it.
+	Object *unstructured.Unstructured
+	// Conflict, if not "", is the server's conflict message: the object was applied
+	// again with force to show the change, which a real apply makes only with
+	// ForceConflicts.
+	Conflict string
+}
+
+// DryRunApply applies each resource server-side without persisting anything, and
+// returns the objects as the server would store them (defaults, mutating webhooks
+// and fields other managers own included), in the order of resources. An apply that
+// conflicts with another field manager is made again with force, and says so. The
+// error joins an *ObjectError for each object the server refused (an invalid
+// field); its result has no Object.
+func (c *Client) DryRunApply(ctx context.Context, resources []*Resource, opts LiveOptions) ([]DryRun, error) {
+	out := make([]DryRun, len(resources))
+	errs := make([]error, len(resources))
+	forEach(ctx, indexes(len(resources)), c.limit(opts.Concurrency), func(ctx context.Context, i int) {
+		r := resources[i]
+		obj, err := c.dryRunApply(ctx, r, opts.ForceConflicts)
+		if apierrors.IsConflict(err) && !opts.ForceConflicts {
+			out[i].Conflict = err.Error()
+			obj, err = c.dryRunApply(ctx, r, true)
+		}
+		if err != nil {
+			errs[i] = objectError(r, "dry-run apply", err)
+			return
+		}
+		out[i].Object = obj
+	})
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	return out, join(errs)
+}
+
+func (c *Client) dryRunApply(ctx context.Context, r *Resource, force bool) (*unstructured.Unstructured, error) {
+	body, err := r.Object.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	req := c.raw.Patch(types.ApplyPatchType).
+		AbsPath(objectPath(r, r.Name())).
+		Param("fieldManager", c.fieldManager).
+		Param("dryRun", metav1.DryRunAll).
+		Body(body)
+	if force {
+		req = req.Param("force", "true")
+	}
+	raw, err := req.Do(ctx).Raw()
+	if err != nil {
+		return nil, err
+	}
+	obj := &unstructured.Unstructured{}
+	if err := json.Unmarshal(raw, &obj.Object); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
