@@ -116,6 +116,24 @@ func (d *LiveDiff) Upgrade(ctx context.Context, name string, ch *chart.Chart, va
 	return res, nil
 }
 
+// Drift compares the objects of the release's deployed revision with what is live:
+// an object missing is shown as to be added, one whose fields owned by the release
+// were changed by hand as changed (from its live state to what re-applying the
+// revision would make it). Hooks are not looked at.
+func (d *LiveDiff) Drift(ctx context.Context, name string) (*LiveResult, error) {
+	c := d.Cluster
+	rel, err := c.Releases.Deployed(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("release %s: %w", name, err)
+	}
+	owner := &release.Release{Name: rel.Name, Namespace: rel.Namespace}
+	objs, err := c.buildOwned(ctx, owner, rel.Manifest)
+	if err != nil {
+		return nil, fmt.Errorf("unable to build kubernetes objects from release manifest: %w", err)
+	}
+	return d.compareLive(ctx, objs, objs)
+}
+
 // compareLive reads the live objects of both revisions, dry-runs what may change,
 // and compares.
 func (d *LiveDiff) compareLive(ctx context.Context, original, target []*kube.Resource) (*LiveResult, error) {

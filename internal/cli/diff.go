@@ -56,7 +56,7 @@ func (d *diffFlags) add(cmd *cobra.Command) {
 	f.BoolVar(&d.showDecoded, "show-secrets-decoded", false, "do not redact secret values in the output (as --show-secrets)")
 	f.StringArrayVar(&d.suppress, "suppress", []string{}, "allows suppression of the kinds listed in the diff output (can specify multiple, like '--suppress Deployment --suppress Service')")
 	f.IntVarP(&d.context, "context", "C", -1, "output NUM lines of context around changes")
-	f.StringVar(&d.output, "output", "diff", "Possible values: diff, simple, template, json, structured. When set to \"template\", use the env var HELM_DIFF_TPL to specify the template.")
+	f.StringVarP(&d.output, "output", "o", "diff", "Possible values: diff, simple, template, json, structured. When set to \"template\", use the env var HELM_DIFF_TPL to specify the template.")
 	f.BoolVar(&d.stripCR, "strip-trailing-cr", false, "strip trailing carriage return on input")
 	f.Float32VarP(&d.findRenames, "find-renames", "D", 0, "Enable rename detection if set to any value greater than 0. If specified, the value denotes the maximum fraction of changed content as lines added + removed compared to total lines in a diff for considering it a rename. Only objects of the same Kind are attempted to be matched")
 	f.StringArrayVar(&d.suppressLines, "suppress-output-line-regex", []string{}, "a regex to suppress diff output lines that match")
@@ -156,7 +156,7 @@ func (a *app) newDiffCmd() *cobra.Command {
 		Long:  diffLong,
 		Args:  noArgs,
 	}
-	cmd.AddCommand(a.newDiffUpgradeCmd(), a.newDiffRollbackCmd(), a.newDiffRevisionCmd(), a.newDiffReleaseCmd(), a.newDiffVersionCmd())
+	cmd.AddCommand(a.newDiffUpgradeCmd(), a.newDiffRollbackCmd(), a.newDiffRevisionCmd(), a.newDiffReleaseCmd(), a.newDiffDriftCmd(), a.newDiffVersionCmd())
 	return cmd
 }
 
@@ -321,6 +321,7 @@ func (a *app) liveDiff(cmd *cobra.Command, name string, in *action.Intake, opts 
 	if err != nil {
 		return nil, err
 	}
+	a.log.Debug("live diff", "dry-run objects", res.DryRuns)
 	for _, c := range res.Conflicts {
 		fmt.Fprintf(a.streams.Err, "WARNING: %s (upgrade needs --force-conflicts)\n", c)
 	}
@@ -438,6 +439,42 @@ func (a *app) newDiffReleaseCmd() *cobra.Command {
 				return err
 			}
 			return a.printDiff(cmd, &d, res)
+		},
+	}
+	d.add(cmd)
+	return cmd
+}
+
+func (a *app) newDiffDriftCmd() *cobra.Command {
+	var d diffFlags
+	cmd := &cobra.Command{
+		Use:   "drift RELEASE",
+		Short: "show where the live objects of a release differ from its deployed revision",
+		Long: `Show the objects of the deployed revision that are missing from the cluster (to be
+added) or whose fields owned by the release were changed outside it (from the live
+value to the recorded one). Fields other managers own are not drift. With
+--detailed-exitcode, exits 2 when there is drift; "rudder upgrade RELEASE CHART
+--reuse-values --force-conflicts" puts the objects back.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			run, err := a.diffRun(cmd, &d)
+			if err != nil {
+				return err
+			}
+			c, err := a.actionCluster(a.settings.Namespace())
+			if err != nil {
+				return err
+			}
+			kc, err := a.kubeClient()
+			if err != nil {
+				return err
+			}
+			live := &action.LiveDiff{Cluster: c, Live: kc, DiffOptions: run.DiffOptions}
+			res, err := live.Drift(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return a.printDiff(cmd, &d, &res.DiffResult)
 		},
 	}
 	d.add(cmd)
