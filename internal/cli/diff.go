@@ -53,7 +53,7 @@ func (d *diffFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.BoolVarP(&d.suppressSecrets, "suppress-secrets", "q", false, "suppress secrets in the output")
 	f.BoolVar(&d.showSecrets, "show-secrets", false, "do not redact secret values in the output")
-	f.BoolVar(&d.showDecoded, "show-secrets-decoded", false, "do not redact secret values in the output (as --show-secrets)")
+	f.BoolVar(&d.showDecoded, "show-secrets-decoded", false, "do not redact secret values in the output, and show them decoded from base64")
 	f.StringArrayVar(&d.suppress, "suppress", []string{}, "allows suppression of the kinds listed in the diff output (can specify multiple, like '--suppress Deployment --suppress Service')")
 	f.IntVarP(&d.context, "context", "C", -1, "output NUM lines of context around changes")
 	f.StringVarP(&d.output, "output", "o", "diff", "Possible values: diff, simple, template, json, structured. When set to \"template\", use the env var HELM_DIFF_TPL to specify the template.")
@@ -87,7 +87,8 @@ func (d *diffFlags) resolve(cmd *cobra.Command, getenv func(string) string) {
 func (d *diffFlags) options() (diff.Options, error) {
 	o := diff.Options{
 		StripTrailingCR: d.stripCR,
-		ShowSecrets:     d.showSecrets || d.showDecoded,
+		ShowSecrets:     d.showSecrets,
+		DecodeSecrets:   d.showDecoded && !d.showSecrets,
 		SuppressKinds:   d.suppress,
 		FindRenames:     d.findRenames,
 	}

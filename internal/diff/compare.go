@@ -61,6 +61,9 @@ type Options struct {
 	StripTrailingCR bool
 	// ShowSecrets shows Secret data as it is written instead of masked.
 	ShowSecrets bool
+	// DecodeSecrets shows Secret data decoded from base64, stringData folded in,
+	// instead of masked.
+	DecodeSecrets bool
 	// SuppressKinds lists kinds whose diffs are replaced by a one-line notice.
 	SuppressKinds []string
 	// FindRenames, if above 0, pairs a removed object with an added one of the same
@@ -127,7 +130,7 @@ func (r *Report) renames(gone []string, old Index, fresh []string, new Index, o 
 			if before.Kind != after.Kind {
 				continue
 			}
-			b, a := masked(before, after, o.ShowSecrets)
+			b, a := masked(before, after, o)
 			lines := diffLines(b.Content, a.Content, o.StripTrailingCR)
 			n := changedLines(lines)
 			if n == 0 || len(lines) == 0 {
@@ -153,7 +156,7 @@ func (r *Report) add(key string, old, new *Object, o Options) {
 	if old != nil && new != nil && old.Content == new.Content {
 		return
 	}
-	old, new = masked(old, new, o.ShowSecrets)
+	old, new = masked(old, new, o)
 	e := Entry{Key: key}
 	var before, after string
 	switch {

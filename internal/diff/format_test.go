@@ -99,3 +99,13 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("bad template: %v", err)
 	}
 }
+
+func TestDecodedSecrets(t *testing.T) {
+	var b bytes.Buffer
+	if err := secretReport(t, Options{DecodeSecrets: true}).Write(&b, FormatDiff, WriteOptions{Context: 0}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "-   pw: old\n+   pw: new\n") {
+		t.Errorf("decoded secret diff:\n%s", b.String())
+	}
+}

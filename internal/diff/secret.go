@@ -34,10 +34,11 @@ type secretMeta struct {
 }
 
 // masked returns old and new with Secret values replaced by markers saying whether
-// each changed, and their length; other objects, and all with show, come back as
-// they are. The inputs are not modified.
-func masked(old, new *Object, show bool) (*Object, *Object) {
-	if show || (old != nil && old.Kind != "Secret") || (new != nil && new.Kind != "Secret") {
+// each changed, and their length (with o.DecodeSecrets, by their decoded text);
+// other objects, and all with o.ShowSecrets, come back as they are. The inputs are
+// not modified.
+func masked(old, new *Object, o Options) (*Object, *Object) {
+	if o.ShowSecrets || (old != nil && old.Kind != "Secret") || (new != nil && new.Kind != "Secret") {
 		return old, new
 	}
 	var os, ns secret
@@ -53,6 +54,9 @@ func masked(old, new *Object, show bool) (*Object, *Object) {
 	}
 	oldMarks := markers(os.Data, ns.Data, new != nil, "--------")
 	newMarks := markers(ns.Data, os.Data, old != nil, "++++++++")
+	if o.DecodeSecrets {
+		oldMarks, newMarks = decoded(os.Data), decoded(ns.Data)
+	}
 	if old != nil {
 		os.StringData = oldMarks
 		old.Content = encodeSecret(old.Content, &os)
@@ -89,6 +93,15 @@ func markers(data, other map[string][]byte, compare bool, changed string) map[st
 		} else {
 			out[k] = fmt.Sprintf("%s # (%d bytes)", changed, len(v))
 		}
+	}
+	return out
+}
+
+// decoded returns the values of data as text.
+func decoded(data map[string][]byte) map[string]string {
+	out := make(map[string]string, len(data))
+	for k, v := range data {
+		out[k] = string(v)
 	}
 	return out
 }
