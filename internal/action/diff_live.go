@@ -50,6 +50,14 @@ type LiveResult struct {
 	// ("Kind/namespace/name: message"): the diff shows them as a forced apply would
 	// leave them; upgrade needs --force-conflicts.
 	Conflicts []string
+	// Revision is the revision the upgrade starts from (0: an install); Values are
+	// the new revision's values, ManifestDigest the digest of its manifest, and
+	// Observed the live objects read, with their resourceVersion: what a saved plan
+	// records.
+	Revision       int
+	Values         map[string]any
+	ManifestDigest string
+	Observed       []PlanObject
 }
 
 // Upgrade diffs upgrading the release name to ch with the user's values.
@@ -108,6 +116,7 @@ func (d *LiveDiff) Upgrade(ctx context.Context, name string, ch *chart.Chart, va
 		return nil, err
 	}
 	res.NotInstalled = current == nil
+	res.Revision, res.Values, res.ManifestDigest = revision-1, vals, digest([]byte(r.Manifest))
 	if !d.NoHooks {
 		if err := d.addHooks(res.Report, current, r); err != nil {
 			return nil, err
@@ -156,6 +165,13 @@ func (d *LiveDiff) compareLive(ctx context.Context, original, target []*kube.Res
 	live, err := d.Live.ReadLive(ctx, all, kube.LiveOptions{})
 	if err != nil {
 		return nil, err
+	}
+	observed := make([]PlanObject, len(all))
+	for i, r := range all {
+		observed[i] = PlanObject{APIVersion: r.GVK.GroupVersion().String(), Kind: r.Kind(), Namespace: r.Namespace(), Name: r.Name()}
+		if live[i] != nil {
+			observed[i].ResourceVersion = live[i].GetResourceVersion()
+		}
 	}
 
 	// Objects whose render is what the release last applied and whose live state
@@ -236,7 +252,7 @@ func (d *LiveDiff) compareLive(ctx context.Context, original, target []*kube.Res
 		}
 	}
 	rep.Changed = len(rep.Entries) > 0
-	return &LiveResult{DiffResult: DiffResult{Report: rep}, DryRuns: len(candidates), Conflicts: conflicts}, nil
+	return &LiveResult{DiffResult: DiffResult{Report: rep}, DryRuns: len(candidates), Conflicts: conflicts, Observed: observed}, nil
 }
 
 // addHooks compares the hooks the release recorded with the new ones, as rendered:

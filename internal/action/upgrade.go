@@ -41,6 +41,9 @@ type UpgradeOptions struct {
 	Labels               map[string]string
 	SkipCRDs             bool
 	Render               RenderOptions
+	// ExpectManifestDigest, if set, refuses the upgrade with ErrStalePlan when the
+	// rendered manifest's digest is another (upgrade --plan).
+	ExpectManifestDigest string
 }
 
 // Upgrade moves a release to a new chart or values.
@@ -137,6 +140,9 @@ func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals ma
 	r, err := Render(ctx, ch, vals, ro)
 	if err != nil {
 		return nil, err
+	}
+	if o.ExpectManifestDigest != "" && digest([]byte(r.Manifest)) != o.ExpectManifestDigest {
+		return nil, fmt.Errorf("%w: the chart renders differently than when the plan was made", ErrStalePlan)
 	}
 	serverSide, err := o.ServerSide.resolve(last.ApplyMethod)
 	if err != nil {

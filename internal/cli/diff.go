@@ -1,17 +1,21 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/rudderpm/rudder/internal/action"
+	"github.com/rudderpm/rudder/internal/atomicfile"
 	"github.com/rudderpm/rudder/internal/diff"
 	"github.com/rudderpm/rudder/internal/engine"
 	"github.com/rudderpm/rudder/internal/release"
@@ -191,6 +195,7 @@ func (a *app) newDiffUpgradeCmd() *cobra.Command {
 		apiVersions                  []string
 		includeCRDs                  bool
 		threeWay, disableValidation  bool
+		savePlan                     string
 	)
 	cmd := &cobra.Command{
 		Use:   "upgrade [RELEASE] [CHART]",
@@ -259,10 +264,20 @@ install.`,
 			}
 			var res *action.DiffResult
 			if dryRun == "client" || dryRun == "true" {
+				if savePlan != "" {
+					return errors.New("--save-plan needs the live diff: drop --dry-run=client")
+				}
 				opts.Render.Capabilities = caps
 				res, err = a.renderDiff(cmd, args[0], in, opts)
 			} else {
-				res, err = a.liveDiff(cmd, args[0], in, opts, o.takeOwnership, o.forceConflicts)
+				var live *action.LiveResult
+				live, err = a.liveDiff(cmd, args[0], in, opts, o.takeOwnership, o.forceConflicts)
+				if err == nil && savePlan != "" {
+					err = a.savePlan(savePlan, args[0], args[1], &o, in, live)
+				}
+				if live != nil {
+					res = &live.DiffResult
+				}
 			}
 			if errors.Is(err, action.ErrReleaseMissing) {
 				fmt.Fprint(a.streams.Out, missingBanner) // as helm-diff, for scripts reading stdout
@@ -292,6 +307,7 @@ install.`,
 	f.StringVar(&kubeVersion, "kube-version", "", "Kubernetes version used for Capabilities.KubeVersion")
 	f.StringArrayVarP(&apiVersions, "api-versions", "a", []string{}, "Kubernetes api versions used for Capabilities.APIVersions")
 	f.BoolVar(&includeCRDs, "include-crds", false, "include the chart's CRDs in the new render")
+	f.StringVar(&savePlan, "save-plan", "", "write the plan to this file, for \"rudder upgrade RELEASE --plan FILE\" to carry out")
 	f.BoolVar(&threeWay, "three-way-merge", false, "accepted for helm-diff compatibility: the default live comparison already includes changes made outside the release")
 	f.BoolVar(&disableValidation, "disable-validation", false, "accepted for helm-diff compatibility: the render is not validated against the cluster")
 	return cmd
@@ -308,7 +324,7 @@ func (a *app) renderDiff(cmd *cobra.Command, name string, in *action.Intake, opt
 }
 
 // liveDiff compares a server-side dry run of the new objects with the live ones.
-func (a *app) liveDiff(cmd *cobra.Command, name string, in *action.Intake, opts action.DiffOptions, takeOwnership, forceConflicts bool) (*action.DiffResult, error) {
+func (a *app) liveDiff(cmd *cobra.Command, name string, in *action.Intake, opts action.DiffOptions, takeOwnership, forceConflicts bool) (*action.LiveResult, error) {
 	c, err := a.actionCluster(a.settings.Namespace())
 	if err != nil {
 		return nil, err
@@ -326,7 +342,37 @@ func (a *app) liveDiff(cmd *cobra.Command, name string, in *action.Intake, opts 
 	for _, c := range res.Conflicts {
 		fmt.Fprintf(a.streams.Err, "WARNING: %s (upgrade needs --force-conflicts)\n", c)
 	}
-	return &res.DiffResult, nil
+	return res, nil
+}
+
+// savePlan writes what `upgrade --plan` needs to carry out the diff just shown.
+func (a *app) savePlan(file, name, ref string, o *installFlags, in *action.Intake, res *action.LiveResult) error {
+	cfg, err := a.restConfig()
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(ref, "://") && !strings.HasPrefix(ref, "/") {
+		if abs, err := filepath.Abs(ref); err == nil {
+			if _, err := os.Stat(abs); err == nil {
+				ref = abs // a local chart, found again from anywhere
+			}
+		}
+	}
+	p := &action.Plan{
+		Format: action.PlanVersion, Release: name, Namespace: a.settings.Namespace(),
+		Cluster: cfg.Host, Created: time.Now().UTC(), Revision: res.Revision,
+		Chart:  action.PlanChart{Ref: ref, Version: o.chartPath.Version, Digest: action.ChartDigest(in.Chart)},
+		Values: res.Values, ValuesDigest: action.ValuesDigest(res.Values),
+		ManifestDigest: res.ManifestDigest, Objects: res.Observed, Changes: res.Plan(),
+	}
+	var b bytes.Buffer
+	if err := p.Write(&b); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(file, b.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("plan %s: %w", file, err)
+	}
+	return nil
 }
 
 func (a *app) diffRun(cmd *cobra.Command, d *diffFlags) (*action.Diff, error) {

@@ -26,18 +26,28 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 		install                             bool
 		serverSide                          string
 		reuse, reset, resetThenReuse, clean bool
+		plan                                planFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "upgrade [RELEASE] [CHART]",
 		Short: "upgrade a release",
 		Long:  upgradeLong,
-		Args:  exactArgs(2),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("plan") {
+				return rangeArgs(1, 2)(cmd, args)
+			}
+			return exactArgs(2)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dry, err := a.dryRunFlag(cmd)
 			if err != nil {
 				return err
 			}
-			name, ref := args[0], args[1]
+			name := args[0]
+			ref, err := plan.load(args, &o)
+			if err != nil {
+				return err
+			}
 			if out == formatTable {
 				o.chartPath.pullReport = a.streams.Out // as Helm; JSON and YAML stay parseable
 			}
@@ -57,6 +67,13 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if plan.plan != nil {
+				if in.Values, err = a.checkPlan(cmd.Context(), plan.plan, name, in, c, plan.maxAge); err != nil {
+					return err
+				}
+				reset, reuse, resetThenReuse = true, false, false
+				install = install || plan.plan.Revision == 0 // a plan made with diff upgrade --install
+			}
 			installing := false
 			up := &action.Upgrade{Cluster: c, Warn: a.warner(), UpgradeOptions: action.UpgradeOptions{
 				LifecycleOptions:     o.lifecycle(dry, action.ServerSideMode(serverSide)),
@@ -73,6 +90,9 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 				SkipCRDs:             o.skipCRDs,
 				Render:               o.render(a.warn, maxRender),
 			}}
+			if plan.plan != nil {
+				up.ExpectManifestDigest = plan.plan.ManifestDigest
+			}
 			up.Installing = func() {
 				installing = true
 				if out == formatTable {
@@ -101,6 +121,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 	f.BoolVar(&reuse, "reuse-values", false, "when upgrading, reuse the last release's values and merge in any overrides from the command line via --set and -f. If '--reset-values' is specified, this is ignored")
 	f.BoolVar(&resetThenReuse, "reset-then-reuse-values", false, "when upgrading, reset the values to the ones built into the chart, apply the last release's values and merge in any overrides from the command line via --set and -f. If '--reset-values' or '--reuse-values' is specified, this is ignored")
 	f.BoolVar(&clean, "cleanup-on-fail", false, "allow deletion of new resources created in this upgrade when upgrade fails")
+	plan.add(cmd)
 	addOutputFlag(cmd, &out)
 	return cmd
 }

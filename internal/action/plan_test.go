@@ -1,0 +1,72 @@
+package action_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rudderpm/rudder/internal/action"
+)
+
+// A live diff records what a plan needs; an upgrade expecting its manifest applies
+// it, and one whose render differs (here: other values) is refused before anything
+// is applied.
+func TestPlanManifestDigest(t *testing.T) {
+	f := newFixture(t)
+	ch := testChart(t, "1.0.0", map[string]string{"templates/cm.yaml": configMap("planned")})
+	f.ok(f.install("pl", ch, map[string]any{"value": "one"}))
+
+	d := &action.LiveDiff{Cluster: f.c, Live: f.kc, DiffOptions: action.DiffOptions{Namespace: f.ns}}
+	res, err := d.Upgrade(f.ctx, "pl", ch, map[string]any{"value": "two"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Revision != 1 || res.ManifestDigest == "" || len(res.Observed) != 1 || res.Observed[0].ResourceVersion == "" {
+		t.Fatalf("plan data: revision %d, digest %q, observed %+v", res.Revision, res.ManifestDigest, res.Observed)
+	}
+	if p := res.Plan(); p.Change != 1 {
+		t.Fatalf("plan %v", p)
+	}
+
+	expect := func(o *action.UpgradeOptions) { o.ExpectManifestDigest = res.ManifestDigest }
+	_, err = f.upgrade("pl", ch, map[string]any{"value": "three"}, expect)
+	if !errors.Is(err, action.ErrStalePlan) {
+		t.Fatalf("upgrade with another render: %v, want ErrStalePlan", err)
+	}
+	if v, _ := f.configMapValue("planned"); v != "one" {
+		t.Fatalf("refused upgrade changed the object: %q", v)
+	}
+	f.ok(f.upgrade("pl", ch, map[string]any{"value": "two"}, expect))
+	if v, _ := f.configMapValue("planned"); v != "two" {
+		t.Fatalf("planned upgrade left %q", v)
+	}
+}
+
+func TestReadPlanRefusesBadFiles(t *testing.T) {
+	good := &action.Plan{
+		Format: action.PlanVersion, Release: "r", Namespace: "ns", Cluster: "https://x", Created: time.Now(),
+		Chart: action.PlanChart{Ref: "/c", Digest: "sha256:1"}, Values: map[string]any{"a": 1.0},
+		ValuesDigest: action.ValuesDigest(map[string]any{"a": 1.0}), ManifestDigest: "sha256:2",
+	}
+	var b bytes.Buffer
+	if err := good.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := action.ReadPlan(bytes.NewReader(b.Bytes()), "p.json"); err != nil {
+		t.Fatalf("good plan: %v", err)
+	}
+	tampered := strings.Replace(b.String(), `"a": 1`, `"a": 2`, 1)
+	for name, text := range map[string]string{
+		"truncated": b.String()[:b.Len()/2],
+		"tampered":  tampered,
+		"unknown":   strings.Replace(b.String(), `"format"`, `"extra": 1, "format"`, 1),
+		"empty":     "",
+	} {
+		_, err := action.ReadPlan(strings.NewReader(text), "p.json")
+		if !errors.Is(err, action.ErrBadPlan) || !strings.HasPrefix(err.Error(), "plan p.json: invalid plan") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
