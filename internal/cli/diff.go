@@ -528,6 +528,44 @@ value to the recorded one). Fields other managers own are not drift. With
 	return cmd
 }
 
+// driftFlags are status's flags for showing drift.
+type driftFlags struct{ on, detailedExitCode bool }
+
+func (d *driftFlags) add(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.BoolVar(&d.on, "drift", false, "also list the objects of the deployed revision that are missing or were changed outside the release (as \"rudder diff drift\")")
+	f.BoolVar(&d.detailedExitCode, "detailed-exitcode", false, "with --drift, exit 2 when there is drift")
+}
+
+// printDrift lists the drifted objects of a release after its status.
+func (a *app) printDrift(cmd *cobra.Command, name string, o driftFlags) error {
+	c, err := a.actionCluster(a.settings.Namespace())
+	if err != nil {
+		return err
+	}
+	kc, err := a.kubeClient()
+	if err != nil {
+		return err
+	}
+	live := &action.LiveDiff{Cluster: c, Live: kc, DiffOptions: action.DiffOptions{Namespace: a.settings.Namespace()}}
+	res, err := live.Drift(cmd.Context(), name)
+	if err != nil {
+		return err
+	}
+	if len(res.Entries) == 0 {
+		_, err = fmt.Fprintln(a.streams.Out, "DRIFT: none")
+		return err
+	}
+	fmt.Fprintln(a.streams.Out, "DRIFT:")
+	if err := res.Write(a.streams.Out, diff.FormatSimple, diff.WriteOptions{}); err != nil {
+		return err
+	}
+	if o.detailedExitCode {
+		return &exitError{code: 2, err: errors.New("the release has drifted (detailed-exitcode parameter enabled)")}
+	}
+	return nil
+}
+
 func revisionArg(s string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n <= 0 {

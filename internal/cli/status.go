@@ -24,6 +24,7 @@ func (a *app) newStatusCmd() *cobra.Command {
 		format         outputFormat
 		legacyDesc     bool
 		legacyResource bool
+		drift          driftFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "status RELEASE_NAME",
@@ -58,9 +59,13 @@ func (a *app) newStatusCmd() *cobra.Command {
 			}
 			rel := res.Release
 			rel.Chart = nil // status shows no chart, in any format
-			return a.printRelease(a.streams.Out, rel, releasePrintOptions{Format: format})
+			if err := a.printRelease(a.streams.Out, rel, releasePrintOptions{Format: format}); err != nil || !drift.on {
+				return err
+			}
+			return a.printDrift(cmd, args[0], drift)
 		},
 	}
+	drift.add(cmd)
 	f := cmd.Flags()
 	f.IntVar(&st.Revision, "revision", 0, "show this revision of the release instead of the latest")
 	addOutputFlag(cmd, &format)
