@@ -52,6 +52,9 @@ type Dependency struct {
 	Enabled      bool     `json:"enabled,omitempty"`
 	ImportValues []any    `json:"import-values,omitempty"`
 	Alias        string   `json:"alias,omitempty"`
+	// DependsOn lists the dependencies (by name or alias) that must be ready before
+	// this one is deployed with --wait=ordered (HIP-0025).
+	DependsOn []string `json:"depends-on,omitempty"`
 }
 
 // Lock is Chart.lock: the exact versions a chart's dependencies were resolved to.

@@ -5,4 +5,10 @@
 // of kinds, keeping the source template of each document for the "# Source:" headers.
 //
 //	hooks, manifests, warnings, err := manifest.Sort(rendered, manifest.InstallOrder)
+//
+// For --wait=ordered, Sequence splits the manifests into batches by HIP-0025's
+// annotations (resource groups, subchart depends-on), and ParseReadiness reads the
+// readiness expressions an object may carry:
+//
+//	batches, warnings, err := manifest.Sequence(manifests, &manifest.ChartNode{Name: "mychart"})
 package manifest
