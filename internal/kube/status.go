@@ -52,12 +52,21 @@ const (
 	// their backoff limit; custom resources and kinds Helm 3 did not know are ready
 	// as soon as they exist.
 	ReadinessLegacy
+	// ReadinessOrdered applies, for --wait=ordered, an object's readiness
+	// expressions (helm.sh/readiness-success and -failure), built-in rules for
+	// common custom resources (cert-manager, Argo Rollouts, prometheus-operator,
+	// Flux, Crossplane, KEDA), and kstatus's rules for the rest; a custom resource
+	// that reports nothing readable is ready once it exists (AssumedReadyMessage).
+	ReadinessOrdered
 )
 
 // String is the name --wait gives the rules.
 func (r Readiness) String() string {
-	if r == ReadinessLegacy {
+	switch r {
+	case ReadinessLegacy:
 		return "legacy"
+	case ReadinessOrdered:
+		return "ordered"
 	}
 	return "watcher"
 }
@@ -98,8 +107,11 @@ func (r StatusResult) Ready() bool { return r.Status == StatusCurrent }
 // server (with its status), by the rules opts chooses. It reads nothing from the
 // cluster beyond what opts.Owned answers.
 func ComputeStatus(obj *unstructured.Unstructured, opts StatusOptions) (StatusResult, error) {
-	if opts.Readiness == ReadinessLegacy {
+	switch opts.Readiness {
+	case ReadinessLegacy:
 		return legacyStatus(obj, opts)
+	case ReadinessOrdered:
+		return orderedStatus(obj, opts)
 	}
 	return kstatusStatus(obj, opts)
 }
