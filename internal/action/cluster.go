@@ -118,8 +118,13 @@ func owner(rel *release.Release) kube.Owner {
 	return kube.Owner{ReleaseName: rel.Name, ReleaseNamespace: rel.Namespace}
 }
 
-// buildOwned builds a manifest's objects marked as the release's own.
+// buildOwned builds a manifest's objects marked as the release's own, without the
+// annotation keys the API server refuses.
 func (c *Cluster) buildOwned(ctx context.Context, rel *release.Release, manifest string) ([]*kube.Resource, error) {
+	manifest, err := forApply(manifest)
+	if err != nil {
+		return nil, err
+	}
 	rs, err := c.Objects.Build(ctx, manifest, kube.BuildOptions{Namespace: rel.Namespace})
 	if err != nil {
 		return nil, err

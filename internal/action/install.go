@@ -9,8 +9,10 @@ import (
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/engine"
 	"github.com/rudderpm/rudder/internal/kube"
+	"github.com/rudderpm/rudder/internal/manifest"
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/storage"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // InstallOptions control an install. The zero value installs for real, with
@@ -132,6 +134,15 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	if err != nil {
 		return nil, err
 	}
+	var batches []manifest.Batch
+	if o.Wait == WaitOrdered {
+		var ws []warn.Warning
+		batches, ws, err = Sequence(ch, r.Manifests)
+		ro.warn(ws)
+		if err != nil {
+			return nil, err
+		}
+	}
 
 	now := c.now()
 	rel := &release.Release{
@@ -181,13 +192,13 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	if err := c.Releases.Create(ctx, rel, o.createOptions()); err != nil {
 		return rel, err
 	}
-	if err := i.perform(ctx, rel, resources, adopted, serverSide); err != nil {
+	if err := i.perform(ctx, rel, resources, adopted, batches, serverSide); err != nil {
 		return i.fail(ctx, rel, err)
 	}
 	return rel, nil
 }
 
-func (i *Install) perform(ctx context.Context, rel *release.Release, resources, adopted []*kube.Resource, serverSide bool) error {
+func (i *Install) perform(ctx context.Context, rel *release.Release, resources, adopted []*kube.Resource, batches []manifest.Batch, serverSide bool) error {
 	o, c := &i.InstallOptions, i.Cluster
 	hooks := hookRunner{cluster: c, method: applyMethod(serverSide), timeout: o.Timeout, warn: i.warn}
 	if !o.NoHooks {
@@ -195,11 +206,11 @@ func (i *Install) perform(ctx context.Context, rel *release.Release, resources, 
 			return fmt.Errorf("failed pre-install: %w", err)
 		}
 	}
-	var err error
-	if len(adopted) == 0 {
-		_, err = c.Objects.Create(ctx, resources, kube.ApplyOptions{Method: applyMethod(serverSide), ForceConflicts: o.ForceConflicts})
-	} else {
-		_, err = c.Objects.Update(ctx, adopted, resources, kube.ApplyOptions{
+	apply := func(ctx context.Context, resources []*kube.Resource) (*kube.Result, error) {
+		if len(adopted) == 0 {
+			return c.Objects.Create(ctx, resources, kube.ApplyOptions{Method: applyMethod(serverSide), ForceConflicts: o.ForceConflicts})
+		}
+		return c.Objects.Update(ctx, among(adopted, resources), resources, kube.ApplyOptions{
 			Method:                       applyMethod(serverSide),
 			ForceConflicts:               o.ForceConflicts,
 			ForceReplace:                 o.ForceReplace,
@@ -207,11 +218,17 @@ func (i *Install) perform(ctx context.Context, rel *release.Release, resources, 
 			UpgradeManagedFields:         serverSide,
 		})
 	}
-	if err != nil {
-		return err
-	}
-	if err := i.wait(ctx, resources); err != nil {
-		return err
+	if o.Wait == WaitOrdered {
+		if err := i.applyOrdered(ctx, rel, resources, batches, apply); err != nil {
+			return err
+		}
+	} else {
+		if _, err := apply(ctx, resources); err != nil {
+			return err
+		}
+		if err := i.wait(ctx, resources); err != nil {
+			return err
+		}
 	}
 	if !o.NoHooks {
 		if err := hooks.run(ctx, rel, release.HookPostInstall); err != nil {
@@ -255,6 +272,16 @@ func (i *Install) dryRunnable(ctx context.Context, resources []*kube.Resource, s
 	return outside, nil
 }
 
+// applyOrdered applies the objects batch by batch (--wait=ordered).
+func (i *Install) applyOrdered(ctx context.Context, rel *release.Release, resources []*kube.Resource, batches []manifest.Batch, apply orderedApply) error {
+	idx, err := i.Cluster.batchOf(ctx, rel.Namespace, batches)
+	if err != nil {
+		return err
+	}
+	_, err = applyBatches(ctx, i.Cluster, splitBatches(resources, idx, len(batches)), apply, i.LifecycleOptions)
+	return err
+}
+
 // wait waits for the release's objects according to the wait strategy.
 func (i *Install) wait(ctx context.Context, resources []*kube.Resource) error {
 	return waitReady(ctx, i.Cluster, resources, i.Wait, i.WaitForJobs, i.Timeout)
@@ -272,7 +299,7 @@ func (i *Install) fail(ctx context.Context, rel *release.Release, cause error) (
 		}
 		return rel, cause
 	}
-	u := &Uninstall{Cluster: i.Cluster, UninstallOptions: UninstallOptions{NoHooks: i.NoHooks, Timeout: i.Timeout, LockHeld: true}, Warn: i.Warn}
+	u := &Uninstall{Cluster: i.Cluster, UninstallOptions: UninstallOptions{NoHooks: i.NoHooks, Timeout: i.Timeout, LockHeld: true, Wait: orderedOnly(i.Wait)}, Warn: i.Warn}
 	if _, err := u.Run(rctx, rel.Name); err != nil {
 		return rel, fmt.Errorf("an error occurred while uninstalling the release. original install error: %w: %w", cause, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rudderpm/rudder/internal/kube"
+	"github.com/rudderpm/rudder/internal/manifest"
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/storage"
 )
@@ -108,19 +109,25 @@ func (r *Rollback) run(ctx context.Context, name string) (*release.Release, erro
 		Hooks:       previous.Hooks,
 		ApplyMethod: applyMethodName(serverSide),
 	}
+	var batches []manifest.Batch
+	if o.Wait == WaitOrdered {
+		if batches, err = storedBatches(target); err != nil {
+			return nil, err
+		}
+	}
 	if o.DryRun.isDry() {
 		return target, nil
 	}
 	if err := c.Releases.Create(ctx, target, o.createOptions()); err != nil {
 		return nil, err
 	}
-	if err := r.perform(ctx, current, target, serverSide); err != nil {
+	if err := r.perform(ctx, current, target, batches, serverSide); err != nil {
 		return target, err
 	}
 	return target, nil
 }
 
-func (r *Rollback) perform(ctx context.Context, current, target *release.Release, serverSide bool) error {
+func (r *Rollback) perform(ctx context.Context, current, target *release.Release, batches []manifest.Batch, serverSide bool) error {
 	o, c := &r.RollbackOptions, r.Cluster
 	fail := func(msg string, err error) error {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -142,23 +149,36 @@ func (r *Rollback) perform(ctx context.Context, current, target *release.Release
 			return fail(fmt.Sprintf("Rollback %q failed: %s", target.Name, err), err)
 		}
 	}
-	res, err := c.Objects.Update(ctx, original, desired, kube.ApplyOptions{
+	opts := kube.ApplyOptions{
 		Method:               applyMethod(serverSide),
 		ForceConflicts:       o.ForceConflicts,
 		ForceReplace:         o.ForceReplace,
 		UpgradeManagedFields: serverSide,
-	})
+	}
+	var created []*kube.Resource
+	if o.Wait == WaitOrdered {
+		created, err = c.updateOrdered(ctx, target.Namespace, original, desired, batches, opts, o.LifecycleOptions)
+	} else {
+		var res *kube.Result
+		res, err = c.Objects.Update(ctx, original, desired, opts)
+		created = res.Created
+	}
 	if err != nil {
 		current.Info.Status = release.StatusSuperseded
 		ferr := fail(fmt.Sprintf("Rollback %q failed: %s", target.Name, err), err)
-		if o.CleanupOnFail && len(res.Created) > 0 {
-			if _, derr := c.Objects.Delete(context.WithoutCancel(ctx), res.Created, kube.DeleteOptions{}); derr != nil {
+		if o.CleanupOnFail && len(created) > 0 {
+			if _, derr := c.Objects.Delete(context.WithoutCancel(ctx), created, kube.DeleteOptions{}); derr != nil {
 				return fmt.Errorf("an error occurred while cleaning up resources. original rollback error: %w: unable to cleanup resources: %w", ferr, derr)
 			}
 		}
 		return ferr
 	}
-	if err := waitReady(ctx, c, desired, o.Wait, o.WaitForJobs, o.Timeout); err != nil {
+	if o.Wait == WaitOrdered {
+		err = nil // each batch was waited for as it was applied
+	} else {
+		err = waitReady(ctx, c, desired, o.Wait, o.WaitForJobs, o.Timeout)
+	}
+	if err != nil {
 		return fail(fmt.Sprintf("Release %q failed: %s", target.Name, err), fmt.Errorf("release %s failed: %w", target.Name, err))
 	}
 	if !o.NoHooks {

@@ -25,6 +25,10 @@ type Template struct {
 	// ShowOnly keeps only the documents rendered from templates matching these globs
 	// (paths relative to the top chart: templates/x.yaml, charts/sub/templates/y.yaml).
 	ShowOnly []string
+	// ShowOrder writes the objects in the order --wait=ordered applies them,
+	// between resource-group comments (see OrderedManifest); an order that
+	// cannot be followed is an error.
+	ShowOrder bool
 }
 
 // Document is one rendered object with the template it came from.
@@ -106,8 +110,22 @@ func (t Template) Run(ctx context.Context, ch *chart.Chart, userVals map[string]
 	}
 	var b strings.Builder
 	b.Grow(size)
-	b.WriteString(strings.TrimSpace(r.Manifest))
-	b.WriteString("\n")
+	if t.ShowOrder {
+		ordered, ws, err := OrderedManifest(ch, r.Manifests)
+		t.warn(ws)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range res.Documents {
+			if d.Kind == DocumentCRD {
+				writeDocument(&b, d.Source, d.Content)
+			}
+		}
+		b.WriteString(ordered)
+	} else {
+		b.WriteString(strings.TrimSpace(r.Manifest))
+		b.WriteString("\n")
+	}
 	for _, h := range hooks {
 		res.Documents = append(res.Documents, Document{Source: h.Path, Content: h.Manifest, Kind: DocumentHook})
 		writeDocument(&b, h.Path, h.Manifest)

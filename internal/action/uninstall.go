@@ -100,6 +100,12 @@ func (u *Uninstall) run(ctx context.Context, name string) (*UninstallResult, err
 		return &UninstallResult{Release: rel}, nil
 	}
 
+	var batches []manifest.Batch
+	if u.Wait == WaitOrdered {
+		if batches, err = storedBatches(rel); err != nil {
+			return nil, err
+		}
+	}
 	rel.Info.Status = release.StatusUninstalling
 	rel.Info.Deleted = c.now()
 	rel.Info.Description = "Deletion in progress (or silently failed)"
@@ -120,10 +126,14 @@ func (u *Uninstall) run(ctx context.Context, name string) (*UninstallResult, err
 		return res, err
 	}
 	var errs []error
-	if _, err := c.Objects.Delete(ctx, owned, kube.DeleteOptions{Propagation: propagation(u.Cascade)}); err != nil {
+	if u.Wait == WaitOrdered {
+		if err := u.deleteOrdered(ctx, rel, owned, batches); err != nil {
+			return res, fmt.Errorf("failed to delete release %s: %w", name, err)
+		}
+	} else if _, err := c.Objects.Delete(ctx, owned, kube.DeleteOptions{Propagation: propagation(u.Cascade)}); err != nil {
 		return res, fmt.Errorf("failed to delete release %s: %w", name, err)
 	}
-	if u.Wait != "" && u.Wait != WaitHookOnly {
+	if u.Wait != "" && u.Wait != WaitHookOnly && u.Wait != WaitOrdered {
 		wctx, cancel := timeoutContext(ctx, u.Timeout)
 		if err := c.Waits.WaitForDelete(wctx, owned, kube.DeleteWaitOptions{}); err != nil {
 			errs = append(errs, err)
@@ -223,6 +233,16 @@ func (u *Uninstall) plan(ctx context.Context, rel *release.Release) ([]*kube.Res
 		}
 	}
 	return own.Owned, info.String(), nil
+}
+
+// deleteOrdered deletes the objects batch by batch in reverse order, each gone
+// before the next (--wait=ordered).
+func (u *Uninstall) deleteOrdered(ctx context.Context, rel *release.Release, owned []*kube.Resource, batches []manifest.Batch) error {
+	idx, err := u.Cluster.batchOf(ctx, rel.Namespace, batches)
+	if err != nil {
+		return err
+	}
+	return deleteBatches(ctx, u.Cluster, splitBatches(owned, idx, len(batches)), kube.DeleteOptions{Propagation: propagation(u.Cascade)}, u.Timeout)
 }
 
 func (u *Uninstall) purge(ctx context.Context, history []*release.Release) error {

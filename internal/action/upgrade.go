@@ -8,9 +8,11 @@ import (
 
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/kube"
+	"github.com/rudderpm/rudder/internal/manifest"
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/storage"
 	"github.com/rudderpm/rudder/internal/values"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // UpgradeOptions control an upgrade. The zero value upgrades for real, keeping the
@@ -144,6 +146,15 @@ func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals ma
 	if o.ExpectManifestDigest != "" && digest([]byte(r.Manifest)) != o.ExpectManifestDigest {
 		return nil, fmt.Errorf("%w: the chart renders differently than when the plan was made", ErrStalePlan)
 	}
+	var batches []manifest.Batch
+	if o.Wait == WaitOrdered {
+		var ws []warn.Warning
+		batches, ws, err = Sequence(ch, r.Manifests)
+		ro.warn(ws)
+		if err != nil {
+			return nil, err
+		}
+	}
 	serverSide, err := o.ServerSide.resolve(last.ApplyMethod)
 	if err != nil {
 		return nil, err
@@ -208,14 +219,14 @@ func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals ma
 	if err := c.Releases.Create(ctx, next, o.createOptions()); err != nil {
 		return nil, err
 	}
-	created, err := u.perform(ctx, current, next, original, target, serverSide)
+	created, err := u.perform(ctx, current, next, original, target, batches, serverSide)
 	if err != nil {
 		return u.fail(ctx, next, created, err)
 	}
 	return next, nil
 }
 
-func (u *Upgrade) perform(ctx context.Context, current, next *release.Release, original, target []*kube.Resource, serverSide bool) ([]*kube.Resource, error) {
+func (u *Upgrade) perform(ctx context.Context, current, next *release.Release, original, target []*kube.Resource, batches []manifest.Batch, serverSide bool) ([]*kube.Resource, error) {
 	o, c := &u.UpgradeOptions, u.Cluster
 	hooks := hookRunner{cluster: c, method: applyMethod(serverSide), timeout: o.Timeout, warn: u.warn}
 	if !o.NoHooks {
@@ -223,18 +234,28 @@ func (u *Upgrade) perform(ctx context.Context, current, next *release.Release, o
 			return nil, fmt.Errorf("pre-upgrade hooks failed: %w", err)
 		}
 	}
-	res, err := c.Objects.Update(ctx, original, target, kube.ApplyOptions{
+	opts := kube.ApplyOptions{
 		Method:               applyMethod(serverSide),
 		ForceConflicts:       o.ForceConflicts,
 		ForceReplace:         o.ForceReplace,
 		UpgradeManagedFields: serverSide && current.ApplyMethod != string(release.ApplyMethodServerSide),
-	})
-	created := res.Created
-	if err != nil {
-		return created, err
 	}
-	if err := waitReady(ctx, c, target, o.Wait, o.WaitForJobs, o.Timeout); err != nil {
-		return created, err
+	var created []*kube.Resource
+	if o.Wait == WaitOrdered {
+		var err error
+		created, err = c.updateOrdered(ctx, next.Namespace, original, target, batches, opts, o.LifecycleOptions)
+		if err != nil {
+			return created, err
+		}
+	} else {
+		res, err := c.Objects.Update(ctx, original, target, opts)
+		created = res.Created
+		if err != nil {
+			return created, err
+		}
+		if err := waitReady(ctx, c, target, o.Wait, o.WaitForJobs, o.Timeout); err != nil {
+			return created, err
+		}
 	}
 	if !o.NoHooks {
 		if err := hooks.run(ctx, next, release.HookPostUpgrade); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rudderpm/rudder/internal/action"
 	"github.com/rudderpm/rudder/internal/release"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 const installLong = `Install a chart as a new release.
@@ -91,5 +92,21 @@ func (a *app) runInstall(ctx context.Context, name, ref string, o *installFlags,
 		return nil, err
 	}
 	rel, err := inst.Run(ctx, in.Chart, in.Values)
+	if err == nil && o.showOrder && dry != action.DryRunNone {
+		err = showOrder(rel, a.warn)
+	}
 	return rel, withRenderSizeHint(err)
+}
+
+// showOrder rewrites a dry run's manifest in the order --wait=ordered applies it.
+func showOrder(rel *release.Release, warnings func(warn.Warning)) error {
+	ordered, ws, err := action.ShowOrder(rel.Chart, rel.Manifest)
+	for _, w := range ws {
+		warnings(w)
+	}
+	if err != nil {
+		return err
+	}
+	rel.Manifest = ordered
+	return nil
 }

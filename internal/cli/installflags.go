@@ -48,6 +48,7 @@ type installFlags struct {
 	postRender               postRendererFlags
 	hideSecret               bool // install and upgrade
 	historyMax               int  // install and upgrade
+	showOrder                bool
 }
 
 func (o *installFlags) addFlags(cmd *cobra.Command, s *settings) {
@@ -83,8 +84,9 @@ func (o *installFlags) addFlags(cmd *cobra.Command, s *settings) {
 	o.postRender.pluginDirs = s.PluginsDirectory
 	f.Var(postRendererNameValue{&o.postRender}, "post-renderer", "the name of a postrenderer type plugin to be used for post rendering. If it exists, the plugin will be used")
 	f.Var(postRendererArgsValue{&o.postRender}, "post-renderer-args", "an argument to the post-renderer (can specify multiple)")
-	f.Var(newWaitValue(&o.wait), "wait", "wait until resources are ready (up to --timeout). Use '--wait' alone for 'watcher' strategy, or specify one of: 'watcher', 'hookOnly', 'legacy'. Default when flag is omitted: 'hookOnly'.")
+	f.Var(newWaitValue(&o.wait), "wait", "wait until resources are ready (up to --timeout). Use '--wait' alone for 'watcher' strategy, or specify one of: 'watcher', 'hookOnly', 'legacy', 'ordered'. Default when flag is omitted: 'hookOnly'.")
 	f.Lookup("wait").NoOptDefVal = "watcher"
+	f.BoolVar(&o.showOrder, "show-order", false, "print the manifests in the order --wait=ordered applies them, each resource group between '## START resource-group' and '## END resource-group' comments (template and --dry-run)")
 	addValueFlags(f, &o.values)
 	o.chartPath.addFlags(f, s)
 	cmd.MarkFlagsMutuallyExclusive("force-replace", "force-conflicts")
@@ -229,14 +231,14 @@ func (w *waitValue) String() string { return *w.p }
 func (w *waitValue) Type() string   { return "WaitStrategy" }
 func (w *waitValue) Set(s string) error {
 	switch s {
-	case "watcher", "hookOnly", "legacy":
+	case "watcher", "hookOnly", "legacy", "ordered":
 		*w.p = s
 	case "true":
 		*w.p = "watcher"
 	case "false":
 		*w.p = "hookOnly"
 	default:
-		return fmt.Errorf("invalid wait input %q. Valid inputs are watcher, hookOnly, and legacy", s)
+		return fmt.Errorf("invalid wait input %q. Valid inputs are watcher, hookOnly, legacy, and ordered", s)
 	}
 	return nil
 }

@@ -76,7 +76,7 @@ func (a *app) newRollbackCmd() *cobra.Command {
 	f.BoolVar(&o.CleanupOnFail, "cleanup-on-fail", false, "allow deletion of new resources created in this rollback when rollback fails")
 	f.IntVar(&historyMax, "history-max", a.settings.MaxHistory, "limit the maximum number of revisions saved per release. Use 0 for no limit")
 	f.StringVar(&o.Description, "description", "", "add a custom description")
-	f.Var(newWaitValue(&wait), "wait", "wait until resources are ready (up to --timeout). Use '--wait' alone for 'watcher' strategy, or specify one of: 'watcher', 'hookOnly', 'legacy'. Default when flag is omitted: 'hookOnly'.")
+	f.Var(newWaitValue(&wait), "wait", "wait until resources are ready (up to --timeout). Use '--wait' alone for 'watcher' strategy, or specify one of: 'watcher', 'hookOnly', 'legacy', 'ordered'. Default when flag is omitted: 'hookOnly'.")
 	f.Lookup("wait").NoOptDefVal = "watcher"
 	cmd.MarkFlagsMutuallyExclusive("force-replace", "force-conflicts")
 	return cmd

@@ -80,6 +80,7 @@ func (a *app) newTemplateCmd() *cobra.Command {
 				MaxRenderSize:        maxRender,
 			}
 			t.NoHooks = o.noHooks
+			t.ShowOrder = o.showOrder
 			t.Labels = o.labels
 			// With --output-dir, Helm writes every document and --show-only then looks
 			// at the (empty) standard output instead, so it can only fail.

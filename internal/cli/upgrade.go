@@ -100,6 +100,9 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 				}
 			}
 			rel, err := up.Run(cmd.Context(), name, in.Chart, in.Values)
+			if err == nil && o.showOrder && dry != action.DryRunNone {
+				err = showOrder(rel, a.warn)
+			}
 			err = withRenderSizeHint(err)
 			switch {
 			case err != nil && installing:
