@@ -102,10 +102,10 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	}
 
 	// CRDs go first, before the cluster's capabilities are read.
-	if crds := ch.CRDObjects(); online && !o.SkipCRDs && len(crds) > 0 {
+	if crds := ch.CRDObjects(); online && !o.SkipCRDs && o.CRDs != CRDsSkip && len(crds) > 0 {
 		if o.DryRun.isDry() {
 			i.warn("This chart or one of its subcharts contains CRDs. Rendering may fail or contain inaccuracies.")
-		} else if err := c.installCRDs(ctx, crds); err != nil {
+		} else if err := c.applyCRDs(ctx, crds, o.LifecycleOptions, i.warn); err != nil {
 			return nil, err
 		}
 	}

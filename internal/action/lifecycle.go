@@ -116,6 +116,11 @@ type LifecycleOptions struct {
 	// LockHeld says the caller holds the release's lock already (an upgrade
 	// rolling back, a controller): the operation does not take it.
 	LockHeld bool
+	// CRDs says what becomes of the chart's crds/; "" means CRDsInstall.
+	CRDs CRDPolicy
+	// ForceCRDUpgrade applies, with CRDsUpgrade, the CRD changes the preflight
+	// refuses; each is reported as a warning.
+	ForceCRDUpgrade bool
 }
 
 // withDefaults returns a copy of o with each zero field replaced by the value it
@@ -234,19 +239,82 @@ func mergeLabels(current, desired map[string]string) map[string]string {
 	return out
 }
 
-// installCRDs creates the chart's CRDs that do not exist yet and waits until they
-// are served.
-func (c *Cluster) installCRDs(ctx context.Context, crds []chart.CRD) error {
+// CRDPolicy says what an operation does with a chart's crds/, as --crds names it.
+type CRDPolicy string
+
+// The CRD policies.
+const (
+	// CRDsInstall creates the CRDs that do not exist and leaves the others, as
+	// Helm does.
+	CRDsInstall CRDPolicy = "install"
+	// CRDsUpgrade also updates existing CRDs (on install, upgrade and rollback),
+	// after a preflight that refuses changes that would lose data or break
+	// clients (see kube.CRDProblem), and waits for them to be established.
+	CRDsUpgrade CRDPolicy = "upgrade"
+	// CRDsSkip leaves the CRDs alone.
+	CRDsSkip CRDPolicy = "skip"
+)
+
+// ParseCRDPolicy reads --crds.
+func ParseCRDPolicy(s string) (CRDPolicy, error) {
+	switch p := CRDPolicy(s); p {
+	case CRDsInstall, CRDsUpgrade, CRDsSkip:
+		return p, nil
+	}
+	return "", fmt.Errorf("invalid crds policy %q: want install, upgrade or skip", s)
+}
+
+// crdUpgrader updates CRDs after a preflight; *kube.Client is one.
+type crdUpgrader interface {
+	UpgradeCRDs(ctx context.Context, crds []*kube.Resource, opts kube.CRDUpgradeOptions) (*kube.CRDUpgradeResult, error)
+}
+
+// applyCRDs brings the chart's CRDs to the cluster as the policy says.
+func (c *Cluster) applyCRDs(ctx context.Context, crds []chart.CRD, o LifecycleOptions, warn func(string)) error {
+	if o.CRDs != CRDsUpgrade {
+		return c.installCRDs(ctx, crds)
+	}
+	up, ok := c.Server.(crdUpgrader)
+	if !ok {
+		return errors.New("this cluster client cannot upgrade CRDs")
+	}
+	all, err := c.buildCRDs(ctx, crds)
+	if err != nil {
+		return err
+	}
+	res, err := up.UpgradeCRDs(ctx, all, kube.CRDUpgradeOptions{Force: o.ForceCRDUpgrade})
+	if err != nil {
+		return fmt.Errorf("failed to upgrade CRDs: %w", err)
+	}
+	for _, p := range res.Warnings {
+		if warn != nil {
+			warn("upgrading a CRD anyway, as forced: " + p.String())
+		}
+	}
+	return nil
+}
+
+func (c *Cluster) buildCRDs(ctx context.Context, crds []chart.CRD) ([]*kube.Resource, error) {
 	var all []*kube.Resource
 	for _, crd := range crds {
 		rs, err := c.Objects.Build(ctx, string(crd.File.Data), kube.BuildOptions{})
 		if err != nil {
-			return fmt.Errorf("failed to install CRD %s: %w", crd.Name, err)
+			return nil, fmt.Errorf("failed to install CRD %s: %w", crd.Name, err)
 		}
 		if len(rs) == 0 {
-			return fmt.Errorf("failed to install CRD %s: resources are empty", crd.Name)
+			return nil, fmt.Errorf("failed to install CRD %s: resources are empty", crd.Name)
 		}
 		all = append(all, rs...)
+	}
+	return all, nil
+}
+
+// installCRDs creates the chart's CRDs that do not exist yet and waits until they
+// are served.
+func (c *Cluster) installCRDs(ctx context.Context, crds []chart.CRD) error {
+	all, err := c.buildCRDs(ctx, crds)
+	if err != nil {
+		return err
 	}
 	if _, err := c.Server.InstallCRDs(ctx, all, kube.CRDOptions{}); err != nil {
 		return fmt.Errorf("failed to install CRDs: %w", err)

@@ -118,6 +118,12 @@ func (r *Rollback) run(ctx context.Context, name string) (*release.Release, erro
 	if o.DryRun.isDry() {
 		return target, nil
 	}
+	if o.CRDs == CRDsUpgrade && previous.Chart != nil && len(previous.Chart.CRDObjects()) > 0 {
+		crds := previous.Chart.CRDObjects()
+		if err := c.applyCRDs(ctx, crds, o.LifecycleOptions, r.warn); err != nil {
+			return nil, err
+		}
+	}
 	if err := c.Releases.Create(ctx, target, o.createOptions()); err != nil {
 		return nil, err
 	}

@@ -35,6 +35,10 @@ type UninstallOptions struct {
 	// LockHeld says the caller holds the release's lock already (an install
 	// undoing itself): the uninstall does not take it.
 	LockHeld bool
+	// DeleteCRDs also deletes the CRDs of the chart's crds/, and with them every
+	// object of their kinds, once the release's objects are gone; Helm never
+	// deletes them.
+	DeleteCRDs bool
 }
 
 // UninstallResult is the uninstalled release and what was left in place.
@@ -140,6 +144,11 @@ func (u *Uninstall) run(ctx context.Context, name string) (*UninstallResult, err
 		}
 		cancel()
 	}
+	if u.DeleteCRDs && rel.Chart != nil {
+		if err := u.deleteCRDs(ctx, rel); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if !u.NoHooks {
 		if err := hooks.run(ctx, rel, release.HookPostDelete); err != nil {
 			errs = append(errs, err)
@@ -243,6 +252,33 @@ func (u *Uninstall) deleteOrdered(ctx context.Context, rel *release.Release, own
 		return err
 	}
 	return deleteBatches(ctx, u.Cluster, splitBatches(owned, idx, len(batches)), kube.DeleteOptions{Propagation: propagation(u.Cascade)}, u.Timeout)
+}
+
+// crdDeleter deletes CRDs and waits until they are gone; *kube.Client is one.
+type crdDeleter interface {
+	DeleteCRDs(ctx context.Context, crds []*kube.Resource) (*kube.Result, error)
+}
+
+// deleteCRDs deletes the CRDs of the release's chart.
+func (u *Uninstall) deleteCRDs(ctx context.Context, rel *release.Release) error {
+	crds := rel.Chart.CRDObjects()
+	if len(crds) == 0 {
+		return nil
+	}
+	d, ok := u.Cluster.Server.(crdDeleter)
+	if !ok {
+		return errors.New("this cluster client cannot delete CRDs")
+	}
+	all, err := u.Cluster.buildCRDs(ctx, crds)
+	if err != nil {
+		return err
+	}
+	wctx, cancel := timeoutContext(ctx, u.Timeout)
+	defer cancel()
+	if _, err := d.DeleteCRDs(wctx, all); err != nil {
+		return fmt.Errorf("failed to delete CRDs: %w", err)
+	}
+	return nil
 }
 
 func (u *Uninstall) purge(ctx context.Context, history []*release.Release) error {

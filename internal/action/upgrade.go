@@ -127,8 +127,8 @@ func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals ma
 	if err != nil {
 		return nil, err
 	}
-	if crds := ch.CRDObjects(); !o.SkipCRDs && len(crds) > 0 && !o.DryRun.isDry() {
-		if err := c.installCRDs(ctx, crds); err != nil {
+	if crds := ch.CRDObjects(); !o.SkipCRDs && o.CRDs != CRDsSkip && len(crds) > 0 && !o.DryRun.isDry() {
+		if err := c.applyCRDs(ctx, crds, o.LifecycleOptions, u.warn); err != nil {
 			return nil, err
 		}
 	}

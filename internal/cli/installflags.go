@@ -49,6 +49,8 @@ type installFlags struct {
 	hideSecret               bool // install and upgrade
 	historyMax               int  // install and upgrade
 	showOrder                bool
+	crds                     action.CRDPolicy // install and upgrade
+	forceCRDUpgrade          bool             // install and upgrade
 }
 
 func (o *installFlags) addFlags(cmd *cobra.Command, s *settings) {
@@ -98,6 +100,7 @@ func (o *installFlags) addReleaseFlags(cmd *cobra.Command, s *settings) {
 	f := cmd.Flags()
 	f.BoolVar(&o.hideSecret, "hide-secret", false, "hide Kubernetes Secrets when also using the --dry-run flag")
 	f.IntVar(&o.historyMax, "history-max", s.MaxHistory, "limit the maximum number of revisions saved per release. Use 0 for no limit")
+	addCRDFlags(f, &o.crds, &o.forceCRDUpgrade)
 	addDryRunFlag(cmd)
 }
 
@@ -194,16 +197,18 @@ func (o *installFlags) render(warnings func(warn.Warning), maxRenderSize int64) 
 // lifecycle returns the options install and upgrade share.
 func (o *installFlags) lifecycle(dry action.DryRun, serverSide action.ServerSideMode) action.LifecycleOptions {
 	return action.LifecycleOptions{
-		DryRun:         dry,
-		NoHooks:        o.noHooks,
-		ServerSide:     serverSide,
-		ForceConflicts: o.forceConflicts,
-		ForceReplace:   o.forceReplace,
-		Wait:           action.WaitStrategy(o.wait),
-		WaitForJobs:    o.waitForJobs,
-		Timeout:        o.timeout,
-		HistoryLimit:   historyLimit(o.historyMax),
-		Description:    o.description,
+		DryRun:          dry,
+		NoHooks:         o.noHooks,
+		ServerSide:      serverSide,
+		ForceConflicts:  o.forceConflicts,
+		ForceReplace:    o.forceReplace,
+		Wait:            action.WaitStrategy(o.wait),
+		WaitForJobs:     o.waitForJobs,
+		Timeout:         o.timeout,
+		HistoryLimit:    historyLimit(o.historyMax),
+		Description:     o.description,
+		CRDs:            o.crds,
+		ForceCRDUpgrade: o.forceCRDUpgrade,
 	}
 }
 

@@ -63,6 +63,7 @@ func (a *app) newUninstallCmd() *cobra.Command {
 	f.StringVar(&o.Cascade, "cascade", "background", "Must be \"background\", \"orphan\", or \"foreground\". Selects the deletion cascading strategy for the dependents. Defaults to background. Use \"foreground\" with --wait to ensure resources with finalizers are fully deleted before returning.")
 	f.DurationVar(&o.Timeout, "timeout", 300*time.Second, "time to wait for any individual Kubernetes operation (like Jobs for hooks)")
 	f.StringVar(&o.Description, "description", "", "add a custom description")
+	f.BoolVar(&o.DeleteCRDs, "delete-crds", false, "also delete the CRDs of the chart's crds/ directory, and with them every object of their kinds (Helm never deletes them)")
 	f.Var(newWaitValue(&wait), "wait", "wait until resources are deleted (up to --timeout). Use '--wait' alone for 'watcher' strategy, or specify one of: 'watcher', 'hookOnly', 'legacy', 'ordered'. Default when flag is omitted: 'hookOnly'.")
 	f.Lookup("wait").NoOptDefVal = "watcher"
 	return cmd
