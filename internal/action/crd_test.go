@@ -49,6 +49,8 @@ func gadgetVersion(name string, storage bool, spec, required string) string {
 %s`, name, storage, required, spec)
 }
 
+var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+
 const sizeField = "              size: {type: integer}\n"
 
 func TestCRDUpgrade(t *testing.T) {
@@ -69,7 +71,6 @@ func TestCRDUpgrade(t *testing.T) {
 		_, err := (&action.Upgrade{Cluster: f.c, UpgradeOptions: o, Warn: func(s string) { warnings = append(warnings, s) }}).Run(f.ctx, "crd", ch, nil)
 		return err
 	}
-	crdGVR := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 	liveCRD := func() *unstructured.Unstructured {
 		t.Helper()
 		u, err := f.dyn.Resource(crdGVR).Get(f.ctx, "gadgets."+group, metav1.GetOptions{})
