@@ -140,9 +140,12 @@ func (p *View) plain(ev kube.WaitEvent) {
 		if st.Unread() {
 			continue // its watch is starting: nothing to say yet
 		}
-		if st.Ready() {
+		switch {
+		case st.Ready() && st.Message == kube.AssumedReadyMessage:
+			fmt.Fprintf(p.out, "%s %s is ready: warning: %s\n", stamp, st.Object, st.Message)
+		case st.Ready():
 			fmt.Fprintf(p.out, "%s %s is ready\n", stamp, st.Object)
-		} else {
+		default:
 			fmt.Fprintf(p.out, "%s %s: %s: %s\n", stamp, st.Object, st.Status, st.Why())
 		}
 	}

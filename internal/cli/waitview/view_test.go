@@ -223,6 +223,19 @@ func TestWrap(t *testing.T) {
 }
 
 // A plain log says nothing of objects whose state is still being read.
+// A custom resource ready only because it exists says so, as a warning.
+func TestPlainWarnsAssumedReady(t *testing.T) {
+	var b strings.Builder
+	v := New(&b, Options{})
+	widget := kube.Key{Group: "example.com", Kind: "Widget", Namespace: "shop", Name: "w"}
+	v.Handle(kube.WaitEvent{Type: kube.WaitDone, Time: at(1), Started: t0, Total: 1, Ready: 1,
+		Changed: []kube.ObjectStatus{{Object: widget, Status: kube.StatusCurrent, Message: kube.AssumedReadyMessage}}})
+	want := "12:00:01 Widget/shop/w is ready: warning: no readable status: ready once it exists\n12:00:01 the object is ready after 1s\n"
+	if got := b.String(); got != want {
+		t.Errorf("plain output:\n%q\nwant:\n%q", got, want)
+	}
+}
+
 func TestPlainSkipsUnread(t *testing.T) {
 	var b strings.Builder
 	v := New(&b, Options{})
