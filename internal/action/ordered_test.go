@@ -289,3 +289,33 @@ func TestOrderedFailedBatchStopsAndRollsBack(t *testing.T) {
 		t.Errorf("release left after rollback-on-failure: %v", err)
 	}
 }
+
+func TestOrderedUpgradeFailureRollsBack(t *testing.T) {
+	f := newFixture(t)
+	good := testChart(t, "1.0.0", map[string]string{
+		"templates/cm.yaml": annotatedConfigMap("kept", manifest.ResourceGroupAnnotation, "app"),
+	})
+	f.ok(f.install("up", good, nil, ordered))
+	bad := testChart(t, "2.0.0", map[string]string{
+		"templates/job.yaml": readinessJob("migrate", "true"),
+		"templates/cm.yaml":  annotatedConfigMap("kept", manifest.ResourceGroupAnnotation, "app", manifest.DependsOnGroupsAnnotation, `["migrate"]`),
+		"templates/new.yaml": annotatedConfigMap("new", manifest.ResourceGroupAnnotation, "app"),
+	})
+	_, err := f.upgrade("up", bad, nil, func(o *action.UpgradeOptions) {
+		o.Wait, o.Timeout, o.RollbackOnFailure = action.WaitOrdered, time.Minute, true
+	})
+	if err == nil || !strings.Contains(err.Error(), "has been rolled back due to rollback-on-failure") || !strings.Contains(err.Error(), "readiness-failure holds") {
+		t.Fatalf("upgrade with a failing first batch: %v", err)
+	}
+	// The batch after the failed one was never applied, and the rollback
+	// removed the failed Job.
+	if _, err := f.cs.CoreV1().ConfigMaps(f.ns).Get(f.ctx, "new", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("ConfigMap new: %v", err)
+	}
+	if _, err := f.cs.BatchV1().Jobs(f.ns).Get(f.ctx, "migrate", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("Job migrate after the rollback: %v", err)
+	}
+	if got := f.statuses("up"); !slices.Equal(got, []string{"1:superseded", "2:failed", "3:deployed"}) {
+		t.Errorf("history %v", got)
+	}
+}
