@@ -14,7 +14,10 @@ import (
 	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
+	"github.com/rudderpm/rudder/internal/action"
+	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/engine"
+	"github.com/rudderpm/rudder/internal/manifest"
 	"github.com/rudderpm/rudder/internal/values"
 	"github.com/rudderpm/rudder/internal/warn"
 )
@@ -123,6 +126,28 @@ func (l *linter) templates(ctx context.Context, o Options) {
 			l.check(Error, name, checkSelector(obj, content))
 			l.check(Error, name, checkListAnnotations(obj, content))
 		}
+	}
+	l.sequencing(ch, rendered)
+}
+
+// sequencing checks the order --wait=ordered would follow (HIP-0025): cycles,
+// unknown groups and subcharts, malformed annotations and readiness
+// expressions, and a readiness expression given without its pair.
+func (l *linter) sequencing(ch *chart.Chart, rendered map[string]string) {
+	files := make(map[string]string, len(rendered))
+	for name, content := range rendered {
+		if path.Base(name) != "NOTES.txt" {
+			files[name] = content
+		}
+	}
+	_, ms, _, err := manifest.Sort(files, manifest.InstallOrder)
+	if err != nil {
+		return // the YAML rules above say what is wrong
+	}
+	_, ws, err := action.Sequence(ch, ms)
+	l.check(Error, templatesDir, err)
+	for _, w := range ws {
+		l.check(Error, templatesDir, errors.New(w.Msg))
 	}
 }
 

@@ -41,6 +41,22 @@ func TestTemplatesRule(t *testing.T) {
 			},
 		},
 		{
+			name: "sequencing (HIP-0025)",
+			files: map[string]string{"templates/a.yaml": strings.Join([]string{
+				"kind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    helm.sh/resource-group: a\n    helm.sh/depends-on/resource-groups: '[\"a\"]'",
+			}, "\n---\n")},
+			want: []string{
+				`[ERROR] templates/: ConfigMap/a in demo/templates/a.yaml: resource group "a" depends on itself: invalid sequencing`,
+			},
+		},
+		{
+			name:  "readiness expression without its pair",
+			files: map[string]string{"templates/a.yaml": "kind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/readiness-success: '[\"{.succeeded} == 1\"]'\n"},
+			want: []string{
+				`[ERROR] templates/: Job/j in demo/templates/a.yaml: helm.sh/readiness-success and helm.sh/readiness-failure must be given together; the default readiness rules apply`,
+			},
+		},
+		{
 			name:  "indented output",
 			files: map[string]string{"templates/a.yaml": "\n  kind: ConfigMap\n  metadata:\n    name: x\n"},
 			want: []string{
