@@ -70,7 +70,8 @@ type WaitEvent struct {
 	// in the order WaitReady was given them, each with its newest warnings.
 	NotReady []ObjectStatus
 	// Changed lists the objects whose status, message or detail changed since the
-	// previous event, including those that became ready (without warnings).
+	// previous event, including those that became ready (without warnings), and
+	// those ready at first sight only because they exist (AssumedReadyMessage).
 	Changed []ObjectStatus
 	// NewWarnings lists the warning events first seen since the previous event,
 	// oldest first.

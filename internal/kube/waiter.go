@@ -575,7 +575,9 @@ func (w *waiter) send(base WaitEvent, t WaitEventType, snap snapshot, err error)
 	for i, o := range w.objs {
 		st := snap.statuses[i]
 		if !o.sent || !st.same(o.last) {
-			if o.sent || !st.Ready() {
+			// Objects ready at first sight are not news, unless only assumed
+			// ready: that is a warning the user should see.
+			if o.sent || !st.Ready() || st.Message == AssumedReadyMessage {
 				ch := st
 				ch.Warnings = nil
 				ev.Changed = append(ev.Changed, ch)
