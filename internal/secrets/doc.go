@@ -1,0 +1,27 @@
+// Package secrets reads and writes SOPS-encrypted files in memory, so encrypted
+// values files (helm-secrets' secrets.yaml) work without the sops binary and
+// without a decrypted copy on disk.
+//
+// It speaks SOPS' file format (github.com/getsops/sops/v3, files written by sops
+// 3.x): YAML, JSON, dotenv and binary files, values sealed one by one with
+// AES256-GCM under a data key, the data key sealed for each master key, and a MAC
+// over all values checked before anything is returned. The data key is opened
+// with age identities and PGP keys (sops' own age and pgp key sources: an
+// in-memory armored secret key first, then GnuPG's keyring through gpg), or with
+// HashiCorp Vault's transit engine over HTTP. AWS KMS, GCP KMS, Azure Key Vault
+// and HuaweiCloud KMS keys are recognised but not opened: sops' packages for them
+// bring every cloud SDK into the program's start-up, so the error names the key
+// and says to add an age or PGP key to the file (sops updatekeys) or decrypt with
+// sops.
+//
+// The package never reads the environment or the user's files: the caller
+// resolves keys (SOPS_AGE_KEY_FILE, GNUPGHOME, VAULT_TOKEN, ...) and passes them
+// in Keys.
+//
+//	keys := secrets.Keys{AgeIdentities: keyFileContents}
+//	plain, err := secrets.Decrypt(ctx, "secrets.yaml", data, keys)
+//
+//	enc, err := secrets.Encrypt(ctx, "secrets.yaml", plain, secrets.EncryptOptions{
+//		Age: []string{"age1..."},
+//	})
+package secrets

@@ -1,0 +1,103 @@
+package secrets
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// TestInteropWithSops checks both directions against the real sops binary:
+// files sops encrypts decrypt here, and files encrypted here decrypt with sops,
+// for each format and for age and PGP keys.
+func TestInteropWithSops(t *testing.T) {
+	sops := sopsBinary(t)
+	ctx := context.Background()
+	id, rcpt := newAgeKey(t)
+	gpg := newGPGKey(t)
+	files := map[string]string{
+		"secrets.yaml": plainYAML,
+		"values.json":  `{"b": {"x": 1, "big": 12345678901, "y": [true, "s", 1.5]}, "a": "z", "n": null}`,
+		"app.env":      "USER=admin\nPASSWORD=p=ss\n",
+		"key.bin":      "\x00\x01binary\xffdata\n",
+	}
+	same := func(name string, a, b []byte) bool {
+		switch FormatOf(name) {
+		case YAML, JSON:
+			// sops writes the float 2.0 as 2; as values, both are the number 2.
+			return reflect.DeepEqual(asJSON(t, yamlValue(t, a)), asJSON(t, yamlValue(t, b)))
+		}
+		return bytes.Equal(a, b)
+	}
+	runSops := func(args ...string) []byte {
+		t.Helper()
+		c := exec.Command(sops, args...)
+		c.Env = append(os.Environ(), "SOPS_AGE_KEY="+string(id), "GNUPGHOME="+gpg.home, "HOME="+t.TempDir(), "SOPS_DISABLE_VERSION_CHECK=1")
+		var stderr bytes.Buffer
+		c.Stderr = &stderr
+		out, err := c.Output()
+		if err != nil {
+			t.Fatalf("sops %v: %v\n%s", args, err, stderr.String())
+		}
+		return out
+	}
+	keys := Keys{AgeIdentities: id, GnuPGHome: gpg.home}
+	for name, plain := range files {
+		for _, kind := range []string{"age", "pgp"} {
+			t.Run(kind+"/"+name, func(t *testing.T) {
+				dir := t.TempDir()
+				plainPath := filepath.Join(dir, name)
+				if err := os.WriteFile(plainPath, []byte(plain), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				sopsArgs := []string{"encrypt", "--age", rcpt}
+				opts := EncryptOptions{Age: []string{rcpt}}
+				if kind == "pgp" {
+					sopsArgs = []string{"encrypt", "--pgp", gpg.fingerprint}
+					opts = EncryptOptions{PGP: []string{gpg.fingerprint}, GnuPGHome: gpg.home}
+				}
+
+				// sops encrypts, rudder decrypts.
+				byS := runSops(append(sopsArgs, plainPath)...)
+				got, err := Decrypt(ctx, name, byS, keys)
+				if err != nil {
+					t.Fatalf("decrypting what sops encrypted: %v\n%s", err, byS)
+				}
+				if !same(name, got, []byte(plain)) {
+					t.Errorf("sops -> rudder changed the data:\n got %q\nwant %q", got, plain)
+				}
+
+				// rudder encrypts, sops decrypts.
+				byR, err := Encrypt(ctx, name, []byte(plain), opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				encPath := filepath.Join(dir, "enc-"+name)
+				if err := os.WriteFile(encPath, byR, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if got := runSops("decrypt", encPath); !same(name, got, []byte(plain)) {
+					t.Errorf("rudder -> sops changed the data:\n got %q\nwant %q\nfile:\n%s", got, plain, byR)
+				}
+			})
+		}
+	}
+}
+
+// asJSON is v as Helm sees values: numbers are float64.
+func asJSON(t *testing.T, v any) any {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
