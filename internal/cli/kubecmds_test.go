@@ -65,6 +65,7 @@ func clusterCmds(env *testenv.Env) map[string]func(*testscript.TestScript, bool,
 		"kdelete": k.delete,
 		"ktoken":  k.token,
 		"kconfig": k.config,
+		"agekey":  ageKeyCmd, "sealsecret": sealSecretCmd, "nosecret": noSecretCmd,
 	}
 }
 

@@ -152,6 +152,7 @@ func newRootCmd(s Streams, g *cleanupGuard) (*cobra.Command, *app) {
 		a.newPullCmd(),
 		a.newRegistryCmd(),
 		a.newVerifyCmd(),
+		a.newSecretsCmd(),
 	)
 	return root, a
 }

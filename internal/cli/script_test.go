@@ -97,6 +97,7 @@ func TestScripts(t *testing.T) {
 			"waitserver": waitServerCmd,
 			"tlscert":    tlsCertCmd,
 			"httpdo":     httpCmd,
+			"agekey":     ageKeyCmd, "sealsecret": sealSecretCmd, "nosecret": noSecretCmd,
 		},
 	})
 }

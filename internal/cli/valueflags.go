@@ -49,7 +49,8 @@ func (a *app) mergeValues(ctx context.Context, v values.Options) (map[string]any
 
 // valuesReader returns what reads the files v names: "-" reads standard input
 // and an http(s) URL is downloaded (TLS verified), as Helm allows. Each input is
-// bounded by maxValuesSize. It is nil when v names no file.
+// bounded by maxValuesSize. SOPS-encrypted files are decrypted in memory
+// (secretReader). It is nil when v names no file.
 func (a *app) valuesReader(v values.Options) (func(ctx context.Context, name string) ([]byte, error), error) {
 	if len(v.ValueFiles) == 0 && len(v.FileValues) == 0 {
 		return nil, nil
@@ -58,7 +59,7 @@ func (a *app) valuesReader(v values.Options) (func(ctx context.Context, name str
 	if err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, name string) ([]byte, error) { return a.readValuesInput(ctx, name, limit) }, nil
+	return a.secretReader(func(ctx context.Context, name string) ([]byte, error) { return a.readValuesInput(ctx, name, limit) }), nil
 }
 
 // maxValuesSize is the bound on each values input: RUDDER_MAX_VALUES_SIZE as a

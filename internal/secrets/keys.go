@@ -77,14 +77,14 @@ func (k Keys) openGroup(ctx context.Context, g keyGroup) ([]byte, error) {
 		if err == nil {
 			return key, nil
 		}
-		errs = append(errs, fmt.Sprintf("age %s: %v", a.Recipient, err))
+		errs = append(errs, fmt.Sprintf("age recipient %s: %v", a.Recipient, err))
 	}
 	for _, p := range g.PGP {
 		key, err := k.openPGP(ctx, p)
 		if err == nil {
 			return key, nil
 		}
-		errs = append(errs, fmt.Sprintf("pgp %s: %v", p.Fingerprint, err))
+		errs = append(errs, fmt.Sprintf("pgp key %s: %v", p.Fingerprint, err))
 	}
 	for _, v := range g.Vault {
 		key, err := k.openVault(ctx, v)

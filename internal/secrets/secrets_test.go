@@ -150,7 +150,7 @@ func TestDecryptWithoutTheKey(t *testing.T) {
 		t.Errorf("missing key: got %v", err)
 	}
 	_, err = Decrypt(ctx, "prod.yaml", enc, Keys{AgeIdentities: other, NoGPG: true})
-	if !errors.Is(err, ErrNoKey) || !strings.Contains(err.Error(), "age "+rcpt+": no identity matches") {
+	if !errors.Is(err, ErrNoKey) || !strings.Contains(err.Error(), "age recipient "+rcpt+": no identity matches") {
 		t.Errorf("wrong key: got %v", err)
 	}
 	if _, err := Decrypt(ctx, "plain.yaml", []byte(plainYAML), Keys{}); !errors.Is(err, errNoMetadata) {
@@ -180,7 +180,7 @@ func TestPGPKeys(t *testing.T) {
 		}
 	}
 	_, err = Decrypt(ctx, "secrets.yaml", enc, Keys{NoGPG: true})
-	if !errors.Is(err, ErrNoKey) || !strings.Contains(err.Error(), "pgp "+key.fingerprint) {
+	if !errors.Is(err, ErrNoKey) || !strings.Contains(err.Error(), "pgp key "+key.fingerprint) {
 		t.Errorf("no pgp key: got %v", err)
 	}
 }
