@@ -28,12 +28,15 @@ type gpgKey struct {
 }
 
 // newGPGKey generates a PGP key with gpg, without a passphrase, in a fresh
-// GnuPG home (short, as gpg-agent's socket path must be). It skips t when gpg
-// is missing.
+// GnuPG home (short, as gpg-agent's socket path must be). Without gpg it skips
+// t under -short and fails it otherwise.
 func newGPGKey(t *testing.T) gpgKey {
 	t.Helper()
 	if _, err := exec.LookPath("gpg"); err != nil {
-		t.Skip("gpg is not installed (apt-get install gnupg); hack/test installs it when run as root")
+		if testing.Short() {
+			t.Skip("gpg is not installed (apt-get install gnupg); hack/test installs it when run as root")
+		}
+		t.Fatal("gpg is not installed (apt-get install gnupg); hack/test installs it when run as root")
 	}
 	home, err := os.MkdirTemp("", "gpg")
 	if err != nil {
