@@ -20,11 +20,11 @@ const secretsLong = `Encrypt, decrypt, view and edit SOPS files, as helm-secrets
 sops binary: files are read and decrypted in memory.
 
 Values files encrypted with SOPS are decrypted wherever values are read
-(install, upgrade, template, lint): name them with helm-secrets' schemes
+(install, upgrade, template, lint, diff): name them with helm-secrets' schemes
 (-f secrets://secrets.yaml, secrets+age-import://KEY?FILE,
 secrets+gpg-import://KEY?FILE), or plainly (-f secrets.yaml): any values file
 that carries sops metadata is decrypted. 'rudder secrets install|upgrade|
-template|lint' are the plain commands under helm-secrets' names.
+template|lint|diff' are the plain commands under helm-secrets' names.
 
 Keys are found as sops finds them: SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and
 ~/.config/sops/age/keys.txt for age; the GnuPG keyring (GNUPGHOME) for PGP;
@@ -41,7 +41,7 @@ func (a *app) newSecretsCmd() *cobra.Command {
 	}
 	cmd.AddCommand(a.newSecretsEncryptCmd(), a.newSecretsDecryptCmd("decrypt"), a.newSecretsDecryptCmd("view"), a.newSecretsEditCmd())
 	// helm-secrets' wrapper commands are the plain ones: values are decrypted anyway.
-	cmd.AddCommand(a.newInstallCmd(), a.newUpgradeCmd(), a.newTemplateCmd(), a.newLintCmd())
+	cmd.AddCommand(a.newInstallCmd(), a.newUpgradeCmd(), a.newTemplateCmd(), a.newLintCmd(), a.newDiffCmd())
 	return cmd
 }
 
