@@ -25,6 +25,7 @@ func TestHostileScripts(t *testing.T) {
 			"namebomb":   nameBombCmd,
 			"chartgz":    chartGzCmd,
 			"httpdo":     httpCmd,
+			"agekey":     ageKeyCmd,
 		},
 	})
 }

@@ -236,3 +236,11 @@ sops:
 		t.Errorf("error spans lines:\n%s", msg)
 	}
 }
+
+func TestEncryptRefusesAliases(t *testing.T) {
+	_, rcpt := newAgeKey(t)
+	_, err := Encrypt(context.Background(), "anchors.yaml", []byte("a: &x [1, 2]\nb: *x\n"), EncryptOptions{Age: []string{rcpt}})
+	if err == nil || !strings.HasPrefix(err.Error(), "anchors.yaml: b: YAML aliases are not supported") {
+		t.Errorf("got %v", err)
+	}
+}
