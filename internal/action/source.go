@@ -110,11 +110,8 @@ func (s *ChartSource) Locate(ctx context.Context, req ChartRequest) (*LocatedCha
 		if err != nil {
 			return nil, fmt.Errorf("looks like %q is not a valid chart repository or cannot be reached: %w", req.RepoURL, err)
 		}
-		cr, err := repo.ResolveIndex(idx, req.RepoURL, ref, version)
-		if err != nil {
-			return nil, notFoundInRepo(ref, version, req.RepoURL, err)
-		}
-		return s.download(ctx, cr.URL, cr.Digest, req.clientOptions(req.RepoURL), req)
+		req.Ref, req.Version = ref, version
+		return s.LocateInIndex(ctx, idx, req)
 	}
 	if _, err := os.Stat(ref); err == nil {
 		abs, err := filepath.Abs(ref)
