@@ -19,8 +19,8 @@ var layers = map[string]int{
 	"internal/engine": 1, "internal/tlsconf": 1, "internal/atomicfile": 1,
 	"internal/kube": 2, "internal/storage": 2, "internal/repo": 2, "internal/registry": 2, "internal/provenance": 2, "internal/plugin": 2, "internal/secrets": 2,
 	"internal/action": 3, "internal/lint": 3,
-	"internal/cli": 4,
-	"cmd/rudder":   5,
+	"internal/cli": 4, "internal/controller": 4,
+	"cmd/rudder": 5,
 }
 
 // sameLayerOK lists the imports allowed between packages of one layer.
@@ -34,6 +34,7 @@ var sameLayerOK = map[string][]string{
 	// The repository server stores provenance files and must read what they
 	// sign; provenance owns that format and imports no other adapter.
 	"internal/repo": {"internal/provenance"},
+	"internal/cli":  {"internal/controller"},
 }
 
 // pure packages are the model: no client-go, no network.

@@ -153,6 +153,7 @@ func newRootCmd(s Streams, g *cleanupGuard) (*cobra.Command, *app) {
 		a.newRegistryCmd(),
 		a.newVerifyCmd(),
 		a.newSecretsCmd(),
+		a.newControllerCmd(),
 	)
 	return root, a
 }

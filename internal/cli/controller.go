@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/rudderpm/rudder/internal/controller"
+)
+
+const controllerLong = `Run Rudder as a controller in (or against) a cluster: it reconciles Flux's
+helm.toolkit.fluxcd.io/v2 HelmRelease objects, with charts from
+source.toolkit.fluxcd.io/v1 HelmRepository (HTTP or type: oci) and OCIRepository
+objects, through the same install, upgrade and uninstall as the commands, so its
+releases are ordinary releases that 'rudder list', 'status' and 'history' show.
+
+    $ rudder controller install-crds
+    $ rudder controller run --concurrent 10
+`
+
+func (a *app) newControllerCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "controller run|install-crds",
+		Short: "reconcile HelmRelease objects, as Flux's helm-controller does",
+		Long:  controllerLong,
+		Args:  noArgs,
+	}
+	cmd.AddCommand(a.newControllerRunCmd(), a.newControllerInstallCRDsCmd())
+	return cmd
+}
+
+func (a *app) newControllerRunCmd() *cobra.Command {
+	var o controller.Options
+	leaderElection := true
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "run the controller until interrupted",
+		Long: `Run the controller until interrupted. Out of a cluster it uses the kubeconfig, as
+the other commands do; in a pod, the pod's service account.
+
+With leader election (the default) only the replica holding the Lease
+--leader-election-id in --leader-election-namespace (the namespace of the
+kubeconfig context or --namespace) reconciles. --watch-label-selector makes the
+controller a shard: it reconciles only the HelmReleases and HelmRepositories
+with matching labels (Flux's sharding.fluxcd.io/key=NAME).`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.restConfig()
+			if err != nil {
+				return err
+			}
+			if o.ChartLimits, err = a.settings.chartLimits(); err != nil {
+				return err
+			}
+			o.LeaderElection = leaderElection
+			if o.LeaderElectionNamespace == "" {
+				o.LeaderElectionNamespace = a.settings.Namespace()
+			}
+			o.ContentCache = a.settings.ContentCache
+			o.Logger = logr.FromSlogHandler(a.log.Handler())
+			return controller.Run(cmd.Context(), cfg, o)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Concurrent, "concurrent", 4, "the number of HelmReleases reconciled at once")
+	f.StringVar(&o.WatchLabelSelector, "watch-label-selector", "", "reconcile only the objects with these labels (a shard)")
+	f.StringVar(&o.Namespace, "watch-namespace", "", "reconcile only the objects of this namespace (default: all)")
+	f.BoolVar(&leaderElection, "enable-leader-election", true, "reconcile only while holding the leader election Lease")
+	f.StringVar(&o.LeaderElectionID, "leader-election-id", controller.DefaultLeaderElectionID, "the name of the leader election Lease")
+	f.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "the namespace of the leader election Lease (default: the current namespace)")
+	f.StringVar(&o.MetricsAddress, "metrics-addr", ":8080", "the address Prometheus metrics are served on (0 serves none)")
+	f.StringVar(&o.HealthAddress, "health-addr", ":9440", "the address /healthz and /readyz are served on (empty serves none)")
+	f.DurationVar(&o.DependencyRequeue, "requeue-dependency", 5*time.Second, "how soon a HelmRelease whose dependencies are not ready is looked at again")
+	return cmd
+}
+
+func (a *app) newControllerInstallCRDsCmd() *cobra.Command {
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "install-crds",
+		Short: "install the HelmRelease, HelmRepository and OCIRepository CRDs",
+		Long: `Install the CustomResourceDefinitions the controller serves, with server-side
+apply, and wait until the API server serves them. CRDs of the same names that
+Rudder did not install (Flux's) are left as they are: the controller works with them.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.restConfig()
+			if err != nil {
+				return err
+			}
+			dc, err := dynamic.NewForConfig(cfg)
+			if err != nil {
+				return err
+			}
+			res, err := controller.InstallCRDs(cmd.Context(), dc, controller.InstallCRDsOptions{Timeout: timeout})
+			if err != nil {
+				return err
+			}
+			for _, r := range res {
+				what := "serverside-applied"
+				if r.Kept {
+					what = "kept (installed by another tool)"
+				}
+				fmt.Fprintf(a.streams.Out, "customresourcedefinition.apiextensions.k8s.io/%s %s\n", r.Name, what)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "how long to wait for the CRDs to be served")
+	return cmd
+}

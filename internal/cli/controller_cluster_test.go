@@ -1,0 +1,521 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+	"sigs.k8s.io/yaml"
+
+	"github.com/rudderpm/rudder/internal/testenv"
+)
+
+// The charts the controller test serves: web renders its values into a
+// ConfigMap; broken fails to render.
+const controllerCharts = `-- web/Chart.yaml --
+apiVersion: v2
+name: web
+version: 1.0.0
+-- web/values.yaml --
+v: "1"
+-- web/templates/cm.yaml --
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-web
+data:
+  v: {{ .Values.v | quote }}
+  extra: {{ .Values.extra | default "none" | quote }}
+-- web2/Chart.yaml --
+apiVersion: v2
+name: web
+version: 1.1.0
+-- web2/values.yaml --
+v: "1"
+-- web2/templates/cm.yaml --
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-web
+data:
+  v: {{ .Values.v | quote }}
+  extra: {{ .Values.extra | default "none" | quote }}
+-- broken/Chart.yaml --
+apiVersion: v2
+name: broken
+version: 0.1.0
+-- broken/templates/cm.yaml --
+{{ fail "the broken chart refuses to render" }}
+`
+
+var (
+	helmReleaseGVR    = schema.GroupVersionResource{Group: "helm.toolkit.fluxcd.io", Version: "v2", Resource: "helmreleases"}
+	helmRepositoryGVR = schema.GroupVersionResource{Group: "source.toolkit.fluxcd.io", Version: "v1", Resource: "helmrepositories"}
+)
+
+// controllerEnv is a namespace with a chart repository served by `rudder serve`
+// and a controller running as a process against it.
+type controllerEnv struct {
+	t    *testing.T
+	env  *testenv.Env
+	ns   string
+	dir  string
+	self string
+	dyn  dynamic.Interface
+}
+
+// startControllerEnv installs the CRDs, serves the test charts with `rudder
+// serve` on loopback and starts `rudder controller run` for one namespace.
+func startControllerEnv(t *testing.T) *controllerEnv {
+	env := testenv.Start(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &controllerEnv{t: t, env: env, ns: env.Namespace(t), dir: t.TempDir(), self: self, dyn: env.Dynamic()}
+	writeTxtarFiles(t, filepath.Join(c.dir, "charts"), controllerCharts)
+	store := filepath.Join(c.dir, "store")
+	for _, ch := range []string{"web", "web2", "broken"} {
+		c.rudder("package", filepath.Join(c.dir, "charts", ch), "-d", store)
+	}
+	c.rudder("controller", "install-crds")
+
+	port := freePort(t)
+	c.start("serve", "--storage-dir", store, "--listen", "127.0.0.1:"+port)
+	repoURL := "http://127.0.0.1:" + port
+	waitHTTP(t, repoURL+"/health")
+	c.start("controller", "run", "--watch-namespace", c.ns, "--concurrent", "4",
+		"--leader-election-namespace", c.ns, "--metrics-addr", "127.0.0.1:0", "--health-addr", "127.0.0.1:0",
+		"--requeue-dependency", "1s")
+	t.Cleanup(c.deleteAll)
+	c.apply(helmRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: charts}
+spec: {url: %q, interval: 1m}
+`, repoURL))
+	return c
+}
+
+// deleteAll deletes the namespace's HelmReleases while the controller still
+// runs, so that their finalizers do not keep the namespace; what is left after
+// a while loses its finalizer.
+func (c *controllerEnv) deleteAll() {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	api := c.dyn.Resource(helmReleaseGVR).Namespace(c.ns)
+	_ = api.DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{})
+	for ctx.Err() == nil {
+		list, err := api.List(ctx, metav1.ListOptions{})
+		if err != nil || len(list.Items) == 0 {
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	list, _ := api.List(context.Background(), metav1.ListOptions{})
+	for _, u := range list.Items {
+		_, _ = api.Patch(context.Background(), u.GetName(), types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`), metav1.PatchOptions{})
+	}
+}
+
+func (c *controllerEnv) cmd(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, c.self, args...)
+	cmd.Env = append(os.Environ(), selfCLIEnv+"=1", "KUBECONFIG="+c.env.Kubeconfig(), "HELM_NAMESPACE="+c.ns, "HOME="+c.dir,
+		"HELM_CACHE_HOME="+filepath.Join(c.dir, "cache"), "HELM_CONFIG_HOME="+filepath.Join(c.dir, "config"), "HELM_DATA_HOME="+filepath.Join(c.dir, "data"))
+	return cmd
+}
+
+// rudder runs a command to its end and returns its output.
+func (c *controllerEnv) rudder(args ...string) string {
+	c.t.Helper()
+	out, err := c.cmd(c.t.Context(), args...).CombinedOutput()
+	if err != nil {
+		c.t.Fatalf("rudder %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// start runs a long-lived command, stopped with SIGTERM when the test ends;
+// its output is logged then.
+func (c *controllerEnv) start(args ...string) {
+	t := c.t
+	t.Helper()
+	cmd := c.cmd(context.Background(), args...)
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("rudder %s:\n%s", strings.Join(args, " "), out.String())
+		}
+	})
+}
+
+func (c *controllerEnv) apply(gvr schema.GroupVersionResource, doc string) {
+	c.t.Helper()
+	u := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
+		c.t.Fatal(err)
+	}
+	u.SetNamespace(c.ns)
+	if _, err := c.dyn.Resource(gvr).Namespace(c.ns).Apply(c.t.Context(), u.GetName(), u, metav1.ApplyOptions{FieldManager: "test", Force: true}); err != nil {
+		c.t.Fatalf("apply %s/%s: %v", u.GetKind(), u.GetName(), err)
+	}
+}
+
+func (c *controllerEnv) patch(name, mergePatch string) {
+	c.t.Helper()
+	if _, err := c.dyn.Resource(helmReleaseGVR).Namespace(c.ns).Patch(c.t.Context(), name, types.MergePatchType, []byte(mergePatch), metav1.PatchOptions{}); err != nil {
+		c.t.Fatalf("patch HelmRelease/%s: %v", name, err)
+	}
+}
+
+// hr reads a HelmRelease.
+func (c *controllerEnv) hr(name string) *unstructured.Unstructured {
+	c.t.Helper()
+	u, err := c.dyn.Resource(helmReleaseGVR).Namespace(c.ns).Get(c.t.Context(), name, metav1.GetOptions{})
+	if err != nil {
+		c.t.Fatalf("HelmRelease/%s: %v", name, err)
+	}
+	return u
+}
+
+// condition returns a condition's status, reason and message.
+func condition(u *unstructured.Unstructured, typ string) (status, reason, message string) {
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	for _, x := range conds {
+		m, _ := x.(map[string]any)
+		if m["type"] == typ {
+			s, _ := m["status"].(string)
+			r, _ := m["reason"].(string)
+			msg, _ := m["message"].(string)
+			return s, r, msg
+		}
+	}
+	return "", "", ""
+}
+
+// waitReady waits until a HelmRelease's Ready condition has the status and
+// reason wanted for its current generation, and returns it.
+func (c *controllerEnv) waitReady(name, status, reason string) *unstructured.Unstructured {
+	c.t.Helper()
+	var last string
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		u := c.hr(name)
+		s, r, m := condition(u, "Ready")
+		observed, _, _ := unstructured.NestedInt64(u.Object, "status", "observedGeneration")
+		last = fmt.Sprintf("Ready=%s reason=%s message=%q observedGeneration=%d generation=%d", s, r, m, observed, u.GetGeneration())
+		if s == status && r == reason && observed == u.GetGeneration() {
+			return u
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	c.t.Fatalf("HelmRelease/%s: want Ready=%s reason=%s; last seen %s", name, status, reason, last)
+	return nil
+}
+
+// configMap reads the data of a ConfigMap; nil when it does not exist.
+func (c *controllerEnv) configMap(name string) map[string]string {
+	c.t.Helper()
+	cm, err := c.env.Clientset().CoreV1().ConfigMaps(c.ns).Get(c.t.Context(), name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return cm.Data
+}
+
+func historyVersion(u *unstructured.Unstructured) int64 {
+	h, _, _ := unstructured.NestedSlice(u.Object, "status", "history")
+	if len(h) == 0 {
+		return 0
+	}
+	v, _, _ := unstructured.NestedInt64(h[0].(map[string]any), "version")
+	return v
+}
+
+func helmRelease(name, extra string) string {
+	return fmt.Sprintf(`
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: %s}
+spec:
+  interval: 1m
+  chart:
+    spec:
+      chart: web
+      version: ">=1.0.0 <1.1.0"
+      sourceRef: {kind: HelmRepository, name: charts}
+%s`, name, extra)
+}
+
+// TestControllerReconcilesHelmReleases runs `rudder controller run` as a process
+// against the local control plane with charts served by `rudder serve`: a
+// HelmRelease becomes Ready, a values change upgrades it (and nothing else
+// does), suspend stops it, deletion uninstalls it, dependsOn orders two
+// releases, and bad input fails one HelmRelease clearly without touching the
+// others.
+func TestControllerReconcilesHelmReleases(t *testing.T) {
+	c := startControllerEnv(t)
+
+	t.Run("install", func(t *testing.T) {
+		c.t = t
+		c.apply(helmReleaseGVR, helmRelease("app", `  values: {v: "one"}`))
+		u := c.waitReady("app", "True", "InstallSucceeded")
+		if s, r, _ := condition(u, "Released"); s != "True" || r != "InstallSucceeded" {
+			t.Errorf("Released = %s/%s, want True/InstallSucceeded", s, r)
+		}
+		if got := c.configMap("app-web")["v"]; got != "one" {
+			t.Errorf("ConfigMap app-web v = %q, want one", got)
+		}
+		if rev, _, _ := unstructured.NestedString(u.Object, "status", "lastAttemptedRevision"); rev != "1.0.0" {
+			t.Errorf("lastAttemptedRevision = %q, want 1.0.0", rev)
+		}
+		if !strings.Contains(c.rudder("list"), "app") {
+			t.Errorf("rudder list does not show the controller's release")
+		}
+		if !controllerutilHasFinalizer(u) {
+			t.Errorf("no finalizer on the HelmRelease: %v", u.GetFinalizers())
+		}
+	})
+
+	t.Run("values-change-upgrades", func(t *testing.T) {
+		c.t = t
+		c.apply(helmReleaseGVR, helmRelease("app", `  values: {v: "two"}`))
+		u := c.waitReady("app", "True", "UpgradeSucceeded")
+		if v := historyVersion(u); v != 2 {
+			t.Errorf("history[0].version = %d, want 2", v)
+		}
+		if got := c.configMap("app-web")["v"]; got != "two" {
+			t.Errorf("ConfigMap app-web v = %q, want two", got)
+		}
+		// A reconcile asked for without any change upgrades nothing.
+		c.patch("app", `{"metadata":{"annotations":{"reconcile.fluxcd.io/requestedAt":"now-1"}}}`)
+		waitUntil(t, "the requested reconcile is handled", func() bool {
+			v, _, _ := unstructured.NestedString(c.hr("app").Object, "status", "lastHandledReconcileAt")
+			return v == "now-1"
+		})
+		if v := historyVersion(c.hr("app")); v != 2 {
+			t.Errorf("after a reconcile without changes history[0].version = %d, want 2", v)
+		}
+		if out := c.rudder("history", "app", "-o", "json"); strings.Count(out, `"revision"`) != 2 {
+			t.Errorf("rudder history shows other than two revisions:\n%s", out)
+		}
+	})
+
+	t.Run("suspend", func(t *testing.T) {
+		c.t = t
+		c.patch("app", `{"spec":{"suspend":true}}`)
+		time.Sleep(time.Second) // let the suspension be seen
+		c.patch("app", `{"spec":{"values":{"v":"three"}}}`)
+		time.Sleep(3 * time.Second)
+		if got := c.configMap("app-web")["v"]; got != "two" {
+			t.Fatalf("a suspended HelmRelease was upgraded: v = %q", got)
+		}
+		c.patch("app", `{"spec":{"suspend":false}}`)
+		c.waitReady("app", "True", "UpgradeSucceeded")
+		if got := c.configMap("app-web")["v"]; got != "three" {
+			t.Errorf("after resuming v = %q, want three", got)
+		}
+	})
+
+	t.Run("values-from", func(t *testing.T) {
+		c.t = t
+		cs := c.env.Clientset().CoreV1()
+		if _, err := cs.ConfigMaps(c.ns).Create(t.Context(), &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "vals"},
+			Data: map[string]string{"values.yaml": "v: from-configmap\n", "extra": "deep"}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		c.apply(helmReleaseGVR, helmRelease("vf", `  valuesFrom:
+  - {kind: ConfigMap, name: vals}
+  - {kind: ConfigMap, name: vals, valuesKey: extra, targetPath: extra}
+  - {kind: Secret, name: missing, optional: true}`))
+		c.waitReady("vf", "True", "InstallSucceeded")
+		if got := c.configMap("vf-web"); got["v"] != "from-configmap" || got["extra"] != "deep" {
+			t.Errorf("ConfigMap vf-web = %v, want v=from-configmap extra=deep", got)
+		}
+	})
+
+	t.Run("depends-on", func(t *testing.T) {
+		c.t = t
+		c.apply(helmReleaseGVR, helmRelease("second", `  dependsOn: [{name: first}]`))
+		c.waitReady("second", "False", "DependencyNotReady")
+		if c.configMap("second-web") != nil {
+			t.Fatal("second was installed before first exists")
+		}
+		c.apply(helmReleaseGVR, helmRelease("first", ""))
+		first := c.waitReady("first", "True", "InstallSucceeded")
+		second := c.waitReady("second", "True", "InstallSucceeded")
+		if deployed(t, second).Before(deployed(t, first)) {
+			t.Errorf("second was deployed at %v, before first at %v", deployed(t, second), deployed(t, first))
+		}
+	})
+
+	t.Run("bad-input", func(t *testing.T) {
+		c.t = t
+		c.apply(helmReleaseGVR, `
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: badkind}
+spec:
+  interval: 1m
+  chart:
+    spec:
+      chart: web
+      sourceRef: {kind: NoSuchSource, name: charts}
+`)
+		if _, err := c.env.Clientset().CoreV1().Secrets(c.ns).Create(t.Context(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "notyaml"},
+			Data: map[string][]byte{"values.yaml": []byte("v: [unclosed\n  - {")}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		c.apply(helmReleaseGVR, helmRelease("badvalues", `  valuesFrom: [{kind: Secret, name: notyaml}]`))
+		c.apply(helmReleaseGVR, strings.Replace(strings.Replace(helmRelease("badrender", ""), "chart: web", "chart: broken", 1), `">=1.0.0 <1.1.0"`, `"0.1.0"`, 1))
+		c.apply(helmReleaseGVR, helmRelease("good", ""))
+
+		for _, tc := range []struct{ name, reason, message string }{
+			{"badkind", "ArtifactFailed", "unknown source kind 'NoSuchSource'"},
+			{"badvalues", "ValuesError", "key 'values.yaml' of Secret/" + c.ns + "/notyaml is not a YAML map of values"},
+			{"badrender", "InstallFailed", "the broken chart refuses to render"},
+		} {
+			u := c.waitReady(tc.name, "False", tc.reason)
+			if _, _, msg := condition(u, "Ready"); !strings.Contains(msg, tc.message) {
+				t.Errorf("HelmRelease/%s: Ready message %q does not say %q", tc.name, msg, tc.message)
+			}
+		}
+		if s, r, _ := condition(c.hr("badkind"), "Stalled"); s != "True" {
+			t.Errorf("badkind: Stalled = %s/%s, want True: retrying cannot help", s, r)
+		}
+		c.waitReady("good", "True", "InstallSucceeded")
+		c.waitReady("app", "True", "UpgradeSucceeded")
+	})
+
+	t.Run("delete-uninstalls", func(t *testing.T) {
+		c.t = t
+		if err := c.dyn.Resource(helmReleaseGVR).Namespace(c.ns).Delete(t.Context(), "app", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "HelmRelease/app is gone", func() bool {
+			_, err := c.dyn.Resource(helmReleaseGVR).Namespace(c.ns).Get(t.Context(), "app", metav1.GetOptions{})
+			return apierrors.IsNotFound(err)
+		})
+		if c.configMap("app-web") != nil {
+			t.Error("the release's ConfigMap is still there")
+		}
+		secrets, err := c.env.Clientset().CoreV1().Secrets(c.ns).List(t.Context(), metav1.ListOptions{LabelSelector: "owner=helm,name=app"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(secrets.Items) != 0 {
+			t.Errorf("%d release records of app are left", len(secrets.Items))
+		}
+	})
+}
+
+func controllerutilHasFinalizer(u *unstructured.Unstructured) bool {
+	for _, f := range u.GetFinalizers() {
+		if f == "finalizers.fluxcd.io" {
+			return true
+		}
+	}
+	return false
+}
+
+// deployed is when the newest revision in a HelmRelease's history was
+// deployed.
+func deployed(t *testing.T, u *unstructured.Unstructured) time.Time {
+	t.Helper()
+	h, _, _ := unstructured.NestedSlice(u.Object, "status", "history")
+	if len(h) == 0 {
+		t.Fatalf("HelmRelease/%s has no history", u.GetName())
+	}
+	s, _, _ := unstructured.NestedString(h[0].(map[string]any), "lastDeployed")
+	ts, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatalf("HelmRelease/%s: lastDeployed %q: %v", u.GetName(), s, err)
+	}
+	return ts
+}
+
+func waitUntil(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		if ok() {
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting until %s", what)
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
+}
+
+func waitHTTP(t *testing.T, url string) {
+	t.Helper()
+	waitUntil(t, url+" answers", func() bool {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// lockedBuffer is a bytes.Buffer safe for a process's two output streams.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

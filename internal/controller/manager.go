@@ -1,0 +1,191 @@
+package controller
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/kube"
+	"github.com/rudderpm/rudder/internal/storage"
+)
+
+// Options configure Run. The zero value runs four reconciles at once per kind,
+// watches every namespace and every object, elects no leader, serves no
+// metrics and no probes, and keeps charts in a temporary folder.
+type Options struct {
+	// Concurrent is how many HelmReleases (and HelmRepositories) are reconciled
+	// at once; 0 means 4.
+	Concurrent int
+	// WatchLabelSelector limits the controller to the objects it selects (a
+	// shard: sharding.fluxcd.io/key=shard1); "" means all.
+	WatchLabelSelector string
+	// Namespace limits the controller to one namespace; "" means all.
+	Namespace string
+	// LeaderElection makes the controller wait until it holds the Lease
+	// LeaderElectionID in LeaderElectionNamespace before reconciling.
+	LeaderElection          bool
+	LeaderElectionID        string
+	LeaderElectionNamespace string
+	// MetricsAddress serves Prometheus metrics (host:port); "" or "0" serves
+	// none.
+	MetricsAddress string
+	// HealthAddress serves /healthz and /readyz; "" serves none.
+	HealthAddress string
+	// ContentCache is where chart archives are kept; "" means a temporary
+	// folder, removed when Run returns.
+	ContentCache string
+	// ChartLimits bound what loading a chart may take.
+	ChartLimits chart.Limits
+	// DependencyRequeue is how soon a HelmRelease whose dependencies are not
+	// ready is looked at again; 0 means 5 seconds.
+	DependencyRequeue time.Duration
+	// Holder names the controller in release locks; "" means the process
+	// (storage.ProcessHolder("rudder-controller")).
+	Holder string
+	// Logger receives the controller's structured logs; the zero Logger drops
+	// them.
+	Logger logr.Logger
+}
+
+// DefaultLeaderElectionID is the Lease the controller's replicas compete for.
+const DefaultLeaderElectionID = "rudder-controller-leader-election"
+
+// Run runs the controller until ctx is done.
+func Run(ctx context.Context, cfg *rest.Config, o Options) error {
+	sel := labels.Everything()
+	if o.WatchLabelSelector != "" {
+		var err error
+		if sel, err = labels.Parse(o.WatchLabelSelector); err != nil {
+			return fmt.Errorf("watch label selector %q: %w", o.WatchLabelSelector, err)
+		}
+	}
+	if o.LeaderElection && o.LeaderElectionNamespace == "" {
+		return fmt.Errorf("leader election needs a namespace for its Lease")
+	}
+	// controller-runtime and client-go log through process-wide loggers.
+	ctrllog.SetLogger(o.Logger)
+	klog.SetLogger(o.Logger)
+
+	if o.ContentCache == "" {
+		dir, err := os.MkdirTemp("", "rudder-controller-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		o.ContentCache = dir
+	}
+	metricsAddr := o.MetricsAddress
+	if metricsAddr == "" {
+		metricsAddr = "0"
+	}
+	cacheOpts := cache.Options{ByObject: map[client.Object]cache.ByObject{newObject(HelmReleaseGVK): {Label: sel}}}
+	if o.Namespace != "" {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{o.Namespace: {}}
+	}
+	mgr, err := ctrl.NewManager(cfg, manager.Options{
+		Logger:                        o.Logger,
+		Cache:                         cacheOpts,
+		Client:                        client.Options{Cache: &client.CacheOptions{Unstructured: true}},
+		Metrics:                       metricsserver.Options{BindAddress: metricsAddr},
+		HealthProbeBindAddress:        o.HealthAddress,
+		LeaderElection:                o.LeaderElection,
+		LeaderElectionID:              cmp.Or(o.LeaderElectionID, DefaultLeaderElectionID),
+		LeaderElectionNamespace:       o.LeaderElectionNamespace,
+		LeaderElectionResourceLock:    "leases",
+		LeaderElectionReleaseOnCancel: true,
+	})
+	if err != nil {
+		return fmt.Errorf("controller manager: %w", err)
+	}
+	if o.HealthAddress != "" {
+		if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+			return err
+		}
+		if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
+			return err
+		}
+	}
+	kc, err := kube.New(cfg, kube.Options{})
+	if err != nil {
+		return err
+	}
+	src := &sources{client: mgr.GetClient(), reader: mgr.GetAPIReader(), cache: o.ContentCache, limits: o.ChartLimits, charts: map[string]*chart.Chart{}}
+	concurrent := cmp.Or(o.Concurrent, 4)
+	recorder := mgr.GetEventRecorderFor("rudder-controller") //nolint:staticcheck // core/v1 events, as Flux emits them
+
+	repos := &repositoryReconciler{client: mgr.GetClient(), sources: src, recorder: recorder}
+	err = ctrl.NewControllerManagedBy(mgr).
+		Named("helmrepository").
+		For(newObject(HelmRepositoryGVK), builder.WithPredicates(
+			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}),
+			selected(sel))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: concurrent}).
+		Complete(repos)
+	if err != nil {
+		return fmt.Errorf("helmrepository controller: %w", err)
+	}
+
+	rels := &releaseReconciler{client: mgr.GetClient(), reader: mgr.GetAPIReader(), kube: kc, sources: src, recorder: recorder,
+		holder:            cmp.Or(o.Holder, storage.ProcessHolder("rudder-controller")),
+		dependencyRequeue: cmp.Or(o.DependencyRequeue, 5*time.Second)}
+	err = ctrl.NewControllerManagedBy(mgr).
+		Named("helmrelease").
+		For(newObject(HelmReleaseGVK), builder.WithPredicates(
+			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Watches(newObject(HelmRepositoryGVK), handler.EnqueueRequestsFromMapFunc(releasesOfRepository(mgr.GetClient())),
+			builder.WithPredicates(artifactChanged())).
+		WithOptions(controller.Options{MaxConcurrentReconciles: concurrent}).
+		Complete(rels)
+	if err != nil {
+		return fmt.Errorf("helmrelease controller: %w", err)
+	}
+	return mgr.Start(ctx)
+}
+
+// selected filters events to the objects a label selector selects.
+func selected(sel labels.Selector) predicate.Predicate {
+	return predicate.NewPredicateFuncs(func(o client.Object) bool { return sel.Matches(labels.Set(o.GetLabels())) })
+}
+
+// artifactChanged passes the updates of a HelmRepository that change its
+// artifact's revision: a new index.
+func artifactChanged() predicate.Predicate {
+	revision := func(o client.Object) string {
+		u, ok := o.(interface{ UnstructuredContent() map[string]any })
+		if !ok {
+			return ""
+		}
+		st, _ := u.UnstructuredContent()["status"].(map[string]any)
+		a, _ := st["artifact"].(map[string]any)
+		r, _ := a["revision"].(string)
+		return r
+	}
+	return predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return revision(e.ObjectOld) != revision(e.ObjectNew) && revision(e.ObjectNew) != ""
+		},
+	}
+}

@@ -1,0 +1,102 @@
+package controller
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/rudderpm/rudder/internal/release"
+)
+
+func TestReleaseNames(t *testing.T) {
+	long := strings.Repeat("a", 60)
+	for _, tc := range []struct {
+		name                     string
+		spec                     HelmReleaseSpec
+		release, target, storage string
+	}{
+		{"app", HelmReleaseSpec{}, "app", "ns", "ns"},
+		{"app", HelmReleaseSpec{TargetNamespace: "prod"}, "prod-app", "prod", "ns"},
+		{"app", HelmReleaseSpec{ReleaseName: "mine", StorageNamespace: "store"}, "mine", "ns", "store"},
+	} {
+		hr := &HelmRelease{ObjectMeta: metav1.ObjectMeta{Name: tc.name, Namespace: "ns"}, Spec: tc.spec}
+		got := releaseNames(hr)
+		if got.release != tc.release || got.target != tc.target || got.storage != tc.storage {
+			t.Errorf("%+v: got %+v", tc.spec, got)
+		}
+	}
+	hr := &HelmRelease{ObjectMeta: metav1.ObjectMeta{Name: long, Namespace: "ns"}}
+	if n := releaseNames(hr).release; len(n) > 53 || !strings.HasPrefix(n, long[:40]) {
+		t.Errorf("a long name is shortened to %q (%d characters)", n, len(n))
+	}
+	other := &HelmRelease{ObjectMeta: metav1.ObjectMeta{Name: long + "b", Namespace: "ns"}}
+	if releaseNames(hr).release == releaseNames(other).release {
+		t.Error("two long names shorten to the same release name")
+	}
+}
+
+// A release is in sync only when it is deployed with the digest of the same
+// inputs; a change of chart, values or post-renderers changes the digest.
+func TestInSync(t *testing.T) {
+	hr := &HelmRelease{}
+	d := inputDigest("sha256:chart", digestJSON(map[string]any{"v": 1}), hr)
+	rel := &release.Release{Name: "r", Version: 3, Info: &release.Info{Status: release.StatusDeployed},
+		Labels: map[string]string{digestLabel: digestLabelValue(d)}}
+	if !inSync(rel, d) {
+		t.Fatal("a deployed release of the same inputs is not in sync")
+	}
+	for name, other := range map[string]string{
+		"values":        inputDigest("sha256:chart", digestJSON(map[string]any{"v": 2}), hr),
+		"chart":         inputDigest("sha256:chart2", digestJSON(map[string]any{"v": 1}), hr),
+		"postRenderers": inputDigest("sha256:chart", digestJSON(map[string]any{"v": 1}), &HelmRelease{Spec: HelmReleaseSpec{PostRenderers: []json.RawMessage{json.RawMessage(`{}`)}}}),
+	} {
+		if other == d || inSync(rel, other) {
+			t.Errorf("a change of %s leaves the release in sync", name)
+		}
+	}
+	rel.Info.Status = release.StatusFailed
+	if inSync(rel, d) {
+		t.Error("a failed release is in sync")
+	}
+	if inSync(nil, d) {
+		t.Error("no release is in sync")
+	}
+}
+
+func TestPushSnapshot(t *testing.T) {
+	var h []Snapshot
+	for v := 1; v <= 7; v++ {
+		h = pushSnapshot(h, Snapshot{Name: "r", Version: v, Status: "deployed"}, 5)
+	}
+	if len(h) != 5 || h[0].Version != 7 || h[4].Version != 3 {
+		t.Fatalf("history = %+v, want versions 7..3", h)
+	}
+	if h[0].Status != "deployed" || h[1].Status != "superseded" {
+		t.Errorf("statuses %s, %s: want deployed, superseded", h[0].Status, h[1].Status)
+	}
+	h = pushSnapshot(h, Snapshot{Name: "r", Version: 7, Status: "deployed", Digest: "again"}, 5)
+	if len(h) != 5 || h[0].Digest != "again" || h[1].Version != 6 {
+		t.Errorf("recording version 7 again duplicated it: %+v", h)
+	}
+}
+
+// The CRDs shipped in the binary parse and name the kinds the controller reads.
+func TestCRDs(t *testing.T) {
+	crds, err := CRDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, c := range crds {
+		kinds = append(kinds, c.GetName())
+		if c.GetLabels()[managedLabel] != "rudder" {
+			t.Errorf("%s lacks the label that marks it as Rudder's", c.GetName())
+		}
+	}
+	want := "helmreleases.helm.toolkit.fluxcd.io helmrepositories.source.toolkit.fluxcd.io ocirepositories.source.toolkit.fluxcd.io"
+	if got := strings.Join(kinds, " "); got != want {
+		t.Errorf("CRDs = %s, want %s", got, want)
+	}
+}

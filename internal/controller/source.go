@@ -1,0 +1,283 @@
+package controller
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/rudderpm/rudder/internal/action"
+	"github.com/rudderpm/rudder/internal/chart"
+	"github.com/rudderpm/rudder/internal/registry"
+	"github.com/rudderpm/rudder/internal/repo"
+)
+
+// resolvedChart is a HelmRelease's chart, loaded, with what identifies it.
+type resolvedChart struct {
+	chart *chart.Chart
+	// digest is the SHA-256 of the chart archive (hex).
+	digest string
+	// ociDigest is the manifest digest of a chart pulled from a registry.
+	ociDigest string
+}
+
+// sources finds and loads the charts HelmReleases ask for. Indexes of HTTP
+// repositories are kept in memory, chart archives in the content cache and
+// loaded charts in memory by digest: a thousand releases of one chart load it
+// once.
+type sources struct {
+	client client.Reader // sources (cached)
+	reader client.Reader // Secrets (not cached)
+	cache  string        // the content cache folder
+	limits chart.Limits
+
+	indexes indexStore
+
+	mu     sync.Mutex
+	charts map[string]*chart.Chart // by archive digest
+}
+
+// maxLoadedCharts bounds the charts kept loaded in memory.
+const maxLoadedCharts = 64
+
+// resolve finds, downloads and loads the chart of hr.
+func (s *sources) resolve(ctx context.Context, hr *HelmRelease) (*resolvedChart, error) {
+	switch {
+	case hr.Spec.Chart != nil && hr.Spec.ChartRef != nil:
+		return nil, fmt.Errorf("%w: spec.chart and spec.chartRef are both set: give one", errSpec)
+	case hr.Spec.Chart != nil:
+		return s.fromTemplate(ctx, hr.Namespace, &hr.Spec.Chart.Spec)
+	case hr.Spec.ChartRef != nil:
+		return s.fromChartRef(ctx, hr.Namespace, hr.Spec.ChartRef)
+	}
+	return nil, fmt.Errorf("%w: neither spec.chart nor spec.chartRef is set", errSpec)
+}
+
+func (s *sources) fromTemplate(ctx context.Context, namespace string, spec *HelmChartTemplateSpec) (*resolvedChart, error) {
+	ref := spec.SourceRef
+	if spec.Chart == "" {
+		return nil, fmt.Errorf("%w: spec.chart.spec.chart is empty", errSpec)
+	}
+	switch ref.Kind {
+	case "HelmRepository":
+	case "GitRepository", "Bucket":
+		return nil, fmt.Errorf("%w: source kind '%s' in spec.chart.spec.sourceRef is not supported by Rudder yet: want HelmRepository", errSpec, ref.Kind)
+	default:
+		return nil, fmt.Errorf("%w: unknown source kind '%s' in spec.chart.spec.sourceRef: want HelmRepository", errSpec, ref.Kind)
+	}
+	var hrepo HelmRepository
+	if err := s.get(ctx, HelmRepositoryGVK, namespaceOr(ref.Namespace, namespace), ref.Name, &hrepo); err != nil {
+		return nil, err
+	}
+	version := strings.TrimSpace(spec.Version)
+	if version == "*" {
+		version = ""
+	}
+	if hrepo.Spec.Type == "oci" {
+		reg, err := s.registry(ctx, hrepo.Namespace, hrepo.Spec.SecretRef, hrepo.Spec.Insecure)
+		if err != nil {
+			return nil, err
+		}
+		src := &action.ChartSource{ContentCache: s.cache, Registry: reg, ChartLimits: s.limits}
+		lc, err := src.Locate(ctx, action.ChartRequest{Ref: strings.TrimSuffix(hrepo.Spec.URL, "/") + "/" + spec.Chart, Version: version})
+		if err != nil {
+			return nil, fmt.Errorf("chart '%s' from HelmRepository/%s/%s: %w", spec.Chart, hrepo.Namespace, hrepo.Name, err)
+		}
+		return s.load(lc)
+	}
+	opts, err := s.repoOptions(ctx, &hrepo)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := s.indexes.get(ctx, &hrepo, opts, false)
+	if err != nil {
+		return nil, fmt.Errorf("HelmRepository/%s/%s: %w", hrepo.Namespace, hrepo.Name, err)
+	}
+	src := &action.ChartSource{ContentCache: s.cache, ChartLimits: s.limits}
+	req := action.ChartRequest{Ref: spec.Chart, Version: version, RepoURL: hrepo.Spec.URL,
+		Username: opts.Username, Password: opts.Password, PassCredentialsAll: opts.PassCredentialsAll}
+	lc, err := src.LocateInIndex(ctx, idx.index, req)
+	if err != nil {
+		return nil, fmt.Errorf("chart '%s' from HelmRepository/%s/%s: %w", spec.Chart, hrepo.Namespace, hrepo.Name, err)
+	}
+	return s.load(lc)
+}
+
+func (s *sources) fromChartRef(ctx context.Context, namespace string, ref *CrossNamespaceObjectRef) (*resolvedChart, error) {
+	if ref.Kind != "OCIRepository" {
+		return nil, fmt.Errorf("%w: source kind '%s' in spec.chartRef is not supported by Rudder: want OCIRepository", errSpec, ref.Kind)
+	}
+	var o OCIRepository
+	if err := s.get(ctx, OCIRepositoryGVK, namespaceOr(ref.Namespace, namespace), ref.Name, &o); err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(o.Spec.URL, "oci://") {
+		return nil, fmt.Errorf("%w: OCIRepository/%s/%s: url '%s' does not start with oci://", errSpec, o.Namespace, o.Name, o.Spec.URL)
+	}
+	reg, err := s.registry(ctx, o.Namespace, o.Spec.SecretRef, o.Spec.Insecure)
+	if err != nil {
+		return nil, err
+	}
+	req := action.ChartRequest{Ref: o.Spec.URL}
+	switch r := o.Spec.Ref; {
+	case r == nil:
+		req.Ref += ":latest"
+	case r.Digest != "":
+		req.Ref += "@" + r.Digest
+	case r.SemVer != "":
+		req.Version = r.SemVer
+	case r.Tag != "":
+		req.Ref += ":" + r.Tag
+	default:
+		req.Ref += ":latest"
+	}
+	src := &action.ChartSource{ContentCache: s.cache, Registry: reg, ChartLimits: s.limits}
+	lc, err := src.Locate(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("OCIRepository/%s/%s: %w", o.Namespace, o.Name, err)
+	}
+	return s.load(lc)
+}
+
+// load loads a located chart, or takes it from memory.
+func (s *sources) load(lc *action.LocatedChart) (*resolvedChart, error) {
+	s.mu.Lock()
+	ch, ok := s.charts[lc.Digest]
+	s.mu.Unlock()
+	if !ok {
+		var err error
+		if ch, err = s.limits.Load(lc.Path); err != nil {
+			return nil, fmt.Errorf("%w: chart %s: %w", errSpec, lc.FileName, err)
+		}
+		if err := action.CheckDependencies(ch); err != nil {
+			return nil, fmt.Errorf("%w: chart %s: %w", errSpec, lc.FileName, err)
+		}
+		s.mu.Lock()
+		if len(s.charts) >= maxLoadedCharts {
+			clear(s.charts)
+		}
+		s.charts[lc.Digest] = ch
+		s.mu.Unlock()
+	}
+	return &resolvedChart{chart: ch, digest: lc.Digest, ociDigest: lc.ManifestDigest}, nil
+}
+
+// get reads a source object into into; a missing object is an error that
+// names it.
+func (s *sources) get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string, into any) error {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	if err := s.client.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, u); err != nil {
+		return fmt.Errorf("%s/%s/%s: %w", gvk.Kind, namespace, name, err)
+	}
+	return decode(u, into)
+}
+
+// repoOptions are the HTTP options of a HelmRepository: basic auth from its
+// secretRef.
+func (s *sources) repoOptions(ctx context.Context, r *HelmRepository) (repo.ClientOptions, error) {
+	o := repo.ClientOptions{AuthURL: r.Spec.URL, PassCredentialsAll: r.Spec.PassCredentials, Timeout: duration(r.Spec.Timeout, time.Minute)}
+	if r.Spec.SecretRef != nil {
+		user, pass, err := s.basicAuth(ctx, r.Namespace, r.Spec.SecretRef.Name)
+		if err != nil {
+			return o, fmt.Errorf("HelmRepository/%s/%s: %w", r.Namespace, r.Name, err)
+		}
+		o.Username, o.Password = user, pass
+	}
+	return o, nil
+}
+
+// registry is an OCI client with the credentials of secretRef.
+func (s *sources) registry(ctx context.Context, namespace string, secretRef *LocalObjectRef, insecure bool) (*registry.Client, error) {
+	o := registry.Options{PlainHTTP: insecure, UserAgent: "rudder-controller"}
+	if secretRef != nil {
+		user, pass, err := s.basicAuth(ctx, namespace, secretRef.Name)
+		if err != nil {
+			return nil, err
+		}
+		o.Username, o.Password = user, pass
+	}
+	return registry.New(o)
+}
+
+func (s *sources) basicAuth(ctx context.Context, namespace, name string) (string, string, error) {
+	var sec corev1.Secret
+	if err := s.reader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, &sec); err != nil {
+		return "", "", fmt.Errorf("Secret/%s/%s: %w", namespace, name, err)
+	}
+	return string(sec.Data["username"]), string(sec.Data["password"]), nil
+}
+
+func namespaceOr(ns, def string) string {
+	if ns != "" {
+		return ns
+	}
+	return def
+}
+
+// indexStore keeps the indexes of HTTP HelmRepositories in memory.
+type indexStore struct {
+	mu sync.Mutex
+	m  map[types.NamespacedName]*storedIndex
+}
+
+// storedIndex is one repository's index as last fetched.
+type storedIndex struct {
+	mu   sync.Mutex // held while fetching
+	snap indexSnapshot
+}
+
+// indexSnapshot is an index and where and when it was fetched.
+type indexSnapshot struct {
+	url      string
+	index    *repo.IndexFile
+	revision string // sha256:<hex> of the index as served
+	size     int64
+	fetched  time.Time
+}
+
+// get returns r's index, fetching it when it was never fetched, the URL
+// changed, it is older than r's interval, or refresh is set.
+func (s *indexStore) get(ctx context.Context, r *HelmRepository, o repo.ClientOptions, refresh bool) (indexSnapshot, error) {
+	key := types.NamespacedName{Namespace: r.Namespace, Name: r.Name}
+	s.mu.Lock()
+	if s.m == nil {
+		s.m = map[types.NamespacedName]*storedIndex{}
+	}
+	e, ok := s.m[key]
+	if !ok {
+		e = &storedIndex{}
+		s.m[key] = e
+	}
+	s.mu.Unlock()
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	maxAge := duration(&r.Spec.Interval, 10*time.Minute)
+	if !refresh && e.snap.index != nil && e.snap.url == r.Spec.URL && time.Since(e.snap.fetched) < maxAge {
+		return e.snap, nil
+	}
+	idx, raw, _, err := repo.FetchIndex(ctx, r.Spec.URL, o)
+	if err != nil {
+		return indexSnapshot{}, err
+	}
+	sum := sha256.Sum256(raw)
+	e.snap = indexSnapshot{url: r.Spec.URL, index: idx, revision: "sha256:" + hex.EncodeToString(sum[:]), size: int64(len(raw)), fetched: time.Now()}
+	return e.snap, nil
+}
+
+// drop forgets a repository's index.
+func (s *indexStore) drop(key types.NamespacedName) {
+	s.mu.Lock()
+	delete(s.m, key)
+	s.mu.Unlock()
+}
