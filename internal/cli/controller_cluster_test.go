@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
 
+	"github.com/rudderpm/rudder/internal/storage"
 	"github.com/rudderpm/rudder/internal/testenv"
 )
 
@@ -43,6 +44,26 @@ metadata:
 data:
   v: {{ .Values.v | quote }}
   extra: {{ .Values.extra | default "none" | quote }}
+-- web/templates/hook.yaml --
+{{- if .Values.failJob }}
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ .Release.Name }}-check
+  annotations:
+    helm.sh/hook: post-upgrade
+spec:
+  backoffLimit: 0
+  template:
+    metadata:
+      annotations:
+        rudder.test/fail: "true"
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: check
+        image: busybox
+{{- end }}
 -- web2/Chart.yaml --
 apiVersion: v2
 name: web
@@ -287,7 +308,96 @@ spec:
 // releases, and bad input fails one HelmRelease clearly without touching the
 // others.
 func TestControllerReconcilesHelmReleases(t *testing.T) {
-	c := startControllerEnv(t)
+	useCRDs(t, nil)
+	controllerScenario(t, startControllerEnv(t), "NoSuchSource")
+}
+
+// TestControllerWithFluxCRDs is TestControllerReconcilesHelmReleases with
+// Flux's own CRDs (helm-controller v1.4.0, source-controller v1.7.0, from the
+// module cache): the same manifests are accepted and the controller's status
+// passes their schemas. Flux's schema refuses an unknown source kind, so the bad
+// source is one Rudder does not support.
+func TestControllerWithFluxCRDs(t *testing.T) {
+	testenv.Start(t) // skips under -short
+	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		t.Fatalf("go env GOMODCACHE: %v", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	files := []string{
+		filepath.Join(mod, "github.com/fluxcd/helm-controller@v1.4.0/config/crd/bases/helm.toolkit.fluxcd.io_helmreleases.yaml"),
+		filepath.Join(mod, "github.com/fluxcd/source-controller@v1.7.0/config/crd/bases/source.toolkit.fluxcd.io_helmrepositories.yaml"),
+		filepath.Join(mod, "github.com/fluxcd/source-controller@v1.7.0/config/crd/bases/source.toolkit.fluxcd.io_ocirepositories.yaml"),
+	}
+	var crds []*unstructured.Unstructured
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Skipf("Flux's CRDs are not in the module cache (go mod download github.com/fluxcd/helm-controller@v1.4.0 github.com/fluxcd/source-controller@v1.7.0): %v", err)
+		}
+		u := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal(data, &u.Object); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		crds = append(crds, u)
+	}
+	useCRDs(t, crds)
+	t.Cleanup(func() { useCRDs(t, nil) })
+	controllerScenario(t, startControllerEnv(t), "GitRepository")
+}
+
+var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+
+// useCRDs replaces the HelmRelease, HelmRepository and OCIRepository CRDs with
+// crds (nil: none, for install-crds to install Rudder's), waiting until the old
+// ones are gone and the new ones served.
+func useCRDs(t *testing.T, crds []*unstructured.Unstructured) {
+	t.Helper()
+	env := testenv.Start(t)
+	api := env.Dynamic().Resource(crdGVR)
+	ctx := context.Background()
+	names := []string{"helmreleases.helm.toolkit.fluxcd.io", "helmrepositories.source.toolkit.fluxcd.io", "ocirepositories.source.toolkit.fluxcd.io"}
+	for _, n := range names {
+		if err := api.Delete(ctx, n, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			t.Fatalf("CustomResourceDefinition/%s: delete: %v", n, err)
+		}
+	}
+	waitUntil(t, "the old CRDs are gone", func() bool {
+		for _, n := range names {
+			if _, err := api.Get(ctx, n, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				return false
+			}
+		}
+		return true
+	})
+	for _, crd := range crds {
+		if _, err := api.Create(ctx, crd, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("CustomResourceDefinition/%s: create: %v", crd.GetName(), err)
+		}
+	}
+	waitUntil(t, "the CRDs are served", func() bool {
+		for _, crd := range crds {
+			u, err := api.Get(ctx, crd.GetName(), metav1.GetOptions{})
+			if err != nil {
+				return false
+			}
+			conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+			ok := false
+			for _, c := range conds {
+				m, _ := c.(map[string]any)
+				ok = ok || (m["type"] == "Established" && m["status"] == "True")
+			}
+			if !ok {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// controllerScenario is what both CRD tests check; badKind is a source kind
+// the controller refuses.
+func controllerScenario(t *testing.T, c *controllerEnv, badKind string) {
 
 	t.Run("install", func(t *testing.T) {
 		c.t = t
@@ -393,7 +503,7 @@ spec:
   chart:
     spec:
       chart: web
-      sourceRef: {kind: NoSuchSource, name: charts}
+      sourceRef: {kind: `+badKind+`, name: charts}
 `)
 		if _, err := c.env.Clientset().CoreV1().Secrets(c.ns).Create(t.Context(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "notyaml"},
 			Data: map[string][]byte{"values.yaml": []byte("v: [unclosed\n  - {")}}, metav1.CreateOptions{}); err != nil {
@@ -404,7 +514,7 @@ spec:
 		c.apply(helmReleaseGVR, helmRelease("good", ""))
 
 		for _, tc := range []struct{ name, reason, message string }{
-			{"badkind", "ArtifactFailed", "unknown source kind 'NoSuchSource'"},
+			{"badkind", "ArtifactFailed", "source kind '" + badKind + "'"},
 			{"badvalues", "ValuesError", "key 'values.yaml' of Secret/" + c.ns + "/notyaml is not a YAML map of values"},
 			{"badrender", "InstallFailed", "the broken chart refuses to render"},
 		} {
@@ -418,6 +528,64 @@ spec:
 		}
 		c.waitReady("good", "True", "InstallSucceeded")
 		c.waitReady("app", "True", "UpgradeSucceeded")
+	})
+
+	t.Run("remediation", func(t *testing.T) {
+		c.t = t
+		c.apply(helmReleaseGVR, strings.Replace(helmRelease("rem", `  values: {v: ok}
+  upgrade: {remediation: {retries: 1}}`), "interval: 1m", "interval: 2s", 1))
+		c.waitReady("rem", "True", "InstallSucceeded")
+		// The upgrade's post-upgrade hook fails: it is rolled back, tried once
+		// more, rolled back again, and then left alone.
+		c.patch("rem", `{"spec":{"values":{"v":"bad","failJob":true}}}`)
+		waitUntil(t, "HelmRelease/rem is stalled after its retries", func() bool {
+			s, r, _ := condition(c.hr("rem"), "Stalled")
+			return s == "True" && r == "RetriesExceeded"
+		})
+		u := c.hr("rem")
+		if s, r, _ := condition(u, "Remediated"); s != "True" || r != "RollbackSucceeded" {
+			t.Errorf("Remediated = %s/%s, want True/RollbackSucceeded", s, r)
+		}
+		if s, _, _ := condition(u, "Ready"); s != "False" {
+			t.Errorf("Ready = %s, want False", s)
+		}
+		if n, _, _ := unstructured.NestedInt64(u.Object, "status", "upgradeFailures"); n != 2 {
+			t.Errorf("upgradeFailures = %d, want 2 (the first try and one retry)", n)
+		}
+		if got := c.configMap("rem-web")["v"]; got != "ok" {
+			t.Errorf("after the rollback v = %q, want ok", got)
+		}
+		out := c.rudder("history", "rem", "-o", "json")
+		if strings.Count(out, `"status":"failed"`) != 2 || !strings.Contains(out, "Rollback to 1") {
+			t.Errorf("rudder history: want two failed upgrades and rollbacks to 1:\n%s", out)
+		}
+	})
+
+	t.Run("cli-lock", func(t *testing.T) {
+		c.t = t
+		// A command elsewhere holds the release's lock: the controller waits.
+		locks := &storage.LeaseLocker{Leases: c.env.Clientset().CoordinationV1(), Namespace: c.ns, Holder: "someone@elsewhere pid 1"}
+		l, err := locks.Lock(t.Context(), "app", "upgrade")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = l.Unlock(context.Background()) })
+		c.patch("app", `{"spec":{"values":{"v":"locked"}}}`)
+		c.waitReady("app", "False", "ReleaseLocked")
+		if got := c.configMap("app-web")["v"]; got != "three" {
+			t.Fatalf("the controller changed a locked release: v = %q", got)
+		}
+		if err := l.Unlock(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		c.waitReady("app", "True", "UpgradeSucceeded")
+		if got := c.configMap("app-web")["v"]; got != "locked" {
+			t.Errorf("after the lock was freed v = %q, want locked", got)
+		}
+		// The CLI sees the controller's release as an ordinary one.
+		if out := c.rudder("status", "app"); !strings.Contains(out, "STATUS: deployed") {
+			t.Errorf("rudder status after the controller's upgrade:\n%s", out)
+		}
 	})
 
 	t.Run("delete-uninstalls", func(t *testing.T) {

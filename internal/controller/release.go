@@ -227,7 +227,11 @@ func (r *releaseReconciler) install(ctx context.Context, u *unstructured.Unstruc
 	st.LastAttemptedReleaseAction = "install"
 	rel, err := (&action.Install{Cluster: q.cluster, InstallOptions: o}).Run(ctx, q.chart.chart, q.values)
 	if err != nil {
-		return r.actionFailed(u, hr, st, q, rel, "install", InstallFailedReason, err, func() { st.InstallFailures++ })
+		res := r.actionFailed(u, hr, st, q, rel, "install", InstallFailedReason, err, func() { st.InstallFailures++ })
+		if rel != nil && !isLocked(err) && remediates(spec.Remediation) {
+			r.uninstallFailed(ctx, u, hr, st, q)
+		}
+		return res
 	}
 	return r.actionSucceeded(u, hr, st, q, rel, "install", InstallSucceededReason)
 }
@@ -247,7 +251,15 @@ func (r *releaseReconciler) upgrade(ctx context.Context, u *unstructured.Unstruc
 	st.LastAttemptedReleaseAction = "upgrade"
 	rel, err := (&action.Upgrade{Cluster: q.cluster, UpgradeOptions: o}).Run(ctx, q.names.release, q.chart.chart, q.values)
 	if err != nil {
-		return r.actionFailed(u, hr, st, q, rel, "upgrade", UpgradeFailedReason, err, func() { st.UpgradeFailures++ })
+		res := r.actionFailed(u, hr, st, q, rel, "upgrade", UpgradeFailedReason, err, func() { st.UpgradeFailures++ })
+		if !isLocked(err) && remediates(spec.Remediation) {
+			if spec.Remediation.Strategy == "uninstall" {
+				r.uninstallFailed(ctx, u, hr, st, q)
+			} else {
+				r.rollBack(ctx, u, hr, st, q)
+			}
+		}
+		return res
 	}
 	return r.actionSucceeded(u, hr, st, q, rel, "upgrade", UpgradeSucceededReason)
 }
@@ -267,11 +279,12 @@ func (r *releaseReconciler) actionSucceeded(u *unstructured.Unstructured, hr *He
 
 func (r *releaseReconciler) actionFailed(u *unstructured.Unstructured, hr *HelmRelease, st *HelmReleaseStatus, q opRequest, rel *release.Release, verb, reason string, err error, count func()) ctrl.Result {
 	gen := hr.Generation
-	if errors.Is(err, storage.ErrLocked) || errors.Is(err, action.ErrPending) {
+	if isLocked(err) {
 		// Someone else (a rudder or helm command) is changing the release: not a
 		// failure of ours; look again soon.
 		msg := fmt.Sprintf("release %s: %v", q.names.String(0), err)
 		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionFalse, ReleaseLockedReason, msg, gen)
+		st.ObservedGeneration = gen
 		return ctrl.Result{RequeueAfter: lockedRetry}
 	}
 	count()
@@ -285,6 +298,76 @@ func (r *releaseReconciler) actionFailed(u *unstructured.Unstructured, hr *HelmR
 	st.ObservedGeneration = gen
 	r.recorder.Event(u, corev1.EventTypeWarning, reason, msg)
 	return ctrl.Result{RequeueAfter: duration(&hr.Spec.Interval, defaultInterval)}
+}
+
+func isLocked(err error) bool {
+	return errors.Is(err, storage.ErrLocked) || errors.Is(err, action.ErrPending)
+}
+
+// remediates tells whether a failed action is remediated: when retries are
+// allowed, unless remediateLastFailure says otherwise.
+func remediates(r *Remediation) bool {
+	if r == nil {
+		return false
+	}
+	if r.RemediateLastFailure != nil {
+		return *r.RemediateLastFailure
+	}
+	return r.Retries > 0
+}
+
+// rollBack remediates a failed upgrade: the release goes back to its last
+// deployed revision. The HelmRelease stays not Ready (its spec is not what
+// runs); Remediated says what was done.
+func (r *releaseReconciler) rollBack(ctx context.Context, u *unstructured.Unstructured, hr *HelmRelease, st *HelmReleaseStatus, q opRequest) {
+	gen := hr.Generation
+	prev, err := q.cluster.Releases.Deployed(ctx, q.names.release)
+	if err != nil {
+		msg := fmt.Sprintf("Helm rollback of release %s failed: no deployed revision to go back to: %v", q.names.String(0), err)
+		setCondition(&st.Conditions, RemediatedCondition, metav1.ConditionFalse, RollbackFailedReason, msg, gen)
+		r.recorder.Event(u, corev1.EventTypeWarning, RollbackFailedReason, msg)
+		return
+	}
+	spec := hr.Spec.Rollback
+	if spec == nil {
+		spec = &RollbackSpec{}
+	}
+	o := action.RollbackOptions{Version: prev.Version, CleanupOnFail: spec.CleanupOnFail}
+	o.LifecycleOptions = hr.lifecycle(spec.Timeout, spec.DisableWait, false, spec.DisableHooks)
+	if spec.Force {
+		o.ServerSide, o.ForceConflicts = action.ServerSideTrue, true
+	}
+	rel, err := (&action.Rollback{Cluster: q.cluster, RollbackOptions: o}).Run(ctx, q.names.release)
+	if err != nil {
+		msg := fmt.Sprintf("Helm rollback to previous release %s with chart %s failed: %v", q.names.String(prev.Version), chartID(prev), err)
+		setCondition(&st.Conditions, RemediatedCondition, metav1.ConditionFalse, RollbackFailedReason, msg, gen)
+		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionFalse, RollbackFailedReason, msg, gen)
+		r.recorder.Event(u, corev1.EventTypeWarning, RollbackFailedReason, msg)
+		return
+	}
+	msg := fmt.Sprintf("Helm rollback to previous release %s with chart %s succeeded", q.names.String(prev.Version), chartID(prev))
+	setCondition(&st.Conditions, RemediatedCondition, metav1.ConditionTrue, RollbackSucceededReason, msg, gen)
+	setCondition(&st.Conditions, ReadyCondition, metav1.ConditionFalse, RollbackSucceededReason, msg, gen)
+	snap := snapshot(rel, q, "rollback")
+	snap.Digest, snap.ConfigDigest = "", digestJSON(rel.Config)
+	st.History = pushSnapshot(st.History, snap, hr.maxHistory())
+	r.recorder.Event(u, corev1.EventTypeNormal, RollbackSucceededReason, msg)
+}
+
+// uninstallFailed remediates a failed install (or, by strategy, upgrade) by
+// uninstalling the release, so that the next attempt starts afresh.
+func (r *releaseReconciler) uninstallFailed(ctx context.Context, u *unstructured.Unstructured, hr *HelmRelease, st *HelmReleaseStatus, q opRequest) {
+	gen := hr.Generation
+	_, err := (&action.Uninstall{Cluster: q.cluster, UninstallOptions: action.UninstallOptions{IgnoreNotFound: true}}).Run(ctx, q.names.release)
+	if err != nil {
+		msg := fmt.Sprintf("Helm uninstall of failed release %s failed: %v", q.names.String(0), err)
+		setCondition(&st.Conditions, RemediatedCondition, metav1.ConditionFalse, UninstallFailedReason, msg, gen)
+		r.recorder.Event(u, corev1.EventTypeWarning, UninstallFailedReason, msg)
+		return
+	}
+	msg := fmt.Sprintf("Helm uninstall of failed release %s succeeded", q.names.String(0))
+	setCondition(&st.Conditions, RemediatedCondition, metav1.ConditionTrue, UninstallSucceededReason, msg, gen)
+	r.recorder.Event(u, corev1.EventTypeNormal, UninstallSucceededReason, msg)
 }
 
 // finalize uninstalls the release of a HelmRelease being deleted (unless it is
