@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
 
+	"github.com/rudderpm/rudder/internal/registry/registrytest"
 	"github.com/rudderpm/rudder/internal/storage"
 	"github.com/rudderpm/rudder/internal/testenv"
 )
@@ -89,6 +90,7 @@ version: 0.1.0
 var (
 	helmReleaseGVR    = schema.GroupVersionResource{Group: "helm.toolkit.fluxcd.io", Version: "v2", Resource: "helmreleases"}
 	helmRepositoryGVR = schema.GroupVersionResource{Group: "source.toolkit.fluxcd.io", Version: "v1", Resource: "helmrepositories"}
+	ociRepositoryGVR  = schema.GroupVersionResource{Group: "source.toolkit.fluxcd.io", Version: "v1", Resource: "ocirepositories"}
 )
 
 // controllerEnv is a namespace with a chart repository served by `rudder serve`
@@ -489,6 +491,54 @@ func controllerScenario(t *testing.T, c *controllerEnv, badKind string) {
 		second := c.waitReady("second", "True", "InstallSucceeded")
 		if deployed(t, second).Before(deployed(t, first)) {
 			t.Errorf("second was deployed at %v, before first at %v", deployed(t, second), deployed(t, first))
+		}
+	})
+
+	t.Run("oci", func(t *testing.T) {
+		c.t = t
+		reg := registrytest.Start(t, registrytest.Options{})
+		c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
+		c.apply(helmRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: oci}
+spec: {type: oci, url: "oci://%s/charts", insecure: true, interval: 1m}
+`, reg.Host))
+		c.apply(helmReleaseGVR, `
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: fromoci}
+spec:
+  interval: 1m
+  chart:
+    spec:
+      chart: web
+      version: "1.x"
+      sourceRef: {kind: HelmRepository, name: oci}
+  values: {v: oci}
+`)
+		c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: web}
+spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 1m}
+`, reg.Host))
+		c.apply(helmReleaseGVR, `
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: fromref}
+spec:
+  interval: 1m
+  chartRef: {kind: OCIRepository, name: web}
+  values: {v: ref}
+`)
+		c.waitReady("fromoci", "True", "InstallSucceeded")
+		c.waitReady("fromref", "True", "InstallSucceeded")
+		if a, b := c.configMap("fromoci-web")["v"], c.configMap("fromref-web")["v"]; a != "oci" || b != "ref" {
+			t.Errorf("the OCI releases rendered v = %q and %q, want oci and ref", a, b)
+		}
+		if d, _, _ := unstructured.NestedSlice(c.hr("fromref").Object, "status", "history"); len(d) == 0 || d[0].(map[string]any)["ociDigest"] == nil {
+			t.Errorf("the history of a chart from a registry has no ociDigest: %v", d)
 		}
 	})
 
