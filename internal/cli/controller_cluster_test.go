@@ -102,6 +102,8 @@ type controllerEnv struct {
 	dir  string
 	self string
 	dyn  dynamic.Interface
+	// metrics and health are the controller's addresses.
+	metrics, health string
 }
 
 // startControllerEnv installs the CRDs, serves the test charts with `rudder
@@ -124,8 +126,9 @@ func startControllerEnv(t *testing.T) *controllerEnv {
 	c.start("serve", "--storage-dir", store, "--listen", "127.0.0.1:"+port)
 	repoURL := "http://127.0.0.1:" + port
 	waitHTTP(t, repoURL+"/health")
+	c.metrics, c.health = "127.0.0.1:"+freePort(t), "127.0.0.1:"+freePort(t)
 	c.start("controller", "run", "--watch-namespace", c.ns, "--concurrent", "4",
-		"--leader-election-namespace", c.ns, "--metrics-addr", "127.0.0.1:0", "--health-addr", "127.0.0.1:0",
+		"--leader-election-namespace", c.ns, "--metrics-addr", c.metrics, "--health-addr", c.health,
 		"--requeue-dependency", "1s")
 	t.Cleanup(c.deleteAll)
 	c.apply(helmRepositoryGVR, fmt.Sprintf(`
@@ -419,6 +422,16 @@ func controllerScenario(t *testing.T, c *controllerEnv, badKind string) {
 		}
 		if !controllerutilHasFinalizer(u) {
 			t.Errorf("no finalizer on the HelmRelease: %v", u.GetFinalizers())
+		}
+		waitHTTP(t, "http://"+c.health+"/readyz")
+		metrics := httpGet(t, "http://"+c.metrics+"/metrics")
+		for _, want := range []string{
+			`rudder_helmrelease_ready{name="app",namespace="` + c.ns + `"} 1`,
+			`controller_runtime_reconcile_total{controller="helmrelease",result="success"}`,
+		} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("the metrics lack %s", want)
+			}
 		}
 	})
 
@@ -718,6 +731,20 @@ func waitHTTP(t *testing.T, url string) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	if _, err := b.ReadFrom(resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 // lockedBuffer is a bytes.Buffer safe for a process's two output streams.

@@ -146,6 +146,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	}
 
 	rels := &releaseReconciler{client: mgr.GetClient(), reader: mgr.GetAPIReader(), kube: kc, sources: src, recorder: recorder,
+		ready:             newReadyGauge(),
 		holder:            cmp.Or(o.Holder, storage.ProcessHolder("rudder-controller")),
 		dependencyRequeue: cmp.Or(o.DependencyRequeue, 5*time.Second)}
 	err = ctrl.NewControllerManagedBy(mgr).

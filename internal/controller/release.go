@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -45,6 +46,8 @@ type releaseReconciler struct {
 	recorder record.EventRecorder
 	// holder names the controller in release locks.
 	holder string
+	// ready records each HelmRelease's state for Prometheus.
+	ready *prometheus.GaugeVec
 	// dependencyRequeue is how soon a HelmRelease waiting for its dependencies
 	// is looked at again.
 	dependencyRequeue time.Duration
@@ -57,6 +60,9 @@ func (r *releaseReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	// that follows closely on the last one must see the status it wrote.
 	u := newObject(HelmReleaseGVK)
 	if err := r.reader.Get(ctx, req.NamespacedName, u); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.ready.DeleteLabelValues(req.Namespace, req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	var hr HelmRelease
@@ -81,6 +87,7 @@ func (r *releaseReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		}
 	}
 	if hr.Spec.Suspend {
+		r.ready.WithLabelValues(hr.Namespace, hr.Name).Set(-1)
 		return ctrl.Result{}, nil
 	}
 	st := hr.Status
@@ -89,6 +96,11 @@ func (r *releaseReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		st.LastHandledReconcileAt = v
 	}
 	res := r.reconcile(ctx, u, &hr, &st)
+	if isReady(hr.Generation, st.ObservedGeneration, st.Conditions) {
+		r.ready.WithLabelValues(hr.Namespace, hr.Name).Set(1)
+	} else {
+		r.ready.WithLabelValues(hr.Namespace, hr.Name).Set(0)
+	}
 	if !reflect.DeepEqual(st, hr.Status) {
 		if err := r.writeStatus(ctx, u, st); err != nil {
 			return ctrl.Result{}, err
@@ -406,6 +418,7 @@ func (r *releaseReconciler) finalize(ctx context.Context, u *unstructured.Unstru
 				fmt.Sprintf("Helm uninstall succeeded for release %s with chart %s", names.String(res.Release.Version), chartID(res.Release)))
 		}
 	}
+	r.ready.DeleteLabelValues(hr.Namespace, hr.Name)
 	patch := client.MergeFrom(u.DeepCopy())
 	controllerutil.RemoveFinalizer(u, Finalizer)
 	return ctrl.Result{}, client.IgnoreNotFound(r.client.Patch(ctx, u, patch))
