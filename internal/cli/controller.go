@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -110,5 +111,48 @@ Rudder did not install (Flux's) are left as they are: the controller works with 
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "how long to wait for the CRDs to be served")
+	return cmd
+}
+
+func (a *app) newReconcileCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "reconcile helmrelease NAME",
+		Short: "ask the controller to reconcile an object now and show the result",
+		Args:  noArgs,
+	}
+	var timeout time.Duration
+	hr := &cobra.Command{
+		Use:     "helmrelease NAME",
+		Aliases: []string{"hr"},
+		Short:   "reconcile a HelmRelease now and wait for the result",
+		Long: `Annotate a HelmRelease so that the controller reconciles it at once (as
+'flux reconcile helmrelease' does), wait until the controller has handled it, and
+show its Ready condition. It fails when the HelmRelease is not Ready.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.restConfig()
+			if err != nil {
+				return err
+			}
+			dc, err := dynamic.NewForConfig(cfg)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			ns := a.settings.Namespace()
+			res, err := controller.RequestReconcile(ctx, dc, ns, args[0], time.Now())
+			if err != nil {
+				return err
+			}
+			if !res.Ready {
+				return fmt.Errorf("HelmRelease/%s/%s is not Ready (%s): %s", ns, args[0], res.Reason, res.Message)
+			}
+			fmt.Fprintf(a.streams.Out, "HelmRelease/%s/%s is Ready (%s): %s\n", ns, args[0], res.Reason, res.Message)
+			return nil
+		},
+	}
+	hr.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long to wait for the controller")
+	cmd.AddCommand(hr)
 	return cmd
 }

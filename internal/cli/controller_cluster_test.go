@@ -446,11 +446,9 @@ func controllerScenario(t *testing.T, c *controllerEnv, badKind string) {
 			t.Errorf("ConfigMap app-web v = %q, want two", got)
 		}
 		// A reconcile asked for without any change upgrades nothing.
-		c.patch("app", `{"metadata":{"annotations":{"reconcile.fluxcd.io/requestedAt":"now-1"}}}`)
-		waitUntil(t, "the requested reconcile is handled", func() bool {
-			v, _, _ := unstructured.NestedString(c.hr("app").Object, "status", "lastHandledReconcileAt")
-			return v == "now-1"
-		})
+		if out := c.rudder("reconcile", "helmrelease", "app"); !strings.Contains(out, "HelmRelease/"+c.ns+"/app is Ready (UpgradeSucceeded)") {
+			t.Errorf("rudder reconcile helmrelease app:\n%s", out)
+		}
 		if v := historyVersion(c.hr("app")); v != 2 {
 			t.Errorf("after a reconcile without changes history[0].version = %d, want 2", v)
 		}
@@ -585,6 +583,10 @@ spec:
 			if _, _, msg := condition(u, "Ready"); !strings.Contains(msg, tc.message) {
 				t.Errorf("HelmRelease/%s: Ready message %q does not say %q", tc.name, msg, tc.message)
 			}
+		}
+		out, err := c.cmd(t.Context(), "reconcile", "hr", "badrender").CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "is not Ready (InstallFailed)") || !strings.Contains(string(out), "refuses to render") {
+			t.Errorf("rudder reconcile hr badrender: %v\n%s", err, out)
 		}
 		if s, r, _ := condition(c.hr("badkind"), "Stalled"); s != "True" {
 			t.Errorf("badkind: Stalled = %s/%s, want True: retrying cannot help", s, r)

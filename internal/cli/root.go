@@ -153,7 +153,7 @@ func newRootCmd(s Streams, g *cleanupGuard) (*cobra.Command, *app) {
 		a.newRegistryCmd(),
 		a.newVerifyCmd(),
 		a.newSecretsCmd(),
-		a.newControllerCmd(),
+		a.newControllerCmd(), a.newReconcileCmd(),
 	)
 	return root, a
 }
