@@ -626,6 +626,39 @@ spec:
 		}
 	})
 
+	t.Run("drift", func(t *testing.T) {
+		c.t = t
+		fast := func(name, mode string) string {
+			return strings.Replace(helmRelease(name, "  driftDetection: {mode: "+mode+"}"), "interval: 1m", "interval: 2s", 1)
+		}
+		c.apply(helmReleaseGVR, fast("drifty", "enabled"))
+		c.apply(helmReleaseGVR, fast("warned", "warn"))
+		c.waitReady("drifty", "True", "InstallSucceeded")
+		c.waitReady("warned", "True", "InstallSucceeded")
+		cms := c.env.Clientset().CoreV1().ConfigMaps(c.ns)
+		for _, name := range []string{"drifty-web", "warned-web"} {
+			cm, err := cms.Get(t.Context(), name, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cm.Data["v"] = "by-hand"
+			if _, err := cms.Update(t.Context(), cm, metav1.UpdateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitUntil(t, "the drift of drifty is corrected", func() bool { return c.configMap("drifty-web")["v"] == "1" })
+		waitUntil(t, "the drift of warned is reported", func() bool {
+			evs, err := c.env.Clientset().CoreV1().Events(c.ns).List(t.Context(), metav1.ListOptions{FieldSelector: "involvedObject.name=warned,reason=DriftDetected"})
+			return err == nil && len(evs.Items) > 0 && strings.Contains(evs.Items[0].Message, "ConfigMap")
+		})
+		if got := c.configMap("warned-web")["v"]; got != "by-hand" {
+			t.Errorf("with mode warn the drift was corrected: v = %q", got)
+		}
+		if v := historyVersion(c.hr("drifty")); v != 1 {
+			t.Errorf("correcting drift made revision %d; want none beyond 1", v)
+		}
+	})
+
 	t.Run("cli-lock", func(t *testing.T) {
 		c.t = t
 		// A command elsewhere holds the release's lock: the controller waits.

@@ -172,6 +172,7 @@ func (r *releaseReconciler) reconcile(ctx context.Context, u *unstructured.Unstr
 		msg := fmt.Sprintf("Helm %s succeeded for release %s with chart %s", verb, names.String(last.Version), chartID(last))
 		setCondition(&st.Conditions, ReleasedCondition, metav1.ConditionTrue, reason, msg, gen)
 		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionTrue, reason, msg, gen)
+		r.checkDrift(ctx, u, hr, cluster, names)
 		return ctrl.Result{RequeueAfter: interval}
 	}
 
