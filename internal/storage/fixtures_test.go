@@ -352,7 +352,7 @@ func TestRudderWritesHelmRecords(t *testing.T) {
 				// Helm's last write of the record was an update, at modifiedAt.
 				d := &kubeDriver{api: kubeAPIOf(r.kind), namespace: helmObj.meta.Namespace,
 					opts: DriverOptions{Now: func() time.Time { return time.Unix(modified, 0) }}}
-				rec, err := d.encode(d.namespace, rel, recordLabels(rel, helmObj.meta.Labels, d.opts.now(), true))
+				rec, err := d.encode(d.namespace, rel, recordLabels(rel, d.opts.now(), true))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -120,10 +120,11 @@ func checkRelease(rel *release.Release) error {
 }
 
 // recordLabels are the labels of rel's record: the user's, then the system
-// labels. createdAt is kept from the record being replaced, if any, and the
-// time now is written as createdAt for a new record, modifiedAt for a
-// replaced one.
-func recordLabels(rel *release.Release, previous map[string]string, now time.Time, update bool) map[string]string {
+// labels. The time now is written as createdAt for a new record, modifiedAt
+// for a replaced one. As in Helm v4.3.1, a replaced record does not keep its
+// createdAt: Helm always replaces a revision after creating it, so its
+// records carry modifiedAt alone (and Helm reads a record with both).
+func recordLabels(rel *release.Release, now time.Time, update bool) map[string]string {
 	lbs := make(map[string]string, len(rel.Labels)+6)
 	maps.Copy(lbs, rel.Labels)
 	lbs[labelName] = rel.Name
@@ -134,9 +135,6 @@ func recordLabels(rel *release.Release, previous map[string]string, now time.Tim
 	if !update {
 		lbs[labelCreatedAt] = stamp
 		return lbs
-	}
-	if c, ok := previous[labelCreatedAt]; ok {
-		lbs[labelCreatedAt] = c
 	}
 	lbs[labelModifiedAt] = stamp
 	return lbs

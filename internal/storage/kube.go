@@ -183,7 +183,7 @@ func (d *kubeDriver) Create(ctx context.Context, rel *release.Release) error {
 	if err != nil {
 		return err
 	}
-	rec, err := d.encode(ns, rel, recordLabels(rel, nil, d.opts.now(), false))
+	rec, err := d.encode(ns, rel, recordLabels(rel, d.opts.now(), false))
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func (d *kubeDriver) Create(ctx context.Context, rel *release.Release) error {
 	return nil
 }
 
-// Update replaces rel's record, keeping its createdAt label.
+// Update replaces rel's record; its labels are written afresh (see recordLabels).
 func (d *kubeDriver) Update(ctx context.Context, rel *release.Release) error {
 	if err := checkRelease(rel); err != nil {
 		return err
@@ -223,7 +223,7 @@ func (d *kubeDriver) Update(ctx context.Context, rel *release.Release) error {
 	if err != nil {
 		return err
 	}
-	rec, err := d.encode(ns, rel, recordLabels(rel, old.meta.Labels, d.opts.now(), true))
+	rec, err := d.encode(ns, rel, recordLabels(rel, d.opts.now(), true))
 	if err != nil {
 		return err
 	}

@@ -128,7 +128,7 @@ func (m *Memory) Create(_ context.Context, rel *release.Release) error {
 		return err
 	}
 	ns, key := m.writeNamespace(rel), Key(rel.Name, rel.Version)
-	rec, err := m.record(rel, recordLabels(rel, nil, m.opts.now(), false))
+	rec, err := m.record(rel, recordLabels(rel, m.opts.now(), false))
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func (m *Memory) Create(_ context.Context, rel *release.Release) error {
 	return nil
 }
 
-// Update replaces rel's record, keeping its createdAt label.
+// Update replaces rel's record; its labels are written afresh (see recordLabels).
 func (m *Memory) Update(_ context.Context, rel *release.Release) error {
 	if err := checkRelease(rel); err != nil {
 		return err
@@ -152,11 +152,11 @@ func (m *Memory) Update(_ context.Context, rel *release.Release) error {
 	ns, key := m.writeNamespace(rel), Key(rel.Name, rel.Version)
 	m.store.mu.Lock()
 	defer m.store.mu.Unlock()
-	old, ok := m.store.records[ns][key]
+	_, ok := m.store.records[ns][key]
 	if !ok {
 		return releaseError(ns, rel.Name, rel.Version, ErrReleaseNotFound)
 	}
-	rec, err := m.record(rel, recordLabels(rel, old.labels, m.opts.now(), true))
+	rec, err := m.record(rel, recordLabels(rel, m.opts.now(), true))
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func TestSQLContract(t *testing.T) {
 		return drivers{
 			ns1: "ns1", ns2: "ns2",
 			d1: db.InNamespace("ns1"), d2: db.InNamespace("ns2"), all: db,
-			clock: clock,
+			clock: clock, sql: true,
 		}
 	})
 }
