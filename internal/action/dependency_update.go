@@ -389,6 +389,8 @@ func (d *Dependencies) downloadAll(ctx context.Context, chartPath string, deps [
 		prov []byte
 	}
 	var got []fetched
+	// A chart named by two dependencies (under two aliases) is fetched once.
+	downloaded := map[string]bool{}
 	d.say("Saving %d charts", len(deps))
 	for _, dep := range deps {
 		r := dep.Repository
@@ -422,6 +424,11 @@ func (d *Dependencies) downloadAll(ctx context.Context, chartPath string, deps [
 		if strings.HasPrefix(r, "oci://") {
 			req.Ref = strings.TrimSuffix(r, "/") + "/" + dep.Name + ":" + dep.Version
 			src = req.Ref
+			if downloaded[src] {
+				d.say("Already downloaded %s from repo %s", dep.Name, r)
+				continue
+			}
+			downloaded[src] = true
 			d.say("Downloading %s from repo %s", dep.Name, r)
 			if lc, err = d.Source.Locate(ctx, req); err == nil {
 				d.say("Pulled: %s\nDigest: %s", lc.OCIRef, lc.ManifestDigest)
@@ -438,6 +445,11 @@ func (d *Dependencies) downloadAll(ctx context.Context, chartPath string, deps [
 				return fmt.Errorf("chart %s not found in %s: %w", dep.Name, r, err)
 			}
 			src = cr.URL
+			if downloaded[src] {
+				d.say("Already downloaded %s from repo %s", dep.Name, r)
+				continue
+			}
+			downloaded[src] = true
 			d.say("Downloading %s from repo %s", dep.Name, r)
 			lc, err = d.Source.download(ctx, cr.URL, cr.Digest, repo.EntryOptions(dr.entry), req)
 		}

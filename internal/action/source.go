@@ -162,13 +162,37 @@ func (s *ChartSource) Locate(ctx context.Context, req ChartRequest) (*LocatedCha
 	return s.download(ctx, cr.URL, cr.Digest, repo.EntryOptions(e), req)
 }
 
+// notFoundInRepo words a failed lookup in a repository's index as Helm v4.3.1
+// does, which scripts match on; err stays in the chain.
 func notFoundInRepo(name, version, repoName string, err error) error {
+	cause := err
+	switch {
+	case errors.Is(err, repo.ErrChartNotFound):
+		cause = rewordedError{"no chart name found", err}
+	case errors.Is(err, repo.ErrNoChartVersion):
+		cause = rewordedError{fmt.Sprintf("no chart version found for %s-%s", name, version), err}
+	}
+	return fmt.Errorf("chart %q matching %s not found in %s index. (try 'helm repo update'): %w", name, version, repoName, cause)
+}
+
+// notFoundAtURL words a failed lookup in the index at a repository URL (--repo)
+// as Helm v4.3.1 does.
+func notFoundAtURL(name, version, url string, err error) error {
 	what := fmt.Sprintf("chart %q", name)
 	if version != "" {
-		what += fmt.Sprintf(" matching %s", version)
+		what += fmt.Sprintf(" version %q", version)
 	}
-	return fmt.Errorf("%s not found in %s index. (try 'helm repo update'): %w", what, repoName, err)
+	return rewordedError{fmt.Sprintf("%s not found in %s repository", what, url), err}
 }
+
+// rewordedError reads as text and unwraps to err.
+type rewordedError struct {
+	text string
+	err  error
+}
+
+func (e rewordedError) Error() string { return e.text }
+func (e rewordedError) Unwrap() error { return e.err }
 
 // repoForURL returns the configured repository a chart URL lives in, if any, so
 // its credentials and TLS settings apply.

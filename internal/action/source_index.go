@@ -22,7 +22,7 @@ func (s *ChartSource) LocateInIndex(ctx context.Context, idx *repo.IndexFile, re
 	}
 	cr, err := repo.ResolveIndex(idx, req.RepoURL, req.Ref, version)
 	if err != nil {
-		return nil, notFoundInRepo(req.Ref, version, req.RepoURL, err)
+		return nil, notFoundAtURL(req.Ref, version, req.RepoURL, err)
 	}
 	return s.download(ctx, cr.URL, cr.Digest, req.clientOptions(req.RepoURL), req)
 }

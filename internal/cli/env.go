@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -16,8 +15,7 @@ func (a *app) newEnvCmd() *cobra.Command {
 		Long:  "Env prints out all the environment information in use by Rudder, with Helm's variable names.",
 		Args:  maximumArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			bin, _ := os.Executable()
-			vars := a.settings.envVars(bin)
+			vars := a.settings.envVars(a.invokedPath())
 			if len(args) == 1 {
 				fmt.Fprintln(a.streams.Out, vars[args[0]])
 				return nil

@@ -21,11 +21,13 @@ type Streams struct {
 	Out    io.Writer
 	Err    io.Writer
 	Getenv func(string) string
+	// Args0 is how the program was invoked (os.Args[0]); "" means rudder.
+	Args0 string
 }
 
 // OSStreams returns the process's own streams and environment.
 func OSStreams() Streams {
-	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv}
+	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, Args0: os.Args[0]}
 }
 
 // exitError carries a specific exit code up to Run.
@@ -80,8 +82,14 @@ func run(ctx context.Context, args []string, s Streams, g *cleanupGuard) (code i
 	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
 		root.SetOut(s.Out)
 	}
-	if err := root.ExecuteContext(ctx); err != nil {
+	if c, err := root.ExecuteContextC(ctx); err != nil {
+		if errors.Is(err, errReported) {
+			return 1
+		}
 		fmt.Fprintf(s.Err, "Error: %v\n", err)
+		if isUnknownCommand(c, err) {
+			fmt.Fprintf(s.Err, "Run '%s --help' for usage.\n", c.CommandPath())
+		}
 		if errors.Is(err, chart.ErrTooLarge) {
 			fmt.Fprintf(s.Err, "(set %s to a larger size in bytes, such as 200Mi, to allow bigger charts)\n", maxChartSizeEnv)
 		}
@@ -107,11 +115,12 @@ func newRootCmd(s Streams, g *cleanupGuard) (*cobra.Command, *app) {
 	a := &app{streams: s, settings: newSettings(s.Getenv), cleanup: g}
 	a.log = newLogger(s.Err, func() bool { return a.settings.Debug })
 	root := &cobra.Command{
-		Use:           "rudder",
-		Short:         "The Kubernetes package manager",
-		Long:          rootLong,
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Use:               a.programName(),
+		Short:             "The Kubernetes package manager",
+		Long:              rootLong,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error { return a.checkDriver(c.Context()) },
 	}
 	root.SetIn(s.In)
 	// Cobra writes its own notices (deprecated flags and commands) to its "out" writer;

@@ -20,7 +20,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv(selfCLIEnv) == "1" { // the fault tests run the test binary as rudder
 		os.Exit(runAsRudder())
 	}
-	os.Exit(testscript.RunMain(testenvRunner{m}, map[string]func() int{"rudder": runAsRudder}))
+	os.Exit(testscript.RunMain(testenvRunner{m}, map[string]func() int{
+		"rudder": runAsRudder,
+		// helm is rudder installed under Helm's name (a symbolic link or copy).
+		"helm": runAsRudder,
+	}))
 }
 
 // selfCLIEnv makes the test binary behave as the rudder command.
