@@ -73,7 +73,7 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	}
 	if online {
 		if err := c.Server.IsReachable(ctx); err != nil {
-			return nil, fmt.Errorf("cluster reachability check failed: %w", err)
+			return nil, &UnreachableError{Err: err}
 		}
 	}
 	if err := ValidateReleaseName(o.ReleaseName); err != nil {
@@ -339,3 +339,12 @@ func (i *Install) warn(msg string) {
 		i.Warn(msg)
 	}
 }
+
+// UnreachableError is an install that stopped because the API server could not
+// be reached; Helm also logs it, at level ERROR.
+type UnreachableError struct{ Err error }
+
+func (e *UnreachableError) Error() string {
+	return "cluster reachability check failed: " + e.Err.Error()
+}
+func (e *UnreachableError) Unwrap() error { return e.Err }

@@ -321,6 +321,11 @@ func (u *Upgrade) missing(ctx context.Context, name string) (missing, uninstalle
 	if u.DryRun == DryRunClient {
 		return true, false, nil
 	}
+	// Helm reads the history first, which checks that the cluster answers;
+	// its error is not an upgrade's.
+	if err := u.Cluster.Server.IsReachable(ctx); err != nil {
+		return false, false, &PreflightError{Err: err}
+	}
 	last, err := u.Cluster.Releases.Last(ctx, name)
 	if errors.Is(err, storage.ErrReleaseNotFound) {
 		return true, false, nil
@@ -383,3 +388,10 @@ func (u *Upgrade) warn(msg string) {
 		u.Warn(msg)
 	}
 }
+
+// PreflightError is a failure before upgrade --install has decided whether to
+// install or upgrade: Helm reports it as it is, not as a failed upgrade.
+type PreflightError struct{ Err error }
+
+func (e *PreflightError) Error() string { return e.Err.Error() }
+func (e *PreflightError) Unwrap() error { return e.Err }

@@ -78,7 +78,8 @@ func (l Limits) LoadFile(name string) (*Chart, error) {
 		if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
 			return nil, fmt.Errorf("file '%s' seems to be a YAML file, but expected a gzipped archive", name)
 		}
-		return nil, fmt.Errorf("file '%s' does not appear to be a gzipped archive; got '%s'", name, sniffContentType(head[:n]))
+		// Helm sniffs a 512-byte buffer, zero-padded past a short file's end.
+		return nil, fmt.Errorf("file '%s' does not appear to be a gzipped archive; got '%s'", name, sniffContentType(head))
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
@@ -126,6 +127,9 @@ func (l Limits) load(name string, mapCRDs bool) (*Chart, error) {
 }
 
 func (l Limits) loadDir(dir string, mapCRDs bool) (*Chart, error) {
+	if err := detectChartDir(dir); err != nil {
+		return nil, err
+	}
 	w := dirWalker{fsys: os.DirFS(dir), budget: l.budget()}
 	if mapCRDs {
 		w.osDir = dir
@@ -136,6 +140,32 @@ func (l Limits) loadDir(dir string, mapCRDs bool) (*Chart, error) {
 	}
 	return c, checkAPIVersion(c)
 }
+
+// detectChartDir checks that dir has a Chart.yaml before anything is read, as
+// Helm's loader does, and words the error as Helm's.
+func detectChartDir(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	name := filepath.Join(abs, "Chart.yaml")
+	f, err := os.Open(name)
+	if err != nil {
+		return noChartError{path: name, err: err}
+	}
+	return f.Close()
+}
+
+// noChartError is a chart folder without Chart.yaml; it is ErrNoChartYAML.
+type noChartError struct {
+	path string
+	err  error
+}
+
+func (e noChartError) Error() string {
+	return fmt.Sprintf("unable to detect chart at %s: %v", e.path, e.err)
+}
+func (e noChartError) Unwrap() []error { return []error{ErrNoChartYAML, e.err} }
 
 // ErrUnsupportedAPIVersion is returned when a chart's apiVersion is none Rudder knows.
 var ErrUnsupportedAPIVersion = errors.New("unsupported chart version")

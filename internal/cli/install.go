@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -47,6 +48,9 @@ func (a *app) newInstallCmd() *cobra.Command {
 				return fmt.Errorf("INSTALLATION FAILED: %w", err)
 			}
 			rel, err := a.runInstall(cmd.Context(), name, ref, &o, dry)
+			if ue := (*action.UnreachableError)(nil); errors.As(err, &ue) {
+				a.log.Error(ue.Error())
+			}
 			if err != nil {
 				return fmt.Errorf("INSTALLATION FAILED: %w", err)
 			}

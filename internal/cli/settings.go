@@ -118,7 +118,9 @@ func (s *settings) kubeConfigLoader() clientcmd.ClientConfig {
 		// KUBECONFIG may name several files, merged as kubectl merges them.
 		rules.Precedence = filepath.SplitList(list)
 	}
-	overrides := &clientcmd.ConfigOverrides{CurrentContext: s.KubeContext}
+	// With no kubeconfig, the server is kubectl's default (localhost:8080), as in
+	// Helm: a command then fails to reach it rather than on the empty configuration.
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: s.KubeContext, ClusterDefaults: clientcmd.ClusterDefaults}
 	overrides.Context.Namespace = s.namespace
 	overrides.AuthInfo.Token = s.KubeToken
 	overrides.AuthInfo.Impersonate = s.KubeAsUser

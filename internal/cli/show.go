@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rudderpm/rudder/internal/action"
+	"github.com/rudderpm/rudder/internal/chart"
 )
 
 func (a *app) newShowCmd() *cobra.Command {
@@ -39,6 +41,10 @@ func (a *app) newShowCmd() *cobra.Command {
 			RunE: func(cmd *cobra.Command, args []string) error {
 				path.mapCRDs = true
 				ch, err := a.loadChart(cmd.Context(), args[0], &path)
+				if errors.Is(err, chart.ErrNoChartYAML) {
+					// Helm's show reads a folder without looking for Chart.yaml first.
+					return chart.ErrNoChartYAML
+				}
 				if err != nil {
 					return err
 				}

@@ -40,14 +40,14 @@ func (a *app) newStatusCmd() *cobra.Command {
 			st.Releases = store
 			// Tables for the table output, whole objects for JSON and YAML, as kubectl does.
 			st.Tables = format == formatTable
-			kc, err := a.kubeClient()
-			switch {
-			case err == nil:
+			// With the memory driver, as in Helm, no cluster is asked for the objects.
+			if a.settings.getenv("HELM_DRIVER") != "memory" {
+				kc, err := a.kubeClient()
+				if err != nil {
+					return err
+				}
 				st.Resources = kc
-			case a.settings.getenv("HELM_DRIVER") != "memory":
-				return err
 			}
-			// With the memory driver and no cluster, there are no objects to show.
 			res, err := st.Run(ctx, args[0])
 			if err != nil {
 				return a.readError(ctx, err)

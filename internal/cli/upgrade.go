@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -105,7 +106,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 			}
 			err = withRenderSizeHint(err)
 			switch {
-			case err != nil && installing:
+			case err != nil && (installing || errors.As(err, new(*action.PreflightError))):
 				return err // as Helm: an install's error is not an upgrade's
 			case err != nil:
 				return fmt.Errorf("UPGRADE FAILED: %w", err)

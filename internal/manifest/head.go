@@ -21,8 +21,21 @@ func decodeHead(doc string, h *Head) error {
 		return nil
 	}
 	*h = Head{}
-	return yaml.Unmarshal([]byte(doc), h)
+	if err := yaml.Unmarshal([]byte(doc), h); err != nil {
+		return helmHeadError{err}
+	}
+	return nil
 }
+
+// helmHeadError words a head that does not decode as Helm's does: the JSON
+// decoder names the Go type it decoded into, which is util.SimpleHead in Helm,
+// and tools match on the whole message.
+type helmHeadError struct{ err error }
+
+func (e helmHeadError) Error() string {
+	return strings.Replace(e.err.Error(), "Go value of type manifest.Head", "Go value of type util.SimpleHead", 1)
+}
+func (e helmHeadError) Unwrap() error { return e.err }
 
 // fastHead fills h and reports true when the document decodes without error and the
 // JSON round trip would give the same head. Values outside the head are decoded only

@@ -13,8 +13,10 @@ import (
 // slowHead is Helm's way: sigs.k8s.io/yaml straight into the struct.
 func slowHead(doc string) (Head, error) {
 	var h Head
-	err := yaml.Unmarshal([]byte(doc), &h)
-	return h, err
+	if err := yaml.Unmarshal([]byte(doc), &h); err != nil {
+		return h, helmHeadError{err}
+	}
+	return h, nil
 }
 
 // checkSameHead fails when the short way accepts a document that Helm's way reads

@@ -57,13 +57,14 @@ func (o Options) Merge(read func(name string) ([]byte, error)) (map[string]any, 
 			// A bare JSON object is merged over the values as a whole.
 			var obj map[string]any
 			if err := json.Unmarshal([]byte(trimmed), &obj); err != nil {
-				return nil, fmt.Errorf("failed parsing --set-json data JSON: %s: %w", s, err)
+				// Helm's words, without the cause, which scripts match on.
+				return nil, rewordedError{fmt.Sprintf("failed parsing --set-json data JSON: %s", s), err}
 			}
 			base = deepMerge(base, obj)
 			continue
 		}
 		if err := ParseSetJSON(s, base); err != nil {
-			return nil, fmt.Errorf("failed parsing --set-json data %s: %w", s, err)
+			return nil, rewordedError{fmt.Sprintf("failed parsing --set-json data %s", s), err}
 		}
 	}
 
@@ -111,3 +112,12 @@ func deepMerge(a, b map[string]any) map[string]any {
 	}
 	return out
 }
+
+// rewordedError reads as text and unwraps to err.
+type rewordedError struct {
+	text string
+	err  error
+}
+
+func (e rewordedError) Error() string { return e.text }
+func (e rewordedError) Unwrap() error { return e.err }
