@@ -58,6 +58,7 @@ func (a *app) newInstallCmd() *cobra.Command {
 		},
 	}
 	o.addFlags(cmd, a.settings)
+	a.addProgressFlag(cmd.Flags())
 	o.addReleaseFlags(cmd, a.settings)
 	addOutputFlag(cmd, &out)
 	return cmd

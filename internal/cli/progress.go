@@ -17,15 +17,22 @@ package cli
 // why (what holds up their worst pod, wrapped on two lines), their newest warning
 // events, and the time spent against --timeout; it shrinks to one line when
 // every object is ready, and is cleared when waiting fails (the error says the
-// rest). Elsewhere (CI logs, pipes, TERM=dumb), it
-// prints a timestamped line whenever something changes.
+// rest). Elsewhere (CI logs, pipes), it prints a timestamped line whenever
+// something changes, but only with --progress or --debug: Helm prints nothing
+// while it waits, and tools read stderr.
 
 import (
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/rudderpm/rudder/internal/cli/waitview"
 	"github.com/rudderpm/rudder/internal/kube"
 )
+
+// addProgressFlag adds --progress to a command that may wait.
+func (a *app) addProgressFlag(f *pflag.FlagSet) {
+	f.BoolVar(&a.settings.Progress, "progress", false, "show --wait's progress on stderr even when it is not a terminal (as --debug does)")
+}
 
 // waitProgress returns the callback that shows --wait's progress on stderr: live
 // on a terminal, plain lines otherwise, colored as --color says. One callback may
@@ -36,7 +43,13 @@ func (a *app) waitProgress() func(kube.WaitEvent) {
 		return nil
 	}
 	opts := waitview.Options{Namespace: a.settings.Namespace()}
-	if f, ok := w.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(f.Fd())) {
+	f, ok := w.(interface{ Fd() uintptr })
+	onTerminal := ok && term.IsTerminal(int(f.Fd()))
+	if !onTerminal && !a.settings.Progress && !a.settings.Debug {
+		// Helm prints nothing while it waits; tools read stderr.
+		return nil
+	}
+	if onTerminal {
 		fd := int(f.Fd())
 		opts.Live = a.streams.Getenv("TERM") != "dumb"
 		opts.Size = func() (int, int) {

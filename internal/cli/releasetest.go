@@ -21,9 +21,9 @@ The tests to be run are defined in the chart that was installed.
 
 Tests are the chart's hooks for the "test" event (Pods or Jobs that must
 succeed), run one at a time by weight then name; the first that fails stops the
-run. The release's status is printed as 'rudder status' prints it, with each
-test's last run, then a table of this run: each test's phase, how long it took
-and, when it failed, why. The command fails when a test failed.
+run. The release's status is printed as 'status' prints it, with each test's
+last run; with --table, then a table of this run: each test's phase, how long it
+took and, when it failed, why. The command fails when a test failed.
 `
 
 // notNameFilter is --filter's '!name=' (Helm also takes '! name=').
@@ -33,6 +33,7 @@ func (a *app) newTestCmd() *cobra.Command {
 	var (
 		o       action.TestOptions
 		filters []string
+		table   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "test [RELEASE]",
@@ -64,7 +65,7 @@ func (a *app) newTestCmd() *cobra.Command {
 				fmt.Fprintln(out)
 				a.printTestLogs(out, res.Logs)
 			}
-			if len(res.Tests) > 0 {
+			if table && len(res.Tests) > 0 {
 				fmt.Fprintln(out)
 				if err := a.testTable(res).write(out); err != nil {
 					return err
@@ -76,6 +77,7 @@ func (a *app) newTestCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.DurationVar(&o.Timeout, "timeout", 300*time.Second, "time to wait for any individual Kubernetes operation (like Jobs for hooks)")
 	f.BoolVar(&o.Logs, "logs", false, "dump the logs from test pods (this runs after all tests are complete, but before any cleanup)")
+	f.BoolVar(&table, "table", false, "after the release's status, print a table of this run's tests: phase, duration and why a test failed")
 	f.StringSliceVar(&filters, "filter", []string{}, "specify tests by attribute (currently \"name\") using attribute=value syntax or '!attribute=value' to exclude a test (can specify multiple or separate values with commas: name=test1,name=test2)")
 	return cmd
 }

@@ -79,6 +79,7 @@ func (a *app) newRollbackCmd() *cobra.Command {
 	f.Var(newWaitValue(&wait), "wait", "wait until resources are ready (up to --timeout). Use '--wait' alone for 'watcher' strategy, or specify one of: 'watcher', 'hookOnly', 'legacy', 'ordered'. Default when flag is omitted: 'hookOnly'.")
 	f.Lookup("wait").NoOptDefVal = "watcher"
 	addCRDFlags(f, &o.CRDs, &o.ForceCRDUpgrade)
+	a.addProgressFlag(f)
 	cmd.MarkFlagsMutuallyExclusive("force-replace", "force-conflicts")
 	return cmd
 }

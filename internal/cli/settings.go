@@ -30,15 +30,18 @@ type settings struct {
 	KubeTLSServerName         string
 	KubeInsecureSkipTLSVerify bool
 	Debug                     bool
-	RegistryConfig            string
-	RepositoryConfig          string
-	RepositoryCache           string
-	ContentCache              string
-	PluginsDirectory          string
-	MaxHistory                int
-	BurstLimit                int
-	QPS                       float32
-	ColorMode                 string
+	// Progress shows --wait's progress on stderr when it is not a terminal
+	// (the commands' --progress flag; on a terminal it is always shown).
+	Progress         bool
+	RegistryConfig   string
+	RepositoryConfig string
+	RepositoryCache  string
+	ContentCache     string
+	PluginsDirectory string
+	MaxHistory       int
+	BurstLimit       int
+	QPS              float32
+	ColorMode        string
 }
 
 func newSettings(getenv func(string) string) *settings {

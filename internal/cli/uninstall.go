@@ -66,5 +66,6 @@ func (a *app) newUninstallCmd() *cobra.Command {
 	f.BoolVar(&o.DeleteCRDs, "delete-crds", false, "also delete the CRDs of the chart's crds/ directory, and with them every object of their kinds (Helm never deletes them)")
 	f.Var(newWaitValue(&wait), "wait", "wait until resources are deleted (up to --timeout). Use '--wait' alone for 'watcher' strategy, or specify one of: 'watcher', 'hookOnly', 'legacy', 'ordered'. Default when flag is omitted: 'hookOnly'.")
 	f.Lookup("wait").NoOptDefVal = "watcher"
+	a.addProgressFlag(f)
 	return cmd
 }

@@ -117,6 +117,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 		},
 	}
 	o.addFlags(cmd, a.settings)
+	a.addProgressFlag(cmd.Flags())
 	o.addReleaseFlags(cmd, a.settings)
 	f := cmd.Flags()
 	f.StringVar(&serverSide, "server-side", "auto", "must be \"true\", \"false\" or \"auto\". Object updates run in the server instead of the client (\"auto\" keeps the method of the previous revision)")
