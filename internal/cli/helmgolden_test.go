@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -29,7 +30,11 @@ func TestHelmGoldenFiles(t *testing.T) {
 		t.Fatalf("copy Helm's testdata: %v", err)
 	}
 	writeFile(t, filepath.Join(work, "foobarbaz.yaml"), "apiVersion: v1\nrepositories:\n- name: foo\n  url: http://127.0.0.1:1/foo\n- name: bar\n  url: http://127.0.0.1:1/bar\n- name: baz\n  url: http://127.0.0.1:1/baz\n")
-	cases := readGoldenCases(t, "testdata/helmgolden/cases.txt")
+	casesDir, err := filepath.Abs("testdata/helmgolden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := readGoldenCases(t, filepath.Join(casesDir, "cases.txt"))
 	t.Chdir(work)
 	same, known, pinned := 0, 0, 0
 	for _, c := range cases {
@@ -37,14 +42,19 @@ func TestHelmGoldenFiles(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.golden, err)
 		}
-		args, err := splitWords(expandGoldenArgs(c.args, work))
+		args, err := splitWords(expandGoldenArgs(c.args, work, casesDir))
 		if err != nil {
 			t.Fatalf("%s: %v", c.line, err)
+		}
+		env := map[string]string{}
+		for len(args) > 0 && envAssignment.MatchString(args[0]) {
+			k, v, _ := strings.Cut(args[0], "=")
+			env[k], args = v, args[1:]
 		}
 		if c.pinKube {
 			args = append(args, "--kube-version", helmTestKubeVersion)
 		}
-		got := runAsHelm(work, args)
+		got := runAsHelm(work, env, args)
 		switch {
 		case got == string(want):
 			same++
@@ -128,16 +138,20 @@ func readGoldenCases(t *testing.T, path string) []goldenCase {
 	return cases
 }
 
-func expandGoldenArgs(s, work string) string {
+// envAssignment is a leading NAME=value word: the case's environment.
+var envAssignment = regexp.MustCompile(`^[A-Z_]+=`)
+
+func expandGoldenArgs(s, work, casesDir string) string {
+	s = strings.ReplaceAll(s, "$CASES", casesDir)
 	s = strings.ReplaceAll(s, "$REPO", "--repository-config testdata/helmhome/helm/repositories.yaml --repository-cache testdata/helmhome/helm/repository")
 	return strings.ReplaceAll(s, "$WORK", work)
 }
 
 // runAsHelm runs the CLI as a process named helm would, in a fresh home with
 // no cluster, and returns its stdout and stderr together.
-func runAsHelm(work string, args []string) string {
+func runAsHelm(work string, env map[string]string, args []string) string {
 	home, _ := os.MkdirTemp(work, "home")
-	env := map[string]string{"HOME": home, "KUBECONFIG": filepath.Join(home, "no-kubeconfig")}
+	env["HOME"], env["KUBECONFIG"] = home, filepath.Join(home, "no-kubeconfig")
 	var out bytes.Buffer
 	Run(context.Background(), args, Streams{Out: &out, Err: &out, Args0: "helm", Getenv: func(k string) string { return env[k] }})
 	return out.String()

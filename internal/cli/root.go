@@ -163,7 +163,9 @@ func newRootCmd(s Streams, g *cleanupGuard) (*cobra.Command, *app) {
 		a.newVerifyCmd(),
 		a.newSecretsCmd(),
 		a.newControllerCmd(), a.newReconcileCmd(),
+		a.newDocsCmd(),
 	)
+	a.addCompletions(root)
 	return root, a
 }
 
