@@ -97,11 +97,14 @@ func TestScripts(t *testing.T) {
 		Dir:   "testdata/script",
 		Setup: freshHome,
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
-			"freeport":   freeportCmd,
-			"waitserver": waitServerCmd,
-			"tlscert":    tlsCertCmd,
-			"httpdo":     httpCmd,
-			"agekey":     ageKeyCmd, "sealsecret": sealSecretCmd, "nosecret": noSecretCmd,
+			"freeport":     freeportCmd,
+			"waitserver":   waitServerCmd,
+			"tlscert":      tlsCertCmd,
+			"httpdo":       httpCmd,
+			"replayserver": replayServerCmd,
+			"agekey":       ageKeyCmd,
+			"sealsecret":   sealSecretCmd,
+			"nosecret":     noSecretCmd,
 		},
 	})
 }

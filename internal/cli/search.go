@@ -22,7 +22,7 @@ func (a *app) newSearchCmd() *cobra.Command {
 		Short: "search for a keyword in charts",
 		Long:  searchLong,
 	}
-	cmd.AddCommand(a.newSearchRepoCmd())
+	cmd.AddCommand(a.newSearchRepoCmd(), a.newSearchHubCmd())
 	return cmd
 }
 
