@@ -48,6 +48,9 @@ type Chart struct {
 
 	parent       *Chart
 	dependencies []*Chart
+	// archiveOrder: the chart was read from an archive, whose member order
+	// Templates and Files keep when it is archived again.
+	archiveOrder bool
 }
 
 // CRD is a custom resource definition file shipped in a chart's crds/ folder.

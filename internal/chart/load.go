@@ -99,7 +99,22 @@ func loadArchive(r io.Reader, b *budget) (*Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	return loadFiles(files, b)
+	c, err := loadFiles(files, b)
+	if c != nil {
+		keepArchiveOrder(c)
+	}
+	return c, err
+}
+
+// keepArchiveOrder marks c and its subcharts as read from an archive: saved
+// again, their files keep the archive's order, as Helm writes them.
+func keepArchiveOrder(c *Chart) {
+	c.archiveOrder = true
+	for _, d := range c.dependencies {
+		if d != nil {
+			keepArchiveOrder(d)
+		}
+	}
 }
 
 // LoadDir loads a chart from a directory within the limits.

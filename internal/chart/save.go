@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"cmp"
 	"compress/gzip"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -88,6 +89,10 @@ func WriteArchive(w io.Writer, c *Chart, opts ArchiveOptions) error {
 		return err
 	}
 	zw.OS = 255 // unknown: the same whatever system wrote the archive
+	// Helm's header: an extra field (subfield "rr", a link in base64) and the
+	// comment "Helm", which tools that sniff archives look for.
+	zw.Extra = helmGzipExtra
+	zw.Comment = "Helm"
 	tw := tar.NewWriter(zw)
 	for _, m := range members {
 		hd := &tar.Header{
@@ -108,6 +113,16 @@ func WriteArchive(w io.Writer, c *Chart, opts ArchiveOptions) error {
 		return err
 	}
 	return zw.Close()
+}
+
+// helmGzipExtra is the gzip extra field Helm writes in a v2 chart's archive.
+var helmGzipExtra = gzipSubfield('r', 'r', base64.StdEncoding.EncodeToString([]byte("https://youtu.be/z9Uz1icjwrM\n")))
+
+// gzipSubfield is one extra-field subfield (RFC 1952 2.3.1.1): two ID bytes,
+// the little-endian length, the data.
+func gzipSubfield(id1, id2 byte, data string) []byte {
+	b := []byte{id1, id2, byte(len(data)), byte(len(data) >> 8)}
+	return append(b, data...)
 }
 
 type archiveMember struct {
@@ -153,7 +168,9 @@ func archiveMembers(ms []archiveMember, c *Chart, prefix string) ([]archiveMembe
 	}
 	for _, group := range [][]*File{c.Templates, c.Files} {
 		files := slices.DeleteFunc(slices.Clone(group), func(f *File) bool { return f == nil })
-		slices.SortStableFunc(files, func(a, b *File) int { return comparePaths(a.Name, b.Name) })
+		if !c.archiveOrder {
+			slices.SortStableFunc(files, func(a, b *File) int { return comparePaths(a.Name, b.Name) })
+		}
 		for _, f := range files {
 			if err := checkMemberName(f.Name); err != nil {
 				return nil, &ArchiveError{Member: path.Join(base, f.Name), Reason: err.Error()}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -214,8 +215,12 @@ func TestWriteArchiveLayout(t *testing.T) {
 	}
 	when := time.Date(2020, 2, 3, 4, 5, 6, 0, time.UTC)
 	zh, ms := readMembers(t, archive(t, c, ArchiveOptions{ModTime: when}))
-	if zh.Name != "" || !zh.ModTime.IsZero() || zh.OS != 255 || zh.Comment != "" || zh.Extra != nil {
+	if zh.Name != "" || !zh.ModTime.IsZero() || zh.OS != 255 {
 		t.Errorf("gzip header carries variable data: %+v", zh)
+	}
+	// Helm v4.3.1's fixed extra field and comment (read from an archive it wrote).
+	if zh.Comment != "Helm" || string(zh.Extra) != "rr\x28\x00aHR0cHM6Ly95b3V0dS5iZS96OVV6MWljandyTQo=" {
+		t.Errorf("gzip header is not Helm's: comment %q, extra %q", zh.Comment, zh.Extra)
 	}
 
 	var names []string
@@ -372,5 +377,68 @@ func TestArchiveName(t *testing.T) {
 	c := &Chart{Metadata: &Metadata{Name: "x", Version: "1.0.0+build"}}
 	if got := ArchiveName(c); got != "x-1.0.0+build.tgz" {
 		t.Errorf("got %s", got)
+	}
+}
+
+// TestWriteArchiveKeepsArchivedOrder checks that a subchart read from an archive
+// is written back with its members in the archive's order, as Helm writes it,
+// while a chart read from a folder is written in path order.
+func TestWriteArchiveKeepsArchivedOrder(t *testing.T) {
+	var sub bytes.Buffer
+	zw := gzip.NewWriter(&sub)
+	tw := tar.NewWriter(zw)
+	for _, f := range []struct{ name, data string }{
+		{"sub/templates/z.yaml", "kind: ConfigMap\n"},
+		{"sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n"},
+		{"sub/files/b.txt", "b\n"},
+		{"sub/templates/a.yaml", "kind: Secret\n"},
+		{"sub/README.md", "readme\n"},
+		{"sub/files/a.txt", "a\n"},
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(f.data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFileT(t, filepath.Join(dir, "Chart.yaml"), "apiVersion: v2\nname: top\nversion: 1.0.0\n")
+	writeFileT(t, filepath.Join(dir, "templates", "b.yaml"), "kind: A\n")
+	writeFileT(t, filepath.Join(dir, "templates", "a.yaml"), "kind: B\n")
+	writeFileT(t, filepath.Join(dir, "charts", "sub-0.1.0.tgz"), sub.String())
+	c, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ms := readMembers(t, archive(t, c, ArchiveOptions{}))
+	var names []string
+	for _, m := range ms {
+		names = append(names, m.hdr.Name)
+	}
+	want := []string{
+		"top/Chart.yaml", "top/templates/a.yaml", "top/templates/b.yaml",
+		"top/charts/sub/Chart.yaml",
+		"top/charts/sub/templates/z.yaml", "top/charts/sub/templates/a.yaml",
+		"top/charts/sub/files/b.txt", "top/charts/sub/README.md", "top/charts/sub/files/a.txt",
+	}
+	if !slices.Equal(names, want) {
+		t.Errorf("members\n%s\nwant (Helm's order)\n%s", strings.Join(names, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func writeFileT(t *testing.T, name, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
