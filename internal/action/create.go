@@ -22,6 +22,8 @@ type Create struct {
 	Starter string
 	// Warnings receives what loading the starter noticed; nil drops them.
 	Warnings func(warn.Warning)
+	// APIVersion is the new chart's apiVersion; "" is v2.
+	APIVersion string
 }
 
 // CreateResult describes a chart Create wrote.
@@ -34,11 +36,14 @@ type CreateResult struct {
 
 // StarterMetadata is the Chart.yaml a chart made from a starter gets; the starter's
 // own Chart.yaml is not kept.
-func StarterMetadata(name string) *chart.Metadata {
+func StarterMetadata(name, apiVersion string) *chart.Metadata {
+	if apiVersion == "" {
+		apiVersion = chart.APIVersionV2
+	}
 	return &chart.Metadata{
-		APIVersion:  chart.APIVersionV2,
+		APIVersion:  apiVersion,
 		Name:        name,
-		Description: "A Helm chart for a Kubernetes application",
+		Description: "A Helm chart for Kubernetes", // as Helm writes it over a starter
 		Type:        "application",
 		Version:     "0.1.0",
 		AppVersion:  "0.1.0",
@@ -79,7 +84,7 @@ func (c Create) Run(ctx context.Context, path string) (*CreateResult, error) {
 	}
 	path = filepath.Clean(path)
 	if c.Starter != "" {
-		return createFromStarter(name, filepath.Dir(path), c.Starter, c.Warnings)
+		return createFromStarter(name, filepath.Dir(path), c.Starter, c.APIVersion, c.Warnings)
 	}
 
 	parent, err := filepath.Abs(filepath.Dir(path))
@@ -98,6 +103,9 @@ func (c Create) Run(ctx context.Context, path string) (*CreateResult, error) {
 
 	res := &CreateResult{Dir: dir}
 	for _, f := range scaffold.Files(name) {
+		if f.Name == "Chart.yaml" && c.APIVersion != "" && c.APIVersion != chart.APIVersionV2 {
+			f.Data = bytes.Replace(f.Data, []byte("apiVersion: v2\n"), []byte("apiVersion: "+c.APIVersion+"\n"), 1)
+		}
 		p := filepath.Join(dir, filepath.FromSlash(f.Name))
 		if _, err := os.Stat(p); err == nil {
 			res.Overwritten = append(res.Overwritten, p)
@@ -113,13 +121,13 @@ func (c Create) Run(ctx context.Context, path string) (*CreateResult, error) {
 }
 
 // createFromStarter copies the starter chart src to parent/name under new metadata.
-func createFromStarter(name, parent, src string, warnings func(warn.Warning)) (*CreateResult, error) {
+func createFromStarter(name, parent, src, apiVersion string, warnings func(warn.Warning)) (*CreateResult, error) {
 	st, err := chart.Load(src)
 	notifyLoaded(warnings, st)
 	if err != nil {
 		return nil, fmt.Errorf("could not load %s: %w", src, err)
 	}
-	st.Metadata = StarterMetadata(name)
+	st.Metadata = StarterMetadata(name, apiVersion)
 	for _, t := range st.Templates {
 		t.Data = scaffold.ReplaceName(t.Data, name)
 	}

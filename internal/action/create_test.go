@@ -186,7 +186,7 @@ func TestCreateFromStarter(t *testing.T) {
 		}
 		return string(b)
 	}
-	if got := read("Chart.yaml"); got != "apiVersion: v2\nappVersion: 0.1.0\ndescription: A Helm chart for a Kubernetes application\nname: web\ntype: application\nversion: 0.1.0\n" {
+	if got := read("Chart.yaml"); got != "apiVersion: v2\nappVersion: 0.1.0\ndescription: A Helm chart for Kubernetes\nname: web\ntype: application\nversion: 0.1.0\n" {
 		t.Errorf("Chart.yaml:\n%s", got)
 	}
 	if got := read("values.yaml"); got != "# for web\nname: web\n" {

@@ -51,6 +51,10 @@ func (p Package) Run(ctx context.Context, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if ch.Metadata.APIVersion == chart.APIVersionV3 {
+		// Helm v4.3.1 creates v3 charts (behind its gate) but packages none.
+		return "", ErrChartAPIVersion
+	}
 	if p.Version != "" {
 		ch.Metadata.Version = p.Version
 	}

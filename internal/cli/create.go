@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -39,7 +40,10 @@ func (a *app) newCreateCmd() *cobra.Command {
 			switch apiVersion {
 			case "", "v2":
 			case "v3":
-				return fmt.Errorf("chart API version v3 is not supported by rudder yet")
+				if !chartV3Enabled(a.settings.getenv) {
+					return errChartV3Gate
+				}
+				create.APIVersion = apiVersion
 			default:
 				return fmt.Errorf("unsupported chart API version: %s (supported: v2, v3)", apiVersion)
 			}
@@ -62,6 +66,16 @@ func (a *app) newCreateCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVarP(&starter, "starter", "p", "", "the name or absolute path to Helm starter scaffold")
 	f.StringVar(&apiVersion, "chart-api-version", "v2", "chart API version to use (v2 or v3)")
-	_ = f.MarkHidden("chart-api-version")
+	if !chartV3Enabled(a.settings.getenv) {
+		_ = f.MarkHidden("chart-api-version")
+	}
 	return cmd
 }
+
+// chartV3Gate is the variable that turns on chart API v3, experimental in Helm v4.3.1.
+const chartV3Gate = "HELM_EXPERIMENTAL_CHART_V3"
+
+var errChartV3Gate = errors.New("this feature has been marked as experimental and is not enabled by default. Please set " + chartV3Gate + "=1 in your environment to use this feature")
+
+// chartV3Enabled tells whether the chart API v3 gate is on, as Helm reads it.
+func chartV3Enabled(getenv func(string) string) bool { return getenv(chartV3Gate) != "" }
