@@ -7,6 +7,10 @@
 //
 // It prints one line: "<median wall ms> <min wall ms> <max peak RSS MiB>", and
 // fails if any run fails. The command's output is discarded unless -v.
+//
+// With -cpu it prints "<median wall ms> <median CPU ms> <median peak RSS MiB>"
+// instead, the CPU time being user plus system time from the kernel's rusage of
+// the child (what GNU time reports, at microsecond rather than 10 ms precision).
 package main
 
 import (
@@ -22,13 +26,15 @@ import (
 func main() {
 	runs := flag.Int("n", 5, "number of runs")
 	verbose := flag.Bool("v", false, "show the command's output")
+	cpu := flag.Bool("cpu", false, "print median wall, median CPU and median peak RSS")
 	flag.Parse()
 	if flag.NArg() == 0 || *runs < 1 {
 		fmt.Fprintln(os.Stderr, "usage: measure [-n runs] [-v] -- command [args...]")
 		os.Exit(2)
 	}
-	var walls []time.Duration
+	var walls, cpus []time.Duration
 	var peak int64
+	var peaks []int64
 	for range *runs {
 		cmd := exec.Command(flag.Arg(0), flag.Args()[1:]...)
 		cmd.Stdin = nil
@@ -45,10 +51,22 @@ func main() {
 		walls = append(walls, wall)
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			peak = max(peak, int64(ru.Maxrss)) // KiB on Linux
+			peaks = append(peaks, int64(ru.Maxrss))
 		}
+		cpus = append(cpus, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
 	}
 	slices.Sort(walls)
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	if *cpu {
+		slices.Sort(cpus)
+		slices.Sort(peaks)
+		rss := 0.0
+		if len(peaks) > 0 {
+			rss = float64(peaks[len(peaks)/2]) / 1024
+		}
+		fmt.Printf("%.1f %.1f %.1f\n", ms(walls[len(walls)/2]), ms(cpus[len(cpus)/2]), rss)
+		return
+	}
 	fmt.Printf("%.1f %.1f %.1f\n", ms(walls[len(walls)/2]), ms(walls[0]), float64(peak)/1024)
 }
 
