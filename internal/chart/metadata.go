@@ -141,8 +141,17 @@ func (d *Dependency) Validate() error {
 }
 
 func isSemver(v string) bool {
-	_, err := semver.NewVersion(v)
+	_, err := ParseVersion(v)
 	return err == nil
+}
+
+// ParseVersion is semver.NewVersion, faster: a strict semantic version (as most
+// are) is read without NewVersion's regular expression, to the same Version.
+func ParseVersion(v string) (*semver.Version, error) {
+	if sv, err := semver.StrictNewVersion(v); err == nil {
+		return sv, nil
+	}
+	return semver.NewVersion(v)
 }
 
 // IsCompatibleRange tells whether version satisfies the semver constraint; an unparsable
@@ -168,6 +177,15 @@ func sanitizeAll(ss []string) {
 // sanitize turns every kind of white space into a plain space and drops other
 // non-printable characters.
 func sanitize(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' {
+			return sanitizeRunes(s)
+		}
+	}
+	return s // printable ASCII: nothing to change
+}
+
+func sanitizeRunes(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
 		case unicode.IsSpace(r):
