@@ -60,10 +60,11 @@ func (r Repositories) Add(ctx context.Context, e *repo.Entry, force bool) (*AddR
 	}
 	o := repo.EntryOptions(e)
 	o.Timeout = r.Timeout
-	idx, raw, warnings, err := repo.FetchIndex(ctx, e.URL, o)
+	index, err := repo.DownloadIndex(ctx, e.Name, e.URL, r.Cache, o)
 	if err != nil {
 		return nil, fmt.Errorf("looks like %q is not a valid chart repository or cannot be reached: %w", e.URL, err)
 	}
+	defer index.Discard()
 
 	if err := os.MkdirAll(filepath.Dir(r.Config), 0o755); err != nil {
 		return nil, err
@@ -83,14 +84,14 @@ func (r Repositories) Add(ctx context.Context, e *repo.Entry, force bool) (*AddR
 	if res, err := addConflict(f, e, force); res != nil || err != nil {
 		return res, err
 	}
-	if err := repo.WriteIndexCache(r.Cache, e.Name, idx, raw); err != nil {
+	if err := index.Write(r.Cache); err != nil {
 		return nil, err
 	}
 	f.Update(e)
 	if err := f.WriteFile(r.Config, 0o600); err != nil {
 		return nil, err
 	}
-	return &AddResult{Warnings: warnings}, nil
+	return &AddResult{Warnings: index.Warnings}, nil
 }
 
 // addConflict checks e against the repositories of f: the same entry already

@@ -19,6 +19,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/rudderpm/rudder/internal/atomicfile"
+	"github.com/rudderpm/rudder/internal/chart"
 )
 
 // The compact cache is a derived, read-optimised copy of a repository's
@@ -111,72 +112,85 @@ func BuildCache(repoName string, idx *IndexFile) *Cache {
 		}
 	}
 	slices.Sort(names)
-	zero := semver.MustParse("0.0.0")
-	zeroPre := semver.MustParse("0.0.0-0")
 	var e encoder
 	e.uv(uint64(len(names)))
-	var search, fetch encoder
+	b := newCacheBuilder()
 	for _, name := range names {
-		vs := idx.Entries[name]
-		search.b, fetch.b = search.b[:0], fetch.b[:0]
-		prevURL := ""
-		for _, v := range vs {
-			var flags byte
-			if sv, err := semver.NewVersion(v.Version); err == nil {
-				flags |= flagSemver
-				if sv.Prerelease() != "" {
-					flags |= flagPrerelease
-				}
-				if sv.GreaterThan(zero) {
-					flags |= flagAboveZero
-				}
-				if sv.GreaterThan(zeroPre) {
-					flags |= flagAboveZeroPre
-				}
-			}
-			if v.Deprecated {
-				flags |= flagDeprecated
-			}
-			if !v.Created.IsZero() {
-				flags |= flagCreated
-			}
-			chartName := ""
-			if v.Name != name {
-				chartName = v.Name
-			}
-			search.str(v.Version)
-			search.str(v.AppVersion)
-			search.str(v.Description)
-			search.str(strings.Join(v.Keywords, " "))
-			search.str(chartName)
-			search.b = append(search.b, flags)
-
-			if raw, ok := hexSHA256(v.Digest); ok {
-				fetch.b = append(fetch.b, 1)
-				fetch.b = append(fetch.b, raw...)
-			} else if v.Digest != "" {
-				fetch.b = append(fetch.b, 2)
-				fetch.str(v.Digest)
-			} else {
-				fetch.b = append(fetch.b, 0)
-			}
-			fetch.uv(uint64(len(v.URLs)))
-			for _, u := range v.URLs {
-				n := commonPrefix(prevURL, u)
-				fetch.uv(uint64(n))
-				fetch.str(u[n:])
-				prevURL = u
-			}
-			if flags&flagCreated != 0 {
-				fetch.b = binary.AppendVarint(fetch.b, v.Created.UnixNano())
-			}
-		}
-		e.str(name)
-		e.uv(uint64(len(vs)))
-		e.bytes(search.b)
-		e.bytes(fetch.b)
+		b.chart(&e, name, idx.Entries[name])
 	}
 	return &Cache{Repo: repoName, body: e.b}
+}
+
+// cacheBuilder encodes charts into the compact cache's layout.
+type cacheBuilder struct {
+	zero, zeroPre *semver.Version
+	search, fetch encoder
+}
+
+func newCacheBuilder() *cacheBuilder {
+	return &cacheBuilder{zero: semver.MustParse("0.0.0"), zeroPre: semver.MustParse("0.0.0-0")}
+}
+
+// chart appends the record of a chart (its versions sorted newest first) to e.
+func (b *cacheBuilder) chart(e *encoder, name string, vs []*ChartVersion) {
+	search, fetch := &b.search, &b.fetch
+	search.b, fetch.b = search.b[:0], fetch.b[:0]
+	prevURL := ""
+	for _, v := range vs {
+		var flags byte
+		if sv, err := chart.ParseVersion(v.Version); err == nil {
+			flags |= flagSemver
+			if sv.Prerelease() != "" {
+				flags |= flagPrerelease
+			}
+			if sv.GreaterThan(b.zero) {
+				flags |= flagAboveZero
+			}
+			if sv.GreaterThan(b.zeroPre) {
+				flags |= flagAboveZeroPre
+			}
+		}
+		if v.Deprecated {
+			flags |= flagDeprecated
+		}
+		if !v.Created.IsZero() {
+			flags |= flagCreated
+		}
+		chartName := ""
+		if v.Name != name {
+			chartName = v.Name
+		}
+		search.str(v.Version)
+		search.str(v.AppVersion)
+		search.str(v.Description)
+		search.str(strings.Join(v.Keywords, " "))
+		search.str(chartName)
+		search.b = append(search.b, flags)
+
+		if raw, ok := hexSHA256(v.Digest); ok {
+			fetch.b = append(fetch.b, 1)
+			fetch.b = append(fetch.b, raw...)
+		} else if v.Digest != "" {
+			fetch.b = append(fetch.b, 2)
+			fetch.str(v.Digest)
+		} else {
+			fetch.b = append(fetch.b, 0)
+		}
+		fetch.uv(uint64(len(v.URLs)))
+		for _, u := range v.URLs {
+			n := commonPrefix(prevURL, u)
+			fetch.uv(uint64(n))
+			fetch.str(u[n:])
+			prevURL = u
+		}
+		if flags&flagCreated != 0 {
+			fetch.b = binary.AppendVarint(fetch.b, v.Created.UnixNano())
+		}
+	}
+	e.str(name)
+	e.uv(uint64(len(vs)))
+	e.bytes(search.b)
+	e.bytes(fetch.b)
 }
 
 // hexSHA256 returns the bytes of a lower-case hex SHA-256, or false.
@@ -260,11 +274,15 @@ func LoadCache(cacheDir, repoName string) (*Cache, []IndexWarning, error) {
 	if !errors.Is(err, ErrStaleCache) {
 		return nil, nil, err
 	}
-	idx, warnings, err := LoadIndexFile(filepath.Join(cacheDir, CacheIndexFile(repoName)))
+	path := filepath.Join(cacheDir, CacheIndexFile(repoName))
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, warnings, err
+		return nil, nil, err
 	}
-	c = BuildCache(repoName, idx)
+	c, _, warnings, err := BuildIndexCache(repoName, data)
+	if err != nil {
+		return nil, warnings, fmt.Errorf("error loading %s: %w", path, err)
+	}
 	_ = WriteCache(cacheDir, c) // best effort: a read-only cache folder still works, only slower
 	return c, warnings, nil
 }

@@ -66,13 +66,48 @@ func EntryOptions(e *Entry) ClientOptions {
 // belong to: on a redirect to another host they are dropped unless
 // PassCredentialsAll is set.
 func Get(ctx context.Context, u string, o ClientOptions) ([]byte, error) {
-	client, err := o.httpClient()
+	body, limit, size, err := open(ctx, u, o)
 	if err != nil {
 		return nil, err
 	}
+	defer body.Close()
+	data, err := readBody(body, limit+1, size)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", u, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %w: limit %d bytes", u, ErrTooLarge, limit)
+	}
+	return data, nil
+}
+
+// getTo downloads u, as Get, into w, and returns how many bytes it wrote.
+func getTo(ctx context.Context, u string, o ClientOptions, w io.Writer) (int64, error) {
+	body, limit, _, err := open(ctx, u, o)
+	if err != nil {
+		return 0, err
+	}
+	defer body.Close()
+	n, err := io.Copy(w, io.LimitReader(body, limit+1))
+	if err != nil {
+		return n, fmt.Errorf("%s: %w", u, err)
+	}
+	if n > limit {
+		return n, fmt.Errorf("%s: %w: limit %d bytes", u, ErrTooLarge, limit)
+	}
+	return n, nil
+}
+
+// open sends the request for u and returns the response's body, the most it may
+// hold and its announced size (-1 when unknown).
+func open(ctx context.Context, u string, o ClientOptions) (body io.ReadCloser, limit, size int64, err error) {
+	client, err := o.httpClient()
+	if err != nil {
+		return nil, 0, 0, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
 	o.authorize(req)
 	if o.UserAgent != "" {
@@ -80,27 +115,39 @@ func Get(ctx context.Context, u string, o ClientOptions) ([]byte, error) {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, &HTTPError{URL: u, StatusCode: resp.StatusCode, Status: resp.Status}
+		resp.Body.Close()
+		return nil, 0, 0, &HTTPError{URL: u, StatusCode: resp.StatusCode, Status: resp.Status}
 	}
-	limit := o.MaxSize
+	limit = o.MaxSize
 	if limit <= 0 {
 		limit = DefaultMaxChartSize
 	}
 	if resp.ContentLength > limit {
-		return nil, fmt.Errorf("%s: %w: %d bytes, limit %d", u, ErrTooLarge, resp.ContentLength, limit)
+		resp.Body.Close()
+		return nil, 0, 0, fmt.Errorf("%s: %w: %d bytes, limit %d", u, ErrTooLarge, resp.ContentLength, limit)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", u, err)
+	return resp.Body, limit, resp.ContentLength, nil
+}
+
+// readBody reads at most limit bytes of r. A body of known size (a big index)
+// is read into one buffer of that size, not grown by doubling.
+func readBody(r io.Reader, limit, size int64) ([]byte, error) {
+	if size <= 0 || size >= limit {
+		return io.ReadAll(io.LimitReader(r, limit))
 	}
-	if int64(len(body)) > limit {
-		return nil, fmt.Errorf("%s: %w: limit %d bytes", u, ErrTooLarge, limit)
+	body := make([]byte, size, size+1)
+	if _, err := io.ReadFull(r, body); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("body shorter than its Content-Length: %w", err)
+		}
+		return nil, err
 	}
-	return body, nil
+	// Whatever the server sends past its Content-Length.
+	rest, err := io.ReadAll(io.LimitReader(r, limit-size))
+	return append(body, rest...), err
 }
 
 // sameHost tells whether two URLs name the same host and port.

@@ -67,7 +67,7 @@ func (i *IndexFile) SortEntries() {
 func sortVersions(vs []*ChartVersion) {
 	parsed := make(map[*ChartVersion]*semver.Version, len(vs))
 	for _, v := range vs {
-		if sv, err := semver.NewVersion(v.Version); err == nil {
+		if sv, err := chart.ParseVersion(v.Version); err == nil {
 			parsed[v] = sv
 		}
 	}

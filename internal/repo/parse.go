@@ -54,33 +54,8 @@ func parseIndex(data []byte, splitAt int) (*IndexFile, []IndexWarning, error) {
 	}
 	var warnings []IndexWarning
 	for name, vs := range idx.Entries {
-		// Checked from the last version to the first, so warnings come in the
-		// order Helm logs them.
-		keep := make([]bool, len(vs))
-		for k := len(vs) - 1; k >= 0; k-- {
-			v := vs[k]
-			if v == nil {
-				warnings = append(warnings, IndexWarning{Chart: name, Err: ErrEmptyEntry})
-				continue
-			}
-			if v.Metadata == nil {
-				v.Metadata = &chart.Metadata{}
-			}
-			if v.APIVersion == "" {
-				v.APIVersion = "v1"
-			}
-			if err := v.Validate(); err != nil && !strings.HasPrefix(err.Error(), "validation: more than one dependency with name or alias") {
-				warnings = append(warnings, IndexWarning{Chart: name, Version: v.Version, Err: err})
-				continue
-			}
-			keep[k] = true
-		}
-		kept := vs[:0]
-		for k, v := range vs {
-			if keep[k] {
-				kept = append(kept, v)
-			}
-		}
+		kept, w := validateVersions(name, vs)
+		warnings = append(warnings, w...)
 		idx.Entries[name] = kept
 	}
 	if idx.Entries == nil {
@@ -91,6 +66,41 @@ func parseIndex(data []byte, splitAt int) (*IndexFile, []IndexWarning, error) {
 		return idx, warnings, ErrNoAPIVersion
 	}
 	return idx, warnings, nil
+}
+
+// validateVersions checks a chart's versions as Helm does, dropping and
+// reporting those that fail (null entries and invalid metadata). It works in
+// place: the versions kept reuse vs.
+func validateVersions(name string, vs []*ChartVersion) ([]*ChartVersion, []IndexWarning) {
+	var warnings []IndexWarning
+	// Checked from the last version to the first, so warnings come in the
+	// order Helm logs them.
+	keep := make([]bool, len(vs))
+	for k := len(vs) - 1; k >= 0; k-- {
+		v := vs[k]
+		if v == nil {
+			warnings = append(warnings, IndexWarning{Chart: name, Err: ErrEmptyEntry})
+			continue
+		}
+		if v.Metadata == nil {
+			v.Metadata = &chart.Metadata{}
+		}
+		if v.APIVersion == "" {
+			v.APIVersion = "v1"
+		}
+		if err := v.Validate(); err != nil && !strings.HasPrefix(err.Error(), "validation: more than one dependency with name or alias") {
+			warnings = append(warnings, IndexWarning{Chart: name, Version: v.Version, Err: err})
+			continue
+		}
+		keep[k] = true
+	}
+	kept := vs[:0]
+	for k, v := range vs {
+		if keep[k] {
+			kept = append(kept, v)
+		}
+	}
+	return kept, warnings
 }
 
 // LoadIndexFile reads and parses an index file; errors name the file.

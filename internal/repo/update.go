@@ -43,43 +43,125 @@ func FetchIndex(ctx context.Context, repoURL string, o ClientOptions) (*IndexFil
 	return idx, raw, warnings, nil
 }
 
-// UpdateIndex downloads the index of a configured repository into cacheDir; see
-// WriteIndexCache.
-func UpdateIndex(ctx context.Context, e *Entry, cacheDir string, o ClientOptions) ([]IndexWarning, error) {
-	idx, raw, warnings, err := FetchIndex(ctx, e.URL, o)
+// DownloadedIndex is a repository's index.yaml, downloaded into a temporary
+// file of the cache folder and read into its compact cache, ready to be written
+// by Write (or thrown away by Discard).
+type DownloadedIndex struct {
+	// Charts names the index's charts, in name order.
+	Charts []string
+	// Cache is the compact cache of the index.
+	Cache *Cache
+	// Warnings are the entries left out, as ParseIndex reports them.
+	Warnings []IndexWarning
+
+	file *atomicfile.File // index.yaml as it came, or
+	raw  []byte
+}
+
+// DownloadIndex downloads the index of repository name at repoURL into a
+// temporary file of cacheDir and reads it, once, straight into its compact cache
+// (see BuildIndexCache): what repo add and repo update need, without holding
+// the file in memory nor a model of every chart version. The errors are
+// FetchIndex's. Write or Discard the result.
+func DownloadIndex(ctx context.Context, name, repoURL, cacheDir string, o ClientOptions) (*DownloadedIndex, error) {
+	u, err := ResolveReferenceURL(repoURL, "index.yaml")
 	if err != nil {
-		return warnings, err
+		return nil, err
 	}
-	return warnings, WriteIndexCache(cacheDir, e.Name, idx, raw)
+	if o.MaxSize == 0 {
+		o.MaxSize = DefaultMaxIndexSize
+	}
+	if o.AuthURL == "" {
+		o.AuthURL = repoURL
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := atomicfile.Create(cacheDir)
+	if err != nil {
+		return nil, err
+	}
+	n, err := getTo(ctx, u, o, f)
+	if err != nil {
+		f.Discard()
+		return nil, err
+	}
+	data, drop, unmap, err := mapFile(f.File, n)
+	if err != nil {
+		f.Discard()
+		return nil, fmt.Errorf("index of %s: %w", repoURL, err)
+	}
+	c, charts, warnings, err := buildIndexCache(name, data, drop)
+	unmap() // nothing read keeps a reference into data
+	if err != nil {
+		f.Discard()
+		return &DownloadedIndex{Warnings: warnings}, fmt.Errorf("index of %s: %w", repoURL, err)
+	}
+	return &DownloadedIndex{Charts: charts, Cache: c, Warnings: warnings, file: f}, nil
+}
+
+// UpdateIndex downloads the index of a configured repository into cacheDir; see
+// DownloadIndex and DownloadedIndex.Write.
+func UpdateIndex(ctx context.Context, e *Entry, cacheDir string, o ClientOptions) ([]IndexWarning, error) {
+	d, err := DownloadIndex(ctx, e.Name, e.URL, cacheDir, o)
+	if err != nil {
+		if d != nil {
+			return d.Warnings, err
+		}
+		return nil, err
+	}
+	defer d.Discard()
+	return d.Warnings, d.Write(cacheDir)
 }
 
 // WriteIndexCache caches a repository's index, as FetchIndex returned it, in
-// cacheDir, as Helm lays it out (<name>-index.yaml, <name>-charts.txt), and
-// derives Rudder's compact cache beside it.
+// cacheDir; see DownloadedIndex.Write.
 func WriteIndexCache(cacheDir, name string, idx *IndexFile, raw []byte) error {
-	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-		return err
-	}
 	names := make([]string, 0, len(idx.Entries))
 	for n := range idx.Entries {
 		names = append(names, n)
 	}
 	slices.Sort(names)
+	d := &DownloadedIndex{Charts: names, Cache: BuildCache(name, idx), raw: raw}
+	return d.Write(cacheDir)
+}
+
+// Write caches the index in cacheDir, the folder it was downloaded into, as
+// Helm lays it out (<name>-index.yaml, <name>-charts.txt), with Rudder's
+// compact cache beside it.
+func (d *DownloadedIndex) Write(cacheDir string) error {
+	name := d.Cache.Repo
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return err
+	}
 	var charts bytes.Buffer
-	for _, n := range names {
+	for _, n := range d.Charts {
 		charts.WriteString(n)
 		charts.WriteByte('\n')
 	}
 	if err := atomicfile.Write(filepath.Join(cacheDir, CacheChartsFile(name)), charts.Bytes(), 0o644); err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(cacheDir, CacheIndexFile(name)), raw, 0o644); err != nil {
+	var err error
+	if d.file != nil {
+		err = d.file.Commit(CacheIndexFile(name), 0o644)
+	} else {
+		err = atomicfile.Write(filepath.Join(cacheDir, CacheIndexFile(name)), d.raw, 0o644)
+	}
+	if err != nil {
 		return err
 	}
-	if err := WriteCache(cacheDir, BuildCache(name, idx)); err != nil {
+	if err := WriteCache(cacheDir, d.Cache); err != nil {
 		return fmt.Errorf("repository %q: compact cache: %w", name, err)
 	}
 	return nil
+}
+
+// Discard removes the downloaded file unless Write committed it.
+func (d *DownloadedIndex) Discard() {
+	if d.file != nil {
+		d.file.Discard()
+	}
 }
 
 // RemoveCache deletes every cached file of a repository.
