@@ -2,8 +2,11 @@ package repo
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -293,4 +296,36 @@ func helmPeer(t *testing.T) string {
 		t.Fatalf("hack/peer helm: %v", err)
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// A download that fails, or an index that does not parse, leaves nothing in the
+// cache folder: not the index, not the temporary file it was downloaded into.
+func TestDownloadIndexLeavesNothingOnError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/malformed/index.yaml":
+			_, _ = w.Write([]byte("apiVersion: v1\nentries:\n  a: [\n"))
+		case "/short/index.yaml":
+			w.Header().Set("Content-Length", "1000")
+			_, _ = w.Write([]byte("apiVersion: v1\n"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	for _, path := range []string{"/malformed", "/short", "/missing"} {
+		e := &Entry{Name: "r", URL: srv.URL + path}
+		d, err := DownloadIndex(context.Background(), e.Name, e.URL, dir, ClientOptions{})
+		if err == nil {
+			d.Discard()
+			t.Fatalf("%s: no error", path)
+		}
+		if path == "/malformed" && !strings.Contains(err.Error(), "line 3") {
+			t.Errorf("%s: error %q does not name the line", path, err)
+		}
+		if left, _ := os.ReadDir(dir); len(left) != 0 {
+			t.Errorf("%s: left in the cache folder: %v", path, left)
+		}
+	}
 }
