@@ -275,15 +275,36 @@ func LoadCache(cacheDir, repoName string) (*Cache, []IndexWarning, error) {
 		return nil, nil, err
 	}
 	path := filepath.Join(cacheDir, CacheIndexFile(repoName))
-	data, err := os.ReadFile(path)
+	c, warnings, err := buildFileCache(repoName, path)
+	if err != nil {
+		return nil, warnings, err
+	}
+	_ = WriteCache(cacheDir, c) // best effort: a read-only cache folder still works, only slower
+	return c, warnings, nil
+}
+
+// buildFileCache reads the index file at path into its compact cache, mapped
+// rather than copied into memory (see mapFile). Errors of the file are returned
+// as they are, those of its content name it, as LoadIndexFile's do.
+func buildFileCache(repoName, path string) (*Cache, []IndexWarning, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	c, _, warnings, err := BuildIndexCache(repoName, data)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	data, drop, unmap, err := mapFile(f, fi.Size())
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unmap() // nothing read keeps a reference into data
+	c, _, warnings, err := buildIndexCache(repoName, data, drop)
 	if err != nil {
 		return nil, warnings, fmt.Errorf("error loading %s: %w", path, err)
 	}
-	_ = WriteCache(cacheDir, c) // best effort: a read-only cache folder still works, only slower
 	return c, warnings, nil
 }
 
