@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/search.sh: `rudder repo add|update`, `search repo` and chart resolution on
 # a 100,000-version repository index (about 63 MB, as big public repositories
-# have), served from loopback. Prints, per step, the median and best wall time
-# and the peak RSS.
+# have), served from loopback. Prints, per step, the median wall time, the median
+# CPU time (user+sys, which load on the machine disturbs less than wall time) and
+# the median peak RSS.
 #
 #   bench/search.sh [runs]                 Rudder only (runs: 9 by default)
 #   HELM=/path/to/helm bench/search.sh     then the same with Helm (HELM_RUNS runs, 1 by default)
@@ -39,7 +40,7 @@ for _ in $(seq 100); do [[ -s "$work/url" ]] && break; sleep 0.05; done
 url="$(cat "$work/url")"
 
 echo "index: $versions versions, $size MB, served at $url"
-printf '%-52s %10s %10s %10s\n' step median-ms best-ms peak-MiB
+printf '%-52s %10s %10s %10s\n' step wall-ms cpu-ms peak-MiB
 
 # bench NAME BIN RUNS: the steps, with HOME and the XDG folders in a folder of their own.
 bench() {
@@ -49,7 +50,7 @@ bench() {
 	step() {
 		local label="$1" k="$2"
 		shift 2
-		printf '%-52s %10s %10s %10s\n' "$name: $label" $("$work/measure" -n "$k" -- "$bin" "$@")
+		printf '%-52s %10s %10s %10s\n' "$name: $label" $("$work/measure" -cpu -n "$k" -- "$bin" "$@")
 	}
 	step "repo add" 1 repo add bench "$url"
 	step "repo update" "$(( n < 3 ? n : 3 ))" repo update
