@@ -97,6 +97,12 @@ func (o *ApplyOptions) validate() error {
 	return nil
 }
 
+// skipsUnchanged tells whether Update may leave out objects that are live as
+// applying them would make them: server-side, and not asked to send everything.
+func (o *ApplyOptions) skipsUnchanged() bool {
+	return o.Method == ServerSide && !o.ForceConflicts && !o.DryRun && !o.UpgradeManagedFields
+}
+
 func (o *ApplyOptions) order() manifest.KindOrder {
 	if o.Order == nil {
 		return manifest.InstallOrder
@@ -126,6 +132,9 @@ type Result struct {
 	// Updated objects existed and were applied, patched or replaced (possibly
 	// changing nothing).
 	Updated []*Resource
+	// Unchanged objects were not sent: Update found the live object already as a
+	// server-side apply would leave it.
+	Unchanged []*Resource
 	// Deleted objects were deleted by this call.
 	Deleted []*Resource
 	// Absent objects were already gone when Delete came to them (Helm counts them
@@ -144,6 +153,7 @@ const (
 	none outcome = iota
 	created
 	updated
+	unchanged
 	deleted
 	absent
 	kept
@@ -159,6 +169,8 @@ func (res *Result) collect(resources []*Resource, outcomes []outcome, order mani
 				res.Created = append(res.Created, r)
 			case updated:
 				res.Updated = append(res.Updated, r)
+			case unchanged:
+				res.Unchanged = append(res.Unchanged, r)
 			case deleted:
 				res.Deleted = append(res.Deleted, r)
 			case absent:
@@ -209,6 +221,10 @@ func (c *Client) Create(ctx context.Context, resources []*Resource, opts ApplyOp
 //   - each target object is applied: server-side, or client-side by creating it if
 //     missing, else replacing it (ForceReplace) or patching it with a three-way
 //     merge of original, target and the live object;
+//   - server-side, an object whose live state already is what applying it would
+//     give (read with one list per kind and namespace) is not sent, unless
+//     ForceConflicts, DryRun or UpgradeManagedFields ask for every object to be
+//     sent; it is listed in Result.Unchanged;
 //   - then, if all went well, original objects absent from target are deleted
 //     (background propagation), unless gone already or annotated
 //     helm.sh/resource-policy: keep.
@@ -227,11 +243,17 @@ func (c *Client) Update(ctx context.Context, original, target []*Resource, opts 
 		previous[r.Key()] = r
 	}
 	outcomes := make([]outcome, len(target))
+	var same []bool
+	if opts.skipsUnchanged() {
+		same = c.unchanged(ctx, target, limit)
+	}
 	errs, err := inGroups(ctx, target, opts.order(), limit, func(ctx context.Context, i int, r *Resource) error {
 		ctx = sink.forObject(ctx, r)
 		var o outcome
 		var err error
 		switch {
+		case same != nil && same[i]:
+			o = unchanged
 		case r.Name() == "":
 			o, err = c.create(ctx, r, &opts)
 		case opts.Method == ServerSide:

@@ -46,13 +46,13 @@ spec:
 		t.Errorf("managed fields = %+v, want one Apply entry by helm", m)
 	}
 
-	// Applying the same objects again is a no-op on the server.
+	// Applying the same objects again sends nothing: they are live as applied.
 	res, err = c.Update(ctx, rs, rs, kube.ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Created) != 0 || len(res.Updated) != 3 || len(res.Deleted) != 0 {
-		t.Errorf("re-apply: created %v updated %v deleted %v", names(res.Created), names(res.Updated), names(res.Deleted))
+	if len(res.Created) != 0 || len(res.Updated) != 0 || len(res.Unchanged) != 3 || len(res.Deleted) != 0 {
+		t.Errorf("re-apply: created %v updated %v unchanged %v deleted %v", names(res.Created), names(res.Updated), names(res.Unchanged), names(res.Deleted))
 	}
 	again, err := env.Clientset().CoreV1().ConfigMaps(ns).Get(ctx, "a", metav1.GetOptions{})
 	if err != nil {
@@ -176,6 +176,8 @@ metadata:
   annotations:
     helm.sh/resource-policy: keep
 `)
+			owner := kube.Owner{ReleaseName: "rel", ReleaseNamespace: ns}
+			kube.SetOwnership(v1, owner)
 			if _, err := c.Create(ctx, v1, kube.ApplyOptions{Method: method}); err != nil {
 				t.Fatal(err)
 			}
@@ -184,6 +186,7 @@ metadata:
 				t.Fatal(err)
 			}
 			v2 := build(t, c, ns, configMaps(p+"stay", p+"new"))
+			kube.SetOwnership(v2, owner)
 			res, err := c.Update(ctx, v1, v2, kube.ApplyOptions{Method: method})
 			if err != nil {
 				t.Fatal(err)
@@ -192,8 +195,12 @@ metadata:
 			if got := names(res.Created); !slices.Equal(got, []string{cm + "new"}) {
 				t.Errorf("created %v", got)
 			}
-			if got := names(res.Updated); !slices.Equal(got, []string{cm + "stay"}) {
-				t.Errorf("updated %v", got)
+			stayed := res.Updated // client-side: patched with an empty patch
+			if method == kube.ServerSide {
+				stayed = res.Unchanged // live as applied: not sent
+			}
+			if got := names(stayed); !slices.Equal(got, []string{cm + "stay"}) {
+				t.Errorf("updated %v unchanged %v", names(res.Updated), names(res.Unchanged))
 			}
 			if got := names(res.Deleted); !slices.Equal(got, []string{cm + "go"}) {
 				t.Errorf("deleted %v", got)
@@ -225,8 +232,8 @@ func TestUpdateFailureSkipsDeletions(t *testing.T) {
 	if !errors.As(err, &oe) || oe.Object != "Service/"+ns+"/bad" || !apierrors.IsInvalid(err) {
 		t.Fatalf("err = %v, want Service/%s/bad invalid", err, ns)
 	}
-	if len(res.Updated) != 1 || len(res.Deleted) != 0 || !exists(t, env, ns, "old") {
-		t.Errorf("updated %v deleted %v; old exists: %v", names(res.Updated), names(res.Deleted), exists(t, env, ns, "old"))
+	if len(res.Unchanged) != 1 || len(res.Deleted) != 0 || !exists(t, env, ns, "old") {
+		t.Errorf("unchanged %v deleted %v; old exists: %v", names(res.Unchanged), names(res.Deleted), exists(t, env, ns, "old"))
 	}
 }
 

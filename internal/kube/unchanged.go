@@ -1,0 +1,303 @@
+package kube
+
+import (
+	"bytes"
+	"context"
+	"reflect"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+	"sigs.k8s.io/structured-merge-diff/v6/value"
+)
+
+// unchanged tells, for each target, whether a server-side apply of it would change
+// nothing: the live object already holds the target's values on exactly the
+// fields the field manager's apply entry owns (see appliedAlready). Live objects
+// are read with one list per resource and namespace (objects labelled as Helm's),
+// or one get when a group has a single object. An object that cannot be read
+// counts as changed: it is sent, and the server decides.
+func (c *Client) unchanged(ctx context.Context, target []*Resource, limit int) []bool {
+	type scope struct {
+		gvr schema.GroupVersionResource
+		ns  string
+	}
+	byScope := map[scope][]int{}
+	var scopes []scope
+	for i, r := range target {
+		if r.Name() == "" {
+			continue
+		}
+		s := scope{r.GVR, r.Namespace()}
+		if _, ok := byScope[s]; !ok {
+			scopes = append(scopes, s)
+		}
+		byScope[s] = append(byScope[s], i)
+	}
+	same := make([]bool, len(target))
+	forEach(ctx, indexes(len(scopes)), limit, func(ctx context.Context, k int) {
+		idx := byScope[scopes[k]]
+		for i, live := range c.liveObjects(ctx, target, idx) {
+			same[i] = live != nil && appliedAlready(target[i].Object, live, c.fieldManager)
+		}
+	})
+	return same
+}
+
+// liveObjects reads the live objects of target[idx] (all of one resource and
+// namespace), by index; missing or unreadable ones are absent.
+func (c *Client) liveObjects(ctx context.Context, target []*Resource, idx []int) map[int]*unstructured.Unstructured {
+	out := make(map[int]*unstructured.Unstructured, len(idx))
+	first := target[idx[0]]
+	if len(idx) == 1 {
+		if live, err := c.resourceClient(first).Get(ctx, first.Name(), metav1.GetOptions{}); err == nil {
+			out[idx[0]] = live
+		}
+		return out
+	}
+	list, err := c.resourceClient(first).List(ctx, metav1.ListOptions{LabelSelector: ManagedByLabel + "=" + ManagedByHelm})
+	if err != nil {
+		return out
+	}
+	byName := make(map[string]*unstructured.Unstructured, len(list.Items))
+	for i := range list.Items {
+		byName[list.Items[i].GetName()] = &list.Items[i]
+	}
+	for _, i := range idx {
+		if live, ok := byName[target[i].Name()]; ok {
+			out[i] = live
+		}
+	}
+	return out
+}
+
+// appliedAlready tells whether applying desired as manager would leave live as it
+// is: live has an apply entry of manager for desired's API version, the fields that
+// entry owns are exactly the fields desired sets, and live holds desired's value
+// in each. Fields the server defaulted are neither owned nor set by desired, so
+// they do not count; nulls in desired count as absent, as the server reads them.
+// Anything this cannot tell (a list element it cannot match to one owned key, an
+// entry for another API version) counts as a change.
+func appliedAlready(desired, live *unstructured.Unstructured, manager string) bool {
+	owned := appliedFields(live, manager, desired.GetAPIVersion())
+	if owned == nil {
+		return false
+	}
+	want := pruneNulls(desired.Object).(map[string]any)
+	delete(want, "apiVersion") // the list's items may not repeat them
+	delete(want, "kind")
+	for _, p := range identityFields {
+		owned = owned.Difference(fieldpath.NewSet(p))
+	}
+	set := fieldpath.NewSet()
+	if !fieldsOf(set, nil, want, owned, true) || !set.Equals(owned) {
+		return false
+	}
+	return holds(live.Object, want)
+}
+
+// identityFields name an object rather than describe it: they are left out of
+// the comparison of field sets (their values must match to find the object).
+var identityFields = []fieldpath.Path{
+	fieldpath.MakePathOrDie("apiVersion"),
+	fieldpath.MakePathOrDie("kind"),
+	fieldpath.MakePathOrDie("metadata", "name"),
+	fieldpath.MakePathOrDie("metadata", "namespace"),
+}
+
+// appliedFields is the field set of live's apply entry by manager for apiVersion,
+// or nil if it has none (or it cannot be read).
+func appliedFields(live *unstructured.Unstructured, manager, apiVersion string) *fieldpath.Set {
+	for _, e := range live.GetManagedFields() {
+		if e.Manager != manager || e.Operation != metav1.ManagedFieldsOperationApply || e.Subresource != "" {
+			continue
+		}
+		if e.APIVersion != apiVersion || e.FieldsV1 == nil {
+			return nil
+		}
+		set := &fieldpath.Set{}
+		if err := set.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err != nil {
+			return nil
+		}
+		return set
+	}
+	return nil
+}
+
+// fieldsOf adds to set the paths of the fields obj sets under prefix, the way the
+// server records an applied object's fields, using owned (the set recorded at
+// prefix) for what needs a schema: which lists and maps are atomic, and the keys
+// of list elements. It reports false when an element matches no owned key.
+func fieldsOf(set *fieldpath.Set, prefix fieldpath.Path, obj map[string]any, owned *fieldpath.Set, top bool) bool {
+	for name, v := range obj {
+		if top && (name == "apiVersion" || name == "kind") {
+			continue
+		}
+		pe := fieldpath.FieldNameElement(name)
+		path := append(prefix.Copy(), pe)
+		if top && name == "metadata" {
+			meta, ok := v.(map[string]any)
+			if !ok {
+				return false
+			}
+			rest := make(map[string]any, len(meta))
+			for k, mv := range meta {
+				if k != "name" && k != "namespace" {
+					rest[k] = mv
+				}
+			}
+			if len(rest) == 0 {
+				continue
+			}
+			v = rest
+		}
+		child, nested := owned.Children.Get(pe)
+		switch v := v.(type) {
+		case map[string]any:
+			if len(v) == 0 || !nested {
+				set.Insert(path) // empty, or atomic
+				continue
+			}
+			if !fieldsOf(set, path, v, child, false) {
+				return false
+			}
+		case []any:
+			if len(v) == 0 || !nested {
+				set.Insert(path)
+				continue
+			}
+			if !elementsOf(set, path, v, child) {
+				return false
+			}
+		default:
+			set.Insert(path)
+		}
+	}
+	return true
+}
+
+// elementsOf adds the paths of a granular list's elements: scalars as set
+// members, objects under the owned key they match.
+func elementsOf(set *fieldpath.Set, prefix fieldpath.Path, list []any, owned *fieldpath.Set) bool {
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			set.Insert(append(prefix.Copy(), fieldpath.ValueElement(value.NewValueInterface(e))))
+			continue
+		}
+		pe, ok := ownedKey(m, owned)
+		if !ok {
+			return false
+		}
+		path := append(prefix.Copy(), pe)
+		set.Insert(path)
+		// A key field the object leaves out was defaulted by the server (a
+		// Service port's protocol): it is part of the key, not an owned field.
+		child := owned.Children.Descend(pe)
+		if !fieldsOf(set, path, m, child, false) {
+			return false
+		}
+	}
+	return true
+}
+
+// ownedKey is the one owned key element that obj matches: each key field obj
+// sets has the key's value.
+func ownedKey(obj map[string]any, owned *fieldpath.Set) (fieldpath.PathElement, bool) {
+	var found []fieldpath.PathElement
+	for pe := range owned.Children.All() {
+		if pe.Key == nil {
+			continue
+		}
+		match := true
+		for _, f := range *pe.Key {
+			v, given := obj[f.Name]
+			if given && !value.Equals(value.NewValueInterface(v), f.Value) {
+				match = false
+				break
+			}
+		}
+		if match {
+			found = append(found, pe)
+		}
+	}
+	if len(found) != 1 {
+		return fieldpath.PathElement{}, false
+	}
+	return found[0], true
+}
+
+// holds tells whether live has every value want sets: maps hold want's keys
+// (live may have more, the server's defaults), lists have want's length and hold
+// want's elements in order, scalars are equal (numbers by value).
+func holds(live, want any) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		l, ok := live.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, wv := range w {
+			lv, ok := l[k]
+			if !ok || !holds(lv, wv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		l, ok := live.([]any)
+		if !ok || len(l) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !holds(l[i], w[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if a, ok := number(live); ok {
+		b, ok := number(want)
+		return ok && a == b
+	}
+	return reflect.DeepEqual(live, want)
+}
+
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return float64(n), true
+	case int:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	case float64:
+		return n, true
+	case float32:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+// pruneNulls is v without null map entries, as the server reads an applied
+// object; v is not changed.
+func pruneNulls(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			if x != nil {
+				out[k] = pruneNulls(x)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = pruneNulls(x)
+		}
+		return out
+	}
+	return v
+}
