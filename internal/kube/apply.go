@@ -100,7 +100,7 @@ func (o *ApplyOptions) validate() error {
 // skipsUnchanged tells whether Update may leave out objects that are live as
 // applying them would make them: server-side, and not asked to send everything.
 func (o *ApplyOptions) skipsUnchanged() bool {
-	return o.Method == ServerSide && !o.ForceConflicts && !o.DryRun && !o.UpgradeManagedFields
+	return o.Method == ServerSide && !o.ForceConflicts && !o.DryRun
 }
 
 func (o *ApplyOptions) order() manifest.KindOrder {
@@ -221,10 +221,12 @@ func (c *Client) Create(ctx context.Context, resources []*Resource, opts ApplyOp
 //   - each target object is applied: server-side, or client-side by creating it if
 //     missing, else replacing it (ForceReplace) or patching it with a three-way
 //     merge of original, target and the live object;
-//   - server-side, an object whose live state already is what applying it would
-//     give (read with one list per kind and namespace) is not sent, unless
-//     ForceConflicts, DryRun or UpgradeManagedFields ask for every object to be
-//     sent; it is listed in Result.Unchanged;
+//   - server-side, the live objects are read first (one list per kind and
+//     namespace); fields that client-side writers of the release own (Helm 3,
+//     kubectl's client-side apply) move to the field manager's apply entry before
+//     the object is applied; an object whose live state already is what applying
+//     it would give is not sent, unless ForceConflicts or DryRun ask for every
+//     object to be sent; it is listed in Result.Unchanged;
 //   - then, if all went well, original objects absent from target are deleted
 //     (background propagation), unless gone already or annotated
 //     helm.sh/resource-policy: keep.
@@ -243,26 +245,19 @@ func (c *Client) Update(ctx context.Context, original, target []*Resource, opts 
 		previous[r.Key()] = r
 	}
 	outcomes := make([]outcome, len(target))
-	var same []bool
-	if opts.skipsUnchanged() {
-		same = c.unchanged(ctx, target, limit)
+	var live []*unstructured.Unstructured
+	if opts.Method == ServerSide {
+		live = c.liveObjects(ctx, target, limit)
 	}
 	errs, err := inGroups(ctx, target, opts.order(), limit, func(ctx context.Context, i int, r *Resource) error {
 		ctx = sink.forObject(ctx, r)
 		var o outcome
 		var err error
 		switch {
-		case same != nil && same[i]:
-			o = unchanged
 		case r.Name() == "":
 			o, err = c.create(ctx, r, &opts)
 		case opts.Method == ServerSide:
-			if opts.UpgradeManagedFields {
-				if err := c.upgradeManagedFields(ctx, r, &opts); err != nil {
-					return err
-				}
-			}
-			o, err = c.serverSideApply(ctx, r, &opts)
+			o, err = c.serverSideUpdate(ctx, r, live[i], &opts)
 		default:
 			o, err = c.clientSideUpdate(ctx, previous[r.Key()], r, &opts)
 		}
@@ -315,6 +310,28 @@ func (c *Client) Update(ctx context.Context, original, target []*Resource, opts 
 		errs = append(errs, err)
 	}
 	return res, join(errs)
+}
+
+// serverSideUpdate applies r over live (nil when it could not be read: missing,
+// or not listed): first taking over the fields client-side writers of the release
+// own (see takeOverClientSide), then leaving r out if live already is as applying
+// it would make it (see appliedAlready), else applying it.
+func (c *Client) serverSideUpdate(ctx context.Context, r *Resource, live *unstructured.Unstructured, o *ApplyOptions) (outcome, error) {
+	switch {
+	case live != nil:
+		took, err := c.takeOverClientSide(ctx, r, live, o)
+		if err != nil {
+			return none, err
+		}
+		if !took && o.skipsUnchanged() && appliedAlready(r.Object, live, c.fieldManager) {
+			return unchanged, nil
+		}
+	case o.UpgradeManagedFields:
+		if err := c.upgradeManagedFields(ctx, r, o); err != nil {
+			return none, err
+		}
+	}
+	return c.serverSideApply(ctx, r, o)
 }
 
 // serverSideApply applies r whole, telling from the status code whether the server
@@ -423,8 +440,40 @@ func (c *Client) replace(ctx context.Context, r *Resource, live *unstructured.Un
 	return updated, nil
 }
 
-// upgradeManagedFields hands the fields the field manager owns through client-side
-// writes over to its server-side apply entry. Missing objects need nothing.
+// ClientSideManagers are the field managers whose client-side writes (Update
+// operations) a server-side apply takes over, besides the Client's own: Helm 3's
+// (the name of its binary, "helm") and kubectl's client-side apply. Their fields
+// become the field manager's applied ones, so the first server-side apply of a
+// release Helm 3 installed neither conflicts with them nor leaves them behind.
+// Other managers' fields are left alone.
+var ClientSideManagers = []string{DefaultFieldManager, "kubectl-client-side-apply"}
+
+func (c *Client) clientSideManagers() sets.Set[string] {
+	return sets.New(ClientSideManagers...).Insert(c.fieldManager)
+}
+
+// takeOverClientSide moves the fields client-side managers own in live to the
+// field manager's apply entry, and tells whether there were any. A live object
+// that changed meanwhile is read again.
+func (c *Client) takeOverClientSide(ctx context.Context, r *Resource, live *unstructured.Unstructured, o *ApplyOptions) (bool, error) {
+	patch, err := csaupgrade.UpgradeManagedFieldsPatch(live, c.clientSideManagers(), c.fieldManager)
+	if err != nil {
+		return false, objectError(r, "upgrade managed fields", err)
+	}
+	if len(patch) == 0 {
+		return false, nil
+	}
+	_, err = c.resourceClient(r).Patch(ctx, r.Name(), types.JSONPatchType, patch,
+		metav1.PatchOptions{FieldManager: c.fieldManager, DryRun: o.dryRun()})
+	if apierrors.IsConflict(err) {
+		return true, c.upgradeManagedFields(ctx, r, o)
+	}
+	return true, objectError(r, "upgrade managed fields", err)
+}
+
+// upgradeManagedFields hands the fields client-side managers own over to the
+// field manager's server-side apply entry, reading the object first. Missing
+// objects need nothing.
 func (c *Client) upgradeManagedFields(ctx context.Context, r *Resource, o *ApplyOptions) error {
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		live, err := c.resourceClient(r).Get(ctx, r.Name(), metav1.GetOptions{})
@@ -434,7 +483,7 @@ func (c *Client) upgradeManagedFields(ctx context.Context, r *Resource, o *Apply
 		if err != nil {
 			return err
 		}
-		patch, err := csaupgrade.UpgradeManagedFieldsPatch(live, sets.New(c.fieldManager), c.fieldManager)
+		patch, err := csaupgrade.UpgradeManagedFieldsPatch(live, c.clientSideManagers(), c.fieldManager)
 		if err != nil || len(patch) == 0 {
 			return err
 		}

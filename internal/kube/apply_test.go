@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -306,5 +307,50 @@ func TestCreateNamespace(t *testing.T) {
 	}
 	if ns.Labels["name"] != name {
 		t.Errorf("labels = %v", ns.Labels)
+	}
+}
+
+// Objects written client-side by Helm 3 or kubectl's client-side apply, even in a
+// release recorded as server-side (Helm 4 creates new objects of an upgrade that
+// way, helm#31516), are taken over by the next server-side update without a
+// conflict; another manager's fields stay its own.
+func TestServerSideUpdateTakesOverClientSideEntries(t *testing.T) {
+	env, c, ns := cluster(t)
+	ctx := testContext(t)
+	cms := env.Clientset().CoreV1().ConfigMaps(ns)
+	created := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "a", Labels: map[string]string{kube.ManagedByLabel: "Helm"}},
+		Data:       map[string]string{"key": "old", "dropped": "x"},
+	}
+	if _, err := cms.Create(ctx, created, metav1.CreateOptions{FieldManager: "helm"}); err != nil {
+		t.Fatal(err)
+	}
+	for manager, body := range map[string]string{
+		"kubectl-client-side-apply": `{"data":{"key":"kubectl"}}`,
+		"other":                     `{"data":{"theirs":"t"}}`,
+	} {
+		if _, err := cms.Patch(ctx, "a", types.MergePatchType, []byte(body), metav1.PatchOptions{FieldManager: manager}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs := build(t, c, ns, configMaps("a"))
+	kube.SetOwnership(rs, kube.Owner{ReleaseName: "rel", ReleaseNamespace: ns})
+	if _, err := c.Update(ctx, rs, rs, kube.ApplyOptions{}); err != nil {
+		t.Fatalf("server-side update over client-side entries: %v", err)
+	}
+	cm, err := cms.Get(ctx, "a", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mapsEqual(cm.Data, map[string]string{"key": "a", "theirs": "t"}) {
+		t.Errorf("data = %v, want key a (applied), dropped gone, theirs kept", cm.Data)
+	}
+	var managers []string
+	for _, m := range cm.ManagedFields {
+		managers = append(managers, m.Manager+"/"+string(m.Operation))
+	}
+	slices.Sort(managers)
+	if want := []string{"helm/Apply", "other/Update"}; !slices.Equal(managers, want) {
+		t.Errorf("managers %v, want %v", managers, want)
 	}
 }

@@ -12,13 +12,11 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/value"
 )
 
-// unchanged tells, for each target, whether a server-side apply of it would change
-// nothing: the live object already holds the target's values on exactly the
-// fields the field manager's apply entry owns (see appliedAlready). Live objects
-// are read with one list per resource and namespace (objects labelled as Helm's),
-// or one get when a group has a single object. An object that cannot be read
-// counts as changed: it is sent, and the server decides.
-func (c *Client) unchanged(ctx context.Context, target []*Resource, limit int) []bool {
+// liveObjects reads the live objects of target, by index (nil when missing,
+// unnamed or unreadable): one list per resource and namespace, of the objects
+// labelled as Helm's (as release objects are), or one get when a resource and
+// namespace has a single object. An object that cannot be read is simply sent.
+func (c *Client) liveObjects(ctx context.Context, target []*Resource, limit int) []*unstructured.Unstructured {
 	type scope struct {
 		gvr schema.GroupVersionResource
 		ns  string
@@ -35,41 +33,34 @@ func (c *Client) unchanged(ctx context.Context, target []*Resource, limit int) [
 		}
 		byScope[s] = append(byScope[s], i)
 	}
-	same := make([]bool, len(target))
+	live := make([]*unstructured.Unstructured, len(target))
 	forEach(ctx, indexes(len(scopes)), limit, func(ctx context.Context, k int) {
-		idx := byScope[scopes[k]]
-		for i, live := range c.liveObjects(ctx, target, idx) {
-			same[i] = live != nil && appliedAlready(target[i].Object, live, c.fieldManager)
-		}
+		c.readScope(ctx, target, byScope[scopes[k]], live)
 	})
-	return same
+	return live
 }
 
-// liveObjects reads the live objects of target[idx] (all of one resource and
-// namespace), by index; missing or unreadable ones are absent.
-func (c *Client) liveObjects(ctx context.Context, target []*Resource, idx []int) map[int]*unstructured.Unstructured {
-	out := make(map[int]*unstructured.Unstructured, len(idx))
+// readScope reads the live objects of target[idx], all of one resource and
+// namespace, into live.
+func (c *Client) readScope(ctx context.Context, target []*Resource, idx []int, live []*unstructured.Unstructured) {
 	first := target[idx[0]]
 	if len(idx) == 1 {
-		if live, err := c.resourceClient(first).Get(ctx, first.Name(), metav1.GetOptions{}); err == nil {
-			out[idx[0]] = live
+		if obj, err := c.resourceClient(first).Get(ctx, first.Name(), metav1.GetOptions{}); err == nil {
+			live[idx[0]] = obj
 		}
-		return out
+		return
 	}
 	list, err := c.resourceClient(first).List(ctx, metav1.ListOptions{LabelSelector: ManagedByLabel + "=" + ManagedByHelm})
 	if err != nil {
-		return out
+		return
 	}
 	byName := make(map[string]*unstructured.Unstructured, len(list.Items))
 	for i := range list.Items {
 		byName[list.Items[i].GetName()] = &list.Items[i]
 	}
 	for _, i := range idx {
-		if live, ok := byName[target[i].Name()]; ok {
-			out[i] = live
-		}
+		live[i] = byName[target[i].Name()]
 	}
-	return out
 }
 
 // appliedAlready tells whether applying desired as manager would leave live as it
