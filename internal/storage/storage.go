@@ -131,6 +131,16 @@ func (s *Storage) History(ctx context.Context, name string) ([]*release.Release,
 // Last returns the newest revision of the release name, whatever its state,
 // or ErrReleaseNotFound.
 func (s *Storage) Last(ctx context.Context, name string) (*release.Release, error) {
+	if nr, ok := s.driver.(newestReader); ok {
+		if err := checkName(name); err != nil {
+			return nil, err
+		}
+		rel, err := s.newest(ctx, nr, labels.Set{labelName: name})
+		if err == nil && rel == nil {
+			err = releaseError(s.namespace(), name, 0, ErrReleaseNotFound)
+		}
+		return rel, err
+	}
 	h, err := s.History(ctx, name)
 	if err != nil {
 		return nil, err
@@ -159,6 +169,16 @@ func (s *Storage) DeployedAll(ctx context.Context, name string) ([]*release.Rele
 // Deployed returns the newest deployed revision of the release name, or
 // ErrNoDeployedReleases.
 func (s *Storage) Deployed(ctx context.Context, name string) (*release.Release, error) {
+	if nr, ok := s.driver.(newestReader); ok {
+		if err := checkName(name); err != nil {
+			return nil, err
+		}
+		rel, err := s.newest(ctx, nr, labels.Set{labelName: name, labelStatus: string(release.StatusDeployed)})
+		if err == nil && rel == nil {
+			err = releaseError(s.namespace(), name, 0, ErrNoDeployedReleases)
+		}
+		return rel, err
+	}
 	rels, err := s.DeployedAll(ctx, name)
 	if err != nil {
 		return nil, err
@@ -166,9 +186,16 @@ func (s *Storage) Deployed(ctx context.Context, name string) (*release.Release, 
 	return rels[len(rels)-1], nil
 }
 
-// list asks the driver, reporting the records it could not read.
-func (s *Storage) list(ctx context.Context, sel labels.Selector) ([]*release.Release, error) {
-	rels, err := s.driver.List(ctx, sel)
+// newest asks the driver for the newest record with the labels set, reporting
+// the records it could not read.
+func (s *Storage) newest(ctx context.Context, nr newestReader, set labels.Set) (*release.Release, error) {
+	rel, err := nr.Newest(ctx, labels.SelectorFromValidatedSet(set))
+	return rel, s.reported(err)
+}
+
+// reported tells OnUnreadable of the records in an *UnreadableError and drops
+// it; other errors are returned.
+func (s *Storage) reported(err error) error {
 	var unreadable *UnreadableError
 	if errors.As(err, &unreadable) {
 		if s.opts.OnUnreadable != nil {
@@ -176,9 +203,15 @@ func (s *Storage) list(ctx context.Context, sel labels.Selector) ([]*release.Rel
 				s.opts.OnUnreadable(r)
 			}
 		}
-		err = nil
+		return nil
 	}
-	return rels, err
+	return err
+}
+
+// list asks the driver, reporting the records it could not read.
+func (s *Storage) list(ctx context.Context, sel labels.Selector) ([]*release.Release, error) {
+	rels, err := s.driver.List(ctx, sel)
+	return rels, s.reported(err)
 }
 
 // namespace is the driver's namespace, for errors, when it tells it.
