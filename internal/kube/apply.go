@@ -456,7 +456,11 @@ func (c *Client) clientSideManagers() sets.Set[string] {
 // field manager's apply entry, and tells whether there were any. A live object
 // that changed meanwhile is read again.
 func (c *Client) takeOverClientSide(ctx context.Context, r *Resource, live *unstructured.Unstructured, o *ApplyOptions) (bool, error) {
-	patch, err := csaupgrade.UpgradeManagedFieldsPatch(live, c.clientSideManagers(), c.fieldManager)
+	managers := c.clientSideManagers()
+	if !hasUpdatesBy(live, managers) {
+		return false, nil
+	}
+	patch, err := csaupgrade.UpgradeManagedFieldsPatch(live, managers, c.fieldManager)
 	if err != nil {
 		return false, objectError(r, "upgrade managed fields", err)
 	}

@@ -3,11 +3,13 @@ package kube
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"reflect"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 	"sigs.k8s.io/structured-merge-diff/v6/value"
 )
@@ -98,22 +100,60 @@ var identityFields = []fieldpath.Path{
 }
 
 // appliedFields is the field set of live's apply entry by manager for apiVersion,
-// or nil if it has none (or it cannot be read).
+// or nil if it has none (or it cannot be read). It reads the entry from the
+// unstructured object as it is: converting every entry to its Go type costs more
+// than the whole comparison.
 func appliedFields(live *unstructured.Unstructured, manager, apiVersion string) *fieldpath.Set {
-	for _, e := range live.GetManagedFields() {
-		if e.Manager != manager || e.Operation != metav1.ManagedFieldsOperationApply || e.Subresource != "" {
+	for _, e := range managedEntries(live) {
+		if e["manager"] != manager || e["operation"] != string(metav1.ManagedFieldsOperationApply) || onSubresource(e) {
 			continue
 		}
-		if e.APIVersion != apiVersion || e.FieldsV1 == nil {
+		fields, ok := e["fieldsV1"].(map[string]any)
+		if e["apiVersion"] != apiVersion || !ok {
+			return nil
+		}
+		raw, err := json.Marshal(fields)
+		if err != nil {
 			return nil
 		}
 		set := &fieldpath.Set{}
-		if err := set.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err != nil {
+		if err := set.FromJSON(bytes.NewReader(raw)); err != nil {
 			return nil
 		}
 		return set
 	}
 	return nil
+}
+
+// managedEntries are live's managedFields entries, as maps.
+func managedEntries(live *unstructured.Unstructured) []map[string]any {
+	list, _, _ := unstructured.NestedSlice(live.Object, "metadata", "managedFields")
+	out := make([]map[string]any, 0, len(list))
+	for _, e := range list {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// onSubresource tells whether a managedFields entry is about a subresource
+// (status, scale) rather than the object.
+func onSubresource(e map[string]any) bool {
+	sub, _ := e["subresource"].(string)
+	return sub != ""
+}
+
+// hasUpdatesBy tells whether live has an entry of an Update (a client-side
+// write) by one of managers on the object itself.
+func hasUpdatesBy(live *unstructured.Unstructured, managers sets.Set[string]) bool {
+	for _, e := range managedEntries(live) {
+		m, _ := e["manager"].(string)
+		if managers.Has(m) && e["operation"] == string(metav1.ManagedFieldsOperationUpdate) && !onSubresource(e) {
+			return true
+		}
+	}
+	return false
 }
 
 // fieldsOf adds to set the paths of the fields obj sets under prefix, the way the
