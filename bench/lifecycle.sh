@@ -8,7 +8,10 @@
 #   HELM=/path/to/helm bench/lifecycle.sh   Rudder, then the same with Helm for comparison
 #   HELM=$(hack/peer helm) bench/lifecycle.sh   ... with Helm v4.3.1
 #
-# Extra flags for every install/upgrade (e.g. --wait) go in $WAIT_FLAGS.
+# Extra flags for every install/upgrade (e.g. --wait) go in $WAIT_FLAGS. The
+# repeated upgrades start $SETTLE seconds (default 20) after the upgrade of all 300
+# objects, once the controllers have rolled the 100 Deployments out: on a small
+# machine that rollout otherwise slows whichever upgrades come first.
 # The cluster is a dedicated one (hack/cluster up --name ${BENCH_CLUSTER:-bench}),
 # stopped at the end.
 set -euo pipefail
@@ -120,6 +123,7 @@ run() {
 	local i u d one none small1
 	i=$(seconds "$bin" install many "$chart" -n "$ns" --create-namespace ${WAIT_FLAGS:-})
 	u=$(seconds "$bin" upgrade many "$chart" -n "$ns" --set generation=2 ${WAIT_FLAGS:-})
+	sleep "${SETTLE:-20}"
 	one=$(repeat "$reps" "$bin" upgrade many "$chart" -n "$ns" --set generation=2 --set one={} ${WAIT_FLAGS:-})
 	"$bin" upgrade many "$chart" -n "$ns" --set generation=2 --set one=c ${WAIT_FLAGS:-} >/dev/null
 	none=$(repeat "$reps" "$bin" upgrade many "$chart" -n "$ns" --set generation=2 --set one=c ${WAIT_FLAGS:-})
