@@ -8,61 +8,29 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 	"sigs.k8s.io/structured-merge-diff/v6/value"
 )
 
-// liveObjects reads the live objects of target, by index (nil when missing,
-// unnamed or unreadable): one list per resource and namespace, of the objects
-// labelled as Helm's (as release objects are), or one get when a resource and
-// namespace has a single object. An object that cannot be read is simply sent.
+// liveObjects reads the live objects of target, by index, with ReadLive (one list
+// per kind and namespace with several objects); nil where an object is missing,
+// unnamed or could not be read: such an object is simply sent.
 func (c *Client) liveObjects(ctx context.Context, target []*Resource, limit int) []*unstructured.Unstructured {
-	type scope struct {
-		gvr schema.GroupVersionResource
-		ns  string
-	}
-	byScope := map[scope][]int{}
-	var scopes []scope
-	for i, r := range target {
-		if r.Name() == "" {
-			continue
-		}
-		s := scope{r.GVR, r.Namespace()}
-		if _, ok := byScope[s]; !ok {
-			scopes = append(scopes, s)
-		}
-		byScope[s] = append(byScope[s], i)
-	}
 	live := make([]*unstructured.Unstructured, len(target))
-	forEach(ctx, indexes(len(scopes)), limit, func(ctx context.Context, k int) {
-		c.readScope(ctx, target, byScope[scopes[k]], live)
-	})
-	return live
-}
-
-// readScope reads the live objects of target[idx], all of one resource and
-// namespace, into live.
-func (c *Client) readScope(ctx context.Context, target []*Resource, idx []int, live []*unstructured.Unstructured) {
-	first := target[idx[0]]
-	if len(idx) == 1 {
-		if obj, err := c.resourceClient(first).Get(ctx, first.Name(), metav1.GetOptions{}); err == nil {
-			live[idx[0]] = obj
+	var named []*Resource
+	var at []int
+	for i, r := range target {
+		if r.Name() != "" {
+			named = append(named, r)
+			at = append(at, i)
 		}
-		return
 	}
-	list, err := c.resourceClient(first).List(ctx, metav1.ListOptions{LabelSelector: ManagedByLabel + "=" + ManagedByHelm})
-	if err != nil {
-		return
+	objs, _ := c.ReadLive(ctx, named, LiveOptions{Concurrency: limit})
+	for k, obj := range objs {
+		live[at[k]] = obj
 	}
-	byName := make(map[string]*unstructured.Unstructured, len(list.Items))
-	for i := range list.Items {
-		byName[list.Items[i].GetName()] = &list.Items[i]
-	}
-	for _, i := range idx {
-		live[i] = byName[target[i].Name()]
-	}
+	return live
 }
 
 // appliedAlready tells whether applying desired as manager would leave live as it
