@@ -26,6 +26,14 @@ const defaultUnencryptedSuffix = "_unencrypted"
 type EncryptOptions struct {
 	Age []string // age recipients (age1...)
 	PGP []string // PGP fingerprints, encrypted for with gpg
+	// KMS holds AWS KMS key ARNs, each optionally followed by "+" and the
+	// ARN of a role to assume, as sops' --kms takes them.
+	KMS []string
+	// AWSProfile is recorded with each KMS key (sops' --aws-profile) and
+	// used to reach it.
+	AWSProfile string
+	// AWS reaches AWS KMS for KMS recipients.
+	AWS AWS
 
 	// GnuPGHome is the GnuPG home gpg is run with for PGP recipients; empty
 	// means gpg's default.
@@ -57,7 +65,7 @@ func EncryptFormat(ctx context.Context, name string, plain []byte, f Format, opt
 }
 
 func encrypt(ctx context.Context, plain []byte, f Format, opts EncryptOptions) ([]byte, error) {
-	if len(opts.Age) == 0 && len(opts.PGP) == 0 {
+	if len(opts.Age) == 0 && len(opts.PGP) == 0 && len(opts.KMS) == 0 {
 		return nil, errors.New("no recipient: give an age recipient or a pgp fingerprint, or a .sops.yaml creation rule")
 	}
 	var root *yaml.Node
@@ -138,6 +146,14 @@ func sealKey(ctx context.Context, m *metadata, key []byte, opts EncryptOptions, 
 			return fmt.Errorf("pgp key %s: %s", fp, firstLine(err.Error()))
 		}
 		m.PGP = append(m.PGP, pgpKey{CreatedAt: now.UTC().Format(time.RFC3339), Enc: mk.EncryptedKey, Fingerprint: mk.Fingerprint})
+	}
+	for _, r := range opts.KMS {
+		arn, role, _ := strings.Cut(strings.TrimSpace(r), "+")
+		k, err := opts.AWS.sealKMS(ctx, kmsKey{ARN: arn, Role: role, AWSProfile: opts.AWSProfile}, key, now)
+		if err != nil {
+			return fmt.Errorf("kms %s: %w", arn, err)
+		}
+		m.KMS = append(m.KMS, k)
 	}
 	return nil
 }

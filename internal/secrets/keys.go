@@ -38,6 +38,8 @@ type Keys struct {
 	VaultToken string
 	// HTTPClient reaches Vault; nil means http.DefaultClient.
 	HTTPClient *http.Client
+	// AWS reaches AWS KMS.
+	AWS AWS
 }
 
 // ErrNoKey means none of the keys a file is sealed for could be used.
@@ -94,7 +96,11 @@ func (k Keys) openGroup(ctx context.Context, g keyGroup) ([]byte, error) {
 		errs = append(errs, fmt.Sprintf("hc_vault %s: %v", vaultURL(v, "decrypt"), err))
 	}
 	for _, c := range g.KMS {
-		errs = append(errs, unsupported("kms (AWS KMS)", c.ARN))
+		key, err := k.AWS.openKMS(ctx, c)
+		if err == nil {
+			return key, nil
+		}
+		errs = append(errs, fmt.Sprintf("kms %s: %v", c.ARN, err))
 	}
 	for _, c := range g.GCPKMS {
 		errs = append(errs, unsupported("gcp_kms (GCP KMS)", c.ResourceID))
@@ -112,7 +118,7 @@ func (k Keys) openGroup(ctx context.Context, g keyGroup) ([]byte, error) {
 }
 
 func unsupported(kind, id string) string {
-	return fmt.Sprintf("%s %s: not supported by rudder (add an age or pgp key to the file with sops updatekeys, or decrypt it with sops)", kind, id)
+	return fmt.Sprintf("%s %s: not supported by rudder yet (planned; meanwhile add an age, pgp, hc_vault or aws kms key to the file with sops updatekeys)", kind, id)
 }
 
 func (k Keys) openAge(a ageKey) ([]byte, error) {

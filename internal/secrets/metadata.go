@@ -14,7 +14,7 @@ const metadataKey = "sops"
 type metadata struct {
 	ShamirThreshold         int        `yaml:"shamir_threshold,omitempty" json:"shamir_threshold,omitempty"`
 	KeyGroups               []keyGroup `yaml:"key_groups,omitempty" json:"key_groups,omitempty"`
-	KMS                     []cloudKey `yaml:"kms,omitempty" json:"kms,omitempty"`
+	KMS                     []kmsKey   `yaml:"kms,omitempty" json:"kms,omitempty"`
 	GCPKMS                  []cloudKey `yaml:"gcp_kms,omitempty" json:"gcp_kms,omitempty"`
 	HCKMS                   []cloudKey `yaml:"hckms,omitempty" json:"hckms,omitempty"`
 	AzureKV                 []cloudKey `yaml:"azure_kv,omitempty" json:"azure_kv,omitempty"`
@@ -36,7 +36,7 @@ type metadata struct {
 // keyGroup is one of the groups of a file split with Shamir's scheme.
 type keyGroup struct {
 	PGP     []pgpKey   `yaml:"pgp,omitempty" json:"pgp,omitempty"`
-	KMS     []cloudKey `yaml:"kms,omitempty" json:"kms,omitempty"`
+	KMS     []kmsKey   `yaml:"kms,omitempty" json:"kms,omitempty"`
 	GCPKMS  []cloudKey `yaml:"gcp_kms,omitempty" json:"gcp_kms,omitempty"`
 	HCKMS   []cloudKey `yaml:"hckms,omitempty" json:"hckms,omitempty"`
 	AzureKV []cloudKey `yaml:"azure_kv,omitempty" json:"azure_kv,omitempty"`

@@ -202,9 +202,9 @@ func TestCloudKeysAndVault(t *testing.T) {
 	addr := closedAddress(t)
 	file := `password: ENC[AES256_GCM,data:AAAA,iv:AAAA,tag:AAAA,type:str]
 sops:
-    kms:
-        - arn: arn:aws:kms:eu-west-1:111122223333:key/abcd
-          enc: AQICAHg
+    gcp_kms:
+        - resource_id: projects/p/locations/global/keyRings/r/cryptoKeys/k
+          enc: CiQA
     hc_vault:
         - vault_address: http://` + addr + `
           engine_path: sops
@@ -226,7 +226,7 @@ sops:
 		"cloud.yaml: ",
 		"hc_vault http://" + addr + "/v1/sops/decrypt/firstkey: vault unreachable",
 		"connection refused",
-		"kms (AWS KMS) arn:aws:kms:eu-west-1:111122223333:key/abcd: not supported by rudder",
+		"gcp_kms (GCP KMS) projects/p/locations/global/keyRings/r/cryptoKeys/k: not supported by rudder yet (planned;",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)

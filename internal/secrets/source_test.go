@@ -62,7 +62,10 @@ func TestConfigRules(t *testing.T) {
     age: age1prod, age1backup
     encrypted_regex: ^(password|token)$
   - path_regex: \.kms\.yaml$
-    kms: arn:aws:kms:eu-west-1:1:key/x
+    kms: arn:aws:kms:eu-west-1:1:key/x,arn:aws:kms:eu-west-1:1:key/y+arn:aws:iam::1:role/r
+    aws_profile: prod
+  - path_regex: \.gcp\.yaml$
+    gcp_kms: projects/p/locations/global/keyRings/r/cryptoKeys/k
   - pgp:
       - ABCDEF
 `))
@@ -76,8 +79,11 @@ func TestConfigRules(t *testing.T) {
 	if o, err := c.Options("/repo", "/repo/dev/secrets.yaml"); err != nil || !reflect.DeepEqual(o.PGP, []string{"ABCDEF"}) {
 		t.Errorf("catch-all rule: %+v, %v", o, err)
 	}
-	if _, err := c.Options("/repo", "/repo/a.kms.yaml"); err == nil || !strings.Contains(err.Error(), "kms keys are not supported") {
-		t.Errorf("kms rule: %v", err)
+	if o, err := c.Options("/repo", "/repo/a.kms.yaml"); err != nil || !reflect.DeepEqual(o.KMS, []string{"arn:aws:kms:eu-west-1:1:key/x", "arn:aws:kms:eu-west-1:1:key/y+arn:aws:iam::1:role/r"}) || o.AWSProfile != "prod" {
+		t.Errorf("kms rule: %+v, %v", o, err)
+	}
+	if _, err := c.Options("/repo", "/repo/a.gcp.yaml"); err == nil || !strings.Contains(err.Error(), "gcp_kms keys are not supported") {
+		t.Errorf("gcp_kms rule: %v", err)
 	}
 	c.Rules = c.Rules[:1]
 	if _, err := c.Options("/repo", "/repo/dev/secrets.yaml"); !errors.Is(err, ErrNoRule) {
