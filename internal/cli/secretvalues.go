@@ -84,7 +84,8 @@ func (a *app) secretReader(read func(ctx context.Context, name string) ([]byte, 
 // secretKeys gathers the keys SOPS files are opened with, as sops finds them:
 // age identities from SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and the default key file
 // (sops/age/keys.txt under the user's configuration folder), the GnuPG home
-// from GNUPGHOME, and a Vault token from VAULT_TOKEN or ~/.vault-token.
+// from GNUPGHOME, a Vault token from VAULT_TOKEN or ~/.vault-token, and AWS
+// KMS settings from the AWS SDK's standard chain.
 func (a *app) secretKeys() (secrets.Keys, error) {
 	env := a.settings.getenv
 	var k secrets.Keys
@@ -115,6 +116,7 @@ func (a *app) secretKeys() (secrets.Keys, error) {
 		}
 	}
 	k.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	k.AWS = a.awsKMS()
 	return k, nil
 }
 
