@@ -39,13 +39,18 @@ func staticAWS(endpoint string) AWS {
 // it saw.
 type kmsServer struct {
 	t    *testing.T
+	akid string // the access key requests are signed with; "" means AKIDTEST
 	mu   sync.Mutex
 	keys [][]byte
 }
 
 func (s *kmsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	akid := s.akid
+	if akid == "" {
+		akid = "AKIDTEST"
+	}
 	auth := r.Header.Get("Authorization")
-	if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKIDTEST/") || !strings.Contains(auth, "/eu-west-3/kms/aws4_request") || r.Header.Get("X-Amz-Date") == "" {
+	if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential="+akid+"/") || !strings.Contains(auth, "/eu-west-3/kms/aws4_request") || r.Header.Get("X-Amz-Date") == "" {
 		s.t.Errorf("request not signed for kms in eu-west-3: %q", auth)
 		http.Error(w, `{"__type":"UnrecognizedClientException","message":"bad signature"}`, http.StatusBadRequest)
 		return
@@ -213,5 +218,56 @@ func TestAWSKMSInteropWithSops(t *testing.T) {
 	}
 	if len(fake.keys) != 2 {
 		t.Errorf("server wrapped %d data keys, want 2 (one by sops, one by rudder)", len(fake.keys))
+	}
+}
+
+// TestAWSKMSAssumesRole: a key naming a role is reached with the credentials
+// STS returns for that role (a loopback server speaking STS's query protocol),
+// not the caller's own.
+func TestAWSKMSAssumesRole(t *testing.T) {
+	ctx := context.Background()
+	const role = "arn:aws:iam::111122223333:role/sops"
+	var assumed []string
+	stsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		if err := r.ParseForm(); err != nil || r.Form.Get("Action") != "AssumeRole" || !strings.Contains(auth, "Credential=AKIDTEST/") || !strings.Contains(auth, "/sts/aws4_request") {
+			t.Errorf("sts request %v signed %q", r.Form, auth)
+		}
+		assumed = append(assumed, r.Form.Get("RoleArn"))
+		w.Header().Set("Content-Type", "text/xml")
+		io.WriteString(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>
+<Credentials><AccessKeyId>ASIAROLE</AccessKeyId><SecretAccessKey>rolesecret</SecretAccessKey><SessionToken>roletoken</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>
+<AssumedRoleUser><Arn>`+role+`/rudder</Arn><AssumedRoleId>AROA:rudder</AssumedRoleId></AssumedRoleUser>
+</AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`)
+	}))
+	defer stsSrv.Close()
+	fake := &kmsServer{t: t, akid: "ASIAROLE"}
+	kmsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tok := r.Header.Get("X-Amz-Security-Token"); tok != "roletoken" {
+			t.Errorf("kms request without the role's session token: %q", tok)
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	defer kmsSrv.Close()
+	a := staticAWS(kmsSrv.URL)
+	load := a.LoadConfig
+	a.LoadConfig = func(ctx context.Context, region, profile string) (aws.Config, error) {
+		cfg, err := load(ctx, region, profile)
+		cfg.BaseEndpoint = aws.String(stsSrv.URL)
+		return cfg, err
+	}
+	enc, err := Encrypt(ctx, "secrets.yaml", []byte("password: x\n"), EncryptOptions{KMS: []string{testKMSARN + "+" + role}, AWS: a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(enc, []byte("role: "+role)) {
+		t.Errorf("file does not record the role:\n%s", enc)
+	}
+	got, err := Decrypt(ctx, "secrets.yaml", enc, Keys{NoGPG: true, AWS: a})
+	if err != nil || string(got) != "password: x\n" {
+		t.Fatalf("decrypt: %q, %v", got, err)
+	}
+	if len(assumed) != 2 || assumed[0] != role || assumed[1] != role {
+		t.Errorf("roles assumed: %v, want %s twice", assumed, role)
 	}
 }
