@@ -100,7 +100,7 @@ func (c *Config) Options(configDir, file string) (EncryptOptions, error) {
 }
 
 func (r CreationRule) options() (EncryptOptions, error) {
-	for kind, keys := range map[string]stringList{"gcp_kms": r.GCPKMS, "azure_keyvault": r.AzureKeyVault, "hc_vault_transit_uri": r.VaultTransitURI, "hckms": r.HCKMS} {
+	for kind, keys := range map[string]stringList{"azure_keyvault": r.AzureKeyVault, "hc_vault_transit_uri": r.VaultTransitURI, "hckms": r.HCKMS} {
 		if len(keys) > 0 {
 			return EncryptOptions{}, fmt.Errorf("creation rule %q: %s keys are not supported by rudder; use sops to encrypt for them", r.PathRegex, kind)
 		}
@@ -109,7 +109,7 @@ func (r CreationRule) options() (EncryptOptions, error) {
 		return EncryptOptions{}, fmt.Errorf("creation rule %q: key_groups are not supported by rudder; use sops to encrypt for them", r.PathRegex)
 	}
 	return EncryptOptions{
-		Age: r.Age, PGP: r.PGP, KMS: r.KMS, AWSProfile: r.AWSProfile,
+		Age: r.Age, PGP: r.PGP, KMS: r.KMS, AWSProfile: r.AWSProfile, GCPKMS: r.GCPKMS,
 		UnencryptedSuffix: r.UnencryptedSuffix, EncryptedSuffix: r.EncryptedSuffix,
 		UnencryptedRegex: r.UnencryptedRegex, EncryptedRegex: r.EncryptedRegex,
 		MACOnlyEncrypted: r.MACOnlyEncrypted,

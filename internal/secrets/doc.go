@@ -9,15 +9,17 @@
 // with age identities and PGP keys (sops' own age and pgp key sources: an
 // in-memory armored secret key first, then GnuPG's keyring through gpg), or with
 // HashiCorp Vault's transit engine over HTTP, or with AWS KMS (the AWS SDK's
-// kms client, assuming the key's role through STS when it names one). GCP KMS,
-// Azure Key Vault and HuaweiCloud KMS keys are recognised but not opened yet:
+// kms client, assuming the key's role through STS when it names one), or with
+// GCP Cloud KMS's REST API. Azure Key Vault and HuaweiCloud KMS keys are
+// recognised but not opened yet:
 // the error names the key and its type, and says to add another key to the
 // file (sops updatekeys). sops' own key-service packages are not used: they
 // bring every cloud SDK into the program's start-up.
 //
 // The package never reads the environment or the user's files: the caller
 // resolves keys (SOPS_AGE_KEY_FILE, GNUPGHOME, VAULT_TOKEN, ...) and passes them
-// in Keys, and AWS settings (a configuration loader, profile, endpoint) in AWS.
+// in Keys, with AWS settings (a configuration loader, profile, endpoint) in AWS
+// and GCP ones (a token source, endpoint) in GCP.
 //
 //	keys := secrets.Keys{AgeIdentities: keyFileContents}
 //	plain, err := secrets.Decrypt(ctx, "secrets.yaml", data, keys)

@@ -34,6 +34,10 @@ type EncryptOptions struct {
 	AWSProfile string
 	// AWS reaches AWS KMS for KMS recipients.
 	AWS AWS
+	// GCPKMS holds GCP KMS key resource IDs (projects/P/locations/L/keyRings/R/cryptoKeys/K).
+	GCPKMS []string
+	// GCP reaches GCP Cloud KMS for GCPKMS recipients.
+	GCP GCP
 
 	// GnuPGHome is the GnuPG home gpg is run with for PGP recipients; empty
 	// means gpg's default.
@@ -65,7 +69,7 @@ func EncryptFormat(ctx context.Context, name string, plain []byte, f Format, opt
 }
 
 func encrypt(ctx context.Context, plain []byte, f Format, opts EncryptOptions) ([]byte, error) {
-	if len(opts.Age) == 0 && len(opts.PGP) == 0 && len(opts.KMS) == 0 {
+	if len(opts.Age) == 0 && len(opts.PGP) == 0 && len(opts.KMS) == 0 && len(opts.GCPKMS) == 0 {
 		return nil, errors.New("no recipient: give an age recipient or a pgp fingerprint, or a .sops.yaml creation rule")
 	}
 	var root *yaml.Node
@@ -154,6 +158,14 @@ func sealKey(ctx context.Context, m *metadata, key []byte, opts EncryptOptions, 
 			return fmt.Errorf("kms %s: %w", arn, err)
 		}
 		m.KMS = append(m.KMS, k)
+	}
+	for _, id := range opts.GCPKMS {
+		id = strings.TrimSpace(id)
+		k, err := opts.GCP.sealGCP(ctx, gcpKey{ResourceID: id}, key, now)
+		if err != nil {
+			return fmt.Errorf("gcp_kms %s: %w", id, err)
+		}
+		m.GCPKMS = append(m.GCPKMS, k)
 	}
 	return nil
 }

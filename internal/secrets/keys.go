@@ -40,6 +40,8 @@ type Keys struct {
 	HTTPClient *http.Client
 	// AWS reaches AWS KMS.
 	AWS AWS
+	// GCP reaches GCP Cloud KMS.
+	GCP GCP
 }
 
 // ErrNoKey means none of the keys a file is sealed for could be used.
@@ -103,7 +105,11 @@ func (k Keys) openGroup(ctx context.Context, g keyGroup) ([]byte, error) {
 		errs = append(errs, fmt.Sprintf("kms %s: %v", c.ARN, err))
 	}
 	for _, c := range g.GCPKMS {
-		errs = append(errs, unsupported("gcp_kms (GCP KMS)", c.ResourceID))
+		key, err := k.GCP.openGCP(ctx, c)
+		if err == nil {
+			return key, nil
+		}
+		errs = append(errs, fmt.Sprintf("gcp_kms %s: %v", c.ResourceID, err))
 	}
 	for _, c := range g.AzureKV {
 		errs = append(errs, unsupported("azure_kv (Azure Key Vault)", c.VaultURL+"/keys/"+c.Name))
@@ -118,7 +124,7 @@ func (k Keys) openGroup(ctx context.Context, g keyGroup) ([]byte, error) {
 }
 
 func unsupported(kind, id string) string {
-	return fmt.Sprintf("%s %s: not supported by rudder yet (planned; meanwhile add an age, pgp, hc_vault or aws kms key to the file with sops updatekeys)", kind, id)
+	return fmt.Sprintf("%s %s: not supported by rudder yet (planned; meanwhile add an age, pgp, hc_vault, aws or gcp kms key to the file with sops updatekeys)", kind, id)
 }
 
 func (k Keys) openAge(a ageKey) ([]byte, error) {

@@ -15,7 +15,7 @@ type metadata struct {
 	ShamirThreshold         int        `yaml:"shamir_threshold,omitempty" json:"shamir_threshold,omitempty"`
 	KeyGroups               []keyGroup `yaml:"key_groups,omitempty" json:"key_groups,omitempty"`
 	KMS                     []kmsKey   `yaml:"kms,omitempty" json:"kms,omitempty"`
-	GCPKMS                  []cloudKey `yaml:"gcp_kms,omitempty" json:"gcp_kms,omitempty"`
+	GCPKMS                  []gcpKey   `yaml:"gcp_kms,omitempty" json:"gcp_kms,omitempty"`
 	HCKMS                   []cloudKey `yaml:"hckms,omitempty" json:"hckms,omitempty"`
 	AzureKV                 []cloudKey `yaml:"azure_kv,omitempty" json:"azure_kv,omitempty"`
 	Vault                   []vaultKey `yaml:"hc_vault,omitempty" json:"hc_vault,omitempty"`
@@ -37,7 +37,7 @@ type metadata struct {
 type keyGroup struct {
 	PGP     []pgpKey   `yaml:"pgp,omitempty" json:"pgp,omitempty"`
 	KMS     []kmsKey   `yaml:"kms,omitempty" json:"kms,omitempty"`
-	GCPKMS  []cloudKey `yaml:"gcp_kms,omitempty" json:"gcp_kms,omitempty"`
+	GCPKMS  []gcpKey   `yaml:"gcp_kms,omitempty" json:"gcp_kms,omitempty"`
 	HCKMS   []cloudKey `yaml:"hckms,omitempty" json:"hckms,omitempty"`
 	AzureKV []cloudKey `yaml:"azure_kv,omitempty" json:"azure_kv,omitempty"`
 	Vault   []vaultKey `yaml:"hc_vault,omitempty" json:"hc_vault,omitempty"`

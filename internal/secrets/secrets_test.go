@@ -202,9 +202,10 @@ func TestCloudKeysAndVault(t *testing.T) {
 	addr := closedAddress(t)
 	file := `password: ENC[AES256_GCM,data:AAAA,iv:AAAA,tag:AAAA,type:str]
 sops:
-    gcp_kms:
-        - resource_id: projects/p/locations/global/keyRings/r/cryptoKeys/k
-          enc: CiQA
+    azure_kv:
+        - vault_url: https://v.vault.azure.net
+          name: sops
+          enc: AAAA
     hc_vault:
         - vault_address: http://` + addr + `
           engine_path: sops
@@ -226,7 +227,7 @@ sops:
 		"cloud.yaml: ",
 		"hc_vault http://" + addr + "/v1/sops/decrypt/firstkey: vault unreachable",
 		"connection refused",
-		"gcp_kms (GCP KMS) projects/p/locations/global/keyRings/r/cryptoKeys/k: not supported by rudder yet (planned;",
+		"azure_kv (Azure Key Vault) https://v.vault.azure.net/keys/sops: not supported by rudder yet (planned;",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)

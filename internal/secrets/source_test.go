@@ -64,8 +64,8 @@ func TestConfigRules(t *testing.T) {
   - path_regex: \.kms\.yaml$
     kms: arn:aws:kms:eu-west-1:1:key/x,arn:aws:kms:eu-west-1:1:key/y+arn:aws:iam::1:role/r
     aws_profile: prod
-  - path_regex: \.gcp\.yaml$
-    gcp_kms: projects/p/locations/global/keyRings/r/cryptoKeys/k
+  - path_regex: \.azure\.yaml$
+    azure_keyvault: https://v.vault.azure.net/keys/sops/1
   - pgp:
       - ABCDEF
 `))
@@ -82,8 +82,8 @@ func TestConfigRules(t *testing.T) {
 	if o, err := c.Options("/repo", "/repo/a.kms.yaml"); err != nil || !reflect.DeepEqual(o.KMS, []string{"arn:aws:kms:eu-west-1:1:key/x", "arn:aws:kms:eu-west-1:1:key/y+arn:aws:iam::1:role/r"}) || o.AWSProfile != "prod" {
 		t.Errorf("kms rule: %+v, %v", o, err)
 	}
-	if _, err := c.Options("/repo", "/repo/a.gcp.yaml"); err == nil || !strings.Contains(err.Error(), "gcp_kms keys are not supported") {
-		t.Errorf("gcp_kms rule: %v", err)
+	if _, err := c.Options("/repo", "/repo/a.azure.yaml"); err == nil || !strings.Contains(err.Error(), "azure_keyvault keys are not supported") {
+		t.Errorf("azure_keyvault rule: %v", err)
 	}
 	c.Rules = c.Rules[:1]
 	if _, err := c.Options("/repo", "/repo/dev/secrets.yaml"); !errors.Is(err, ErrNoRule) {
