@@ -29,7 +29,7 @@ template|lint|diff' are the plain commands under helm-secrets' names.
 Keys are found as sops finds them: SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and
 ~/.config/sops/age/keys.txt for age; the GnuPG keyring (GNUPGHOME) for PGP;
 VAULT_TOKEN for HashiCorp Vault transit keys. Recipients for encryption come
-from --age/--pgp/--kms or from the first matching creation rule of .sops.yaml.
+from --age/--pgp/--kms/--gcp-kms or from the first matching creation rule of .sops.yaml.
 `
 
 func (a *app) newSecretsCmd() *cobra.Command {
@@ -89,7 +89,7 @@ func (a *app) newSecretsEncryptCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "encrypt FILE",
-		Short: "encrypt a file with SOPS, for the keys of --age/--pgp/--kms or .sops.yaml",
+		Short: "encrypt a file with SOPS, for the keys of --age/--pgp/--kms/--gcp-kms or .sops.yaml",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.inPlace && f.output != "" {
@@ -105,13 +105,14 @@ func (a *app) newSecretsEncryptCmd() *cobra.Command {
 				return err
 			}
 			o := opts
-			if len(o.Age) == 0 && len(o.PGP) == 0 && len(o.KMS) == 0 {
+			if len(o.Age) == 0 && len(o.PGP) == 0 && len(o.KMS) == 0 && len(o.GCPKMS) == 0 {
 				if o, err = a.creationRule(config, name, opts); err != nil {
 					return err
 				}
 			}
 			o.GnuPGHome = a.settings.getenv("GNUPGHOME")
 			o.AWS = a.awsKMS()
+			o.GCP = a.gcpKMS()
 			if o.AWSProfile == "" {
 				o.AWSProfile = opts.AWSProfile
 			}
@@ -127,6 +128,7 @@ func (a *app) newSecretsEncryptCmd() *cobra.Command {
 	fl.StringSliceVar(&opts.Age, "age", nil, "age recipients to encrypt for (comma-separated)")
 	fl.StringSliceVar(&opts.PGP, "pgp", nil, "PGP fingerprints to encrypt for (comma-separated), from the GnuPG keyring")
 	fl.StringSliceVar(&opts.KMS, "kms", nil, "AWS KMS key ARNs to encrypt for (comma-separated; ARN+ROLE_ARN assumes a role)")
+	fl.StringSliceVar(&opts.GCPKMS, "gcp-kms", nil, "GCP KMS key resource IDs to encrypt for (comma-separated)")
 	fl.StringVar(&opts.AWSProfile, "aws-profile", "", "the AWS profile to reach KMS with, recorded in the file")
 	fl.StringVar(&opts.UnencryptedSuffix, "unencrypted-suffix", "", "leave in clear the values whose key ends with this suffix (default _unencrypted)")
 	fl.StringVar(&opts.EncryptedSuffix, "encrypted-suffix", "", "encrypt only the values whose key ends with this suffix")

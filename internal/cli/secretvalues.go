@@ -117,6 +117,7 @@ func (a *app) secretKeys() (secrets.Keys, error) {
 	}
 	k.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	k.AWS = a.awsKMS()
+	k.GCP = a.gcpKMS()
 	return k, nil
 }
 
