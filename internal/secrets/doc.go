@@ -11,9 +11,8 @@
 // HashiCorp Vault's transit engine over HTTP, or with AWS KMS (the AWS SDK's
 // kms client, assuming the key's role through STS when it names one), or with
 // GCP Cloud KMS's REST API. Azure Key Vault and HuaweiCloud KMS keys are
-// recognised but not opened yet:
-// the error names the key and its type, and says to add another key to the
-// file (sops updatekeys). sops' own key-service packages are not used: they
+// recognised but not opened yet: the error names the key and its type, and
+// says to add another key to the file (sops updatekeys). sops' own key-service packages are not used: they
 // bring every cloud SDK into the program's start-up.
 //
 // The package never reads the environment or the user's files: the caller
