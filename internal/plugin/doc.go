@@ -1,10 +1,11 @@
-// Package plugin finds and runs Helm plugins. For now it knows post-renderers:
-// subprocess plugins of type postrenderer/v1 (plugin.yaml apiVersion v1) that
-// take the rendered manifests on standard input and print them rewritten.
+// Package plugin finds, installs and runs Helm plugins: Helm 3's plugin.yaml and
+// Helm 4's versioned one (apiVersion v1), of the types cli/v1, getter/v1 and
+// postrenderer/v1, run as subprocesses.
 //
-//	pr, err := plugin.FindPostRenderer(filepath.SplitList(pluginsDir), "kustomize")
-//	pr.Args, pr.Env = args, os.Environ()
-//	out, err := pr.Run(ctx, manifests)
+//	found, err := plugin.Scan(filepath.SplitList(pluginsDir))
+//	p, err := found.Named("unittest", plugin.TypeCLI)
+//	err = p.Run(ctx, plugin.Invocation{Args: args, Env: env, Stdout: os.Stdout})
 //
-// It reads no environment itself: the caller gives the plugin's.
+// It reads no environment and prints nothing itself: the caller gives the
+// plugin's environment and streams.
 package plugin

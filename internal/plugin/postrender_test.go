@@ -79,23 +79,23 @@ func TestFindPostRenderer(t *testing.T) {
 	}
 }
 
-func TestPostRendererCommand(t *testing.T) {
+func TestPlatformCommand(t *testing.T) {
 	other := "plan9"
 	if runtime.GOOS == other {
 		other = "linux"
 	}
 	tests := []struct {
 		name     string
-		commands []platformCommand
+		commands []PlatformCommand
 		want     []string
 	}{
-		{"exact platform wins", []platformCommand{{Command: "any"}, {OS: runtime.GOOS, Command: "os"}, {OS: runtime.GOOS, Arch: runtime.GOARCH, Command: "exact"}}, []string{"exact"}},
-		{"then the OS", []platformCommand{{Command: "any"}, {OS: runtime.GOOS, Command: "os"}}, []string{"os"}},
-		{"then neither", []platformCommand{{OS: other, Command: "elsewhere"}, {Command: "any x"}}, []string{"any", "x"}},
-		{"nothing fits", []platformCommand{{OS: other, Command: "elsewhere"}}, nil},
+		{"exact platform wins", []PlatformCommand{{Command: "any"}, {OS: runtime.GOOS, Command: "os"}, {OS: runtime.GOOS, Arch: runtime.GOARCH, Command: "exact"}}, []string{"exact"}},
+		{"then the OS", []PlatformCommand{{Command: "any"}, {OS: runtime.GOOS, Command: "os"}}, []string{"os"}},
+		{"then neither", []PlatformCommand{{OS: other, Command: "elsewhere"}, {Command: "any x"}}, []string{"any", "x"}},
+		{"nothing fits", []PlatformCommand{{OS: other, Command: "elsewhere"}}, nil},
 	}
 	for _, tt := range tests {
-		cmd, _ := (&PostRenderer{commands: tt.commands}).command()
+		cmd, _ := platformCommand(tt.commands)
 		if !slices.Equal(cmd, tt.want) {
 			t.Errorf("%s: command %q, want %q", tt.name, cmd, tt.want)
 		}
