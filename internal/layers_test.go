@@ -33,8 +33,9 @@ var sameLayerOK = map[string][]string{
 	"internal/lint":     {"internal/action"},
 	// The repository server stores provenance files and must read what they
 	// sign; provenance owns that format and imports no other adapter.
-	"internal/repo": {"internal/provenance"},
-	"internal/cli":  {"internal/controller"},
+	"internal/repo":   {"internal/provenance"},
+	"internal/cli":    {"internal/controller"},
+	"internal/plugin": {"internal/provenance"},
 }
 
 // pure packages are the model: no client-go, no network.
