@@ -14,6 +14,7 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 
+	"github.com/rudderpm/rudder/internal/atomicfile"
 	"github.com/rudderpm/rudder/internal/provenance"
 )
 
@@ -148,9 +149,10 @@ func (in *Installer) Install(ctx context.Context, source string, o InstallOption
 	defer os.RemoveAll(stage)
 	var root string
 	var verified *provenance.Verification
+	var data, prov []byte
 	switch kind {
 	case SourceArchive, SourceURL:
-		data, prov, err := in.readArchive(ctx, source, kind)
+		data, prov, err = in.readArchive(ctx, source, kind)
 		if err != nil {
 			return nil, err
 		}
@@ -181,6 +183,12 @@ func (in *Installer) Install(ctx context.Context, source string, o InstallOption
 	dest := filepath.Join(in.Dir, folderName(source, kind, m))
 	if _, err := os.Lstat(dest); err == nil {
 		return nil, ErrExists
+	}
+	if data != nil {
+		// Keep the archive and its signature, as Helm does, for `plugin list`.
+		if err := in.keepArchive(m, data, prov); err != nil {
+			return nil, err
+		}
 	}
 	if err := os.Rename(root, dest); err != nil {
 		return nil, err
@@ -317,4 +325,17 @@ func archiveRoot(stage string) (string, error) {
 		return "", ErrMissingMetadata
 	}
 	return filepath.Join(stage, entries[0].Name()), nil
+}
+
+// keepArchive writes NAME-VERSION.tgz (and .prov) into the plugins folder.
+func (in *Installer) keepArchive(m *Metadata, data, prov []byte) error {
+	name := filepath.Join(in.Dir, m.Name+"-"+m.Version+".tgz")
+	if err := atomicfile.Write(name, data, 0o644); err != nil {
+		return err
+	}
+	if len(prov) == 0 {
+		_ = os.Remove(name + ".prov")
+		return nil
+	}
+	return atomicfile.Write(name+".prov", prov, 0o644)
 }

@@ -82,6 +82,9 @@ func TestInstallFolderLinks(t *testing.T) {
 	if target, err := os.Readlink(got.Dir); err != nil || target != filepath.Join(src, "helm-hello") {
 		t.Errorf("link %q, %v", target, err)
 	}
+	if p := Provenance(got.Plugin); p != "local dev" {
+		t.Errorf("provenance %q", p)
+	}
 	if _, err := in.Install(t.Context(), filepath.Join(src, "helm-hello"), InstallOptions{}); !errors.Is(err, ErrExists) {
 		t.Errorf("second install: %v", err)
 	}
@@ -157,8 +160,21 @@ func TestInstallArchive(t *testing.T) {
 	if got, err := other.Install(t.Context(), srv.URL+"/hello-0.1.0.tgz", InstallOptions{}); err != nil || got.Metadata.Name != "hello" {
 		t.Errorf("from URL: %+v, %v", got, err)
 	}
-	if n := entries(t, other.Dir); strings.Join(n, ",") != "hello" {
+	if n := entries(t, other.Dir); strings.Join(n, ",") != "hello,hello-0.1.0.tgz,hello-0.1.0.tgz.prov" {
 		t.Errorf("plugins folder holds %v", n)
+	}
+	if p := Provenance(got.Plugin); p != "signed" {
+		t.Errorf("provenance %q", p)
+	}
+	os.WriteFile(filepath.Join(in.Dir, "hello-0.1.0.tgz"), []byte("changed"), 0o644)
+	if p := Provenance(got.Plugin); p != "mismatched provenance" {
+		t.Errorf("provenance of a changed archive %q", p)
+	}
+	if err := Remove(in.Dir, got.Plugin); err != nil {
+		t.Fatal(err)
+	}
+	if n := entries(t, in.Dir); len(n) != 0 {
+		t.Errorf("remove left %v", n)
 	}
 }
 
