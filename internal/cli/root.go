@@ -78,6 +78,7 @@ func run(ctx context.Context, args []string, s Streams, g *cleanupGuard) (code i
 	}
 	root, a := newRootCmd(s, g)
 	defer a.close()
+	a.loadPlugins(root, args)
 	root.SetArgs(args)
 	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
 		root.SetOut(s.Out)
@@ -164,6 +165,7 @@ func newRootCmd(s Streams, g *cleanupGuard) (*cobra.Command, *app) {
 		a.newSecretsCmd(),
 		a.newControllerCmd(), a.newReconcileCmd(),
 		a.newDocsCmd(),
+		a.newPluginCmd(),
 	)
 	a.addCompletions(root)
 	return root, a

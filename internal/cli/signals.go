@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -27,16 +28,38 @@ const sigtermGrace = 5 * time.Second
 // it is waited for (a second signal exits at once), after SIGTERM for at most
 // sigtermGrace.
 func Main(args []string, s Streams) int {
+	raw := make(chan os.Signal, 2)
+	signal.Notify(raw, os.Interrupt, syscall.SIGTERM)
+	defer func() {
+		signal.Stop(raw)
+		close(raw) // ends the goroutine below
+	}()
+	// The last signal is recorded as the cancellation's cause, so that a plugin
+	// running as a child process is sent the same signal.
+	var last atomic.Value
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	go func() {
+		for sig := range raw {
+			last.Store(sig)
+			sigs <- sig
+		}
+	}()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
 	g := &cleanupGuard{}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, s, g) }()
-	return superviseSignals(sigs, done, g, cancel, s.Err, sigtermGrace)
+	return superviseSignals(sigs, done, g, func() {
+		sig, _ := last.Load().(os.Signal)
+		cancel(signalCause{sig})
+	}, s.Err, sigtermGrace)
 }
+
+// signalCause is the cause of a context cancelled by a signal.
+type signalCause struct{ sig os.Signal }
+
+func (c signalCause) Error() string     { return fmt.Sprintf("interrupted by %v", c.sig) }
+func (c signalCause) Signal() os.Signal { return c.sig }
 
 // superviseSignals waits for the command's exit code on done and applies Main's
 // rules to the signals arriving on sigs meanwhile; it returns the exit code.

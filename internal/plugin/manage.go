@@ -95,16 +95,16 @@ func Verify(archive string, ring openpgp.EntityList) (*provenance.Verification, 
 	if fi.IsDir() {
 		return nil, errors.New("directory verification not supported - only plugin tarballs can be verified")
 	}
+	if !isArchiveName(archive) {
+		return nil, errors.New("plugin file must be a gzipped tarball (.tar.gz or .tgz)")
+	}
 	data, err := os.ReadFile(archive)
 	if err != nil {
 		return nil, err
 	}
 	prov, err := os.ReadFile(archive + ".prov")
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("could not find provenance file %s.prov", archive)
-		}
-		return nil, err
+		return nil, fmt.Errorf("could not find provenance file %s.prov: %w", archive, err)
 	}
 	if _, err := archiveManifest(data); err != nil {
 		return nil, err
