@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"sigs.k8s.io/yaml"
 
 	"github.com/rudderpm/rudder/internal/plugin"
@@ -86,6 +88,9 @@ func (a *app) newPluginRunCmd(p *plugin.Plugin) *cobra.Command {
 		Annotations:        map[string]string{pluginAnnotation: m.Name},
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := readGlobalFlags(cmd.Root(), args); err != nil {
+				return err
+			}
 			known, unknown := splitPluginArgs(args)
 			if err := cmd.Parent().ParseFlags(known); err != nil {
 				return err
@@ -107,6 +112,20 @@ func (a *app) newPluginRunCmd(p *plugin.Plugin) *cobra.Command {
 			return err
 		},
 	}
+}
+
+// readGlobalFlags sets the global flags found anywhere in args, as Helm reads
+// them before it runs a plugin (the plugin still gets those not taken out by
+// splitPluginArgs).
+func readGlobalFlags(root *cobra.Command, args []string) error {
+	fs := pflag.NewFlagSet("global", pflag.ContinueOnError)
+	fs.ParseErrorsAllowlist.UnknownFlags = true
+	fs.SetOutput(io.Discard)
+	fs.AddFlagSet(root.PersistentFlags())
+	if err := fs.Parse(args); err != nil && !errors.Is(err, pflag.ErrHelp) {
+		return err
+	}
+	return nil
 }
 
 // pluginGlobalFlags are the global flags taking a value that rudder reads before
