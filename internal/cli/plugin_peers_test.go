@@ -212,4 +212,46 @@ func moduleDir(t *testing.T, module, version string) string {
 	return string(m[1])
 }
 
-var _ = testenv.Start
+// helm-diff, installed from its module's own plugin.yaml, runs as `rudder diff`
+// against a release on the local control plane, calling back into rudder through
+// HELM_BIN, and shows the same diff and exit code as under Helm v4.3.1.
+func TestDiffPluginAgainstCluster(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("shell hook")
+	}
+	env := testenv.Start(t)
+	helm := peerTool(t, "helm")
+	src := peerPluginDir(t, filepath.Join(moduleDir(t, "github.com/databus23/helm-diff/v3", "v3.9.14"), "plugin.yaml"),
+		peerTool(t, "helm-diff"), "bin/diff")
+	ns := env.Namespace(t)
+	work := t.TempDir()
+	writeTree(t, filepath.Join(work, "chart"), unittestChart)
+	chart := filepath.Join(work, "chart")
+	rudder, rudderEnv := rudderBin(t)
+	tools := []struct {
+		name, bin string
+		env       []string
+	}{{"helm", helm, nil}, {"rudder", rudder, rudderEnv}}
+	envFor := func(i int) []string {
+		return append([]string{"HOME=" + filepath.Join(work, tools[i].name+"-home"), "KUBECONFIG=" + env.Kubeconfig(), "HELM_NAMESPACE=" + ns, "NO_COLOR=1"}, tools[i].env...)
+	}
+	if r := runCLI(t, envFor(1), rudder, "install", "demo", chart); r.code != 0 {
+		t.Fatalf("rudder install: %+v", r)
+	}
+	var runs [2]cliRun
+	for i, tool := range tools {
+		if r := runCLI(t, envFor(i), tool.bin, "plugin", "install", src); r.code != 0 || !strings.Contains(r.stdout, "Installed plugin: diff") {
+			t.Fatalf("%s plugin install: %+v", tool.name, r)
+		}
+		// --disable-validation: by default helm-diff asks "template --validate", which
+		// rudder template does not do yet.
+		runs[i] = runCLI(t, envFor(i), tool.bin, "diff", "upgrade", "demo", chart, "--set", "greeting=bye", "--detailed-exitcode", "--no-color", "--disable-validation")
+	}
+	h, r := runs[0], runs[1]
+	if r.code != 2 || !strings.Contains(r.stdout, "-   greeting: hello") || !strings.Contains(r.stdout, "+   greeting: bye") {
+		t.Errorf("rudder diff upgrade: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if h.code != r.code || h.stdout != r.stdout {
+		t.Errorf("helm exit %d, rudder exit %d\n--- helm:\n%s%s\n--- rudder:\n%s%s", h.code, r.code, h.stdout, h.stderr, r.stdout, r.stderr)
+	}
+}
