@@ -256,7 +256,7 @@ func (d *Dependencies) repositories(ctx context.Context, deps []*chart.Dependenc
 		d.say("Getting updates for unmanaged Helm repositories...")
 	}
 	for _, r := range unmanaged {
-		idx, _, _, err := repo.FetchIndex(ctx, r, repo.ClientOptions{})
+		idx, _, _, err := repo.FetchIndex(ctx, r, repo.ClientOptions{Schemes: d.Source.Schemes})
 		if err != nil {
 			d.say("...Unable to get an update from the %q chart repository:\n\t%s", r, err)
 			return nil, fmt.Errorf("looks like %q is not a valid chart repository or cannot be reached: %w", r, err)
@@ -267,7 +267,9 @@ func (d *Dependencies) repositories(ctx context.Context, deps []*chart.Dependenc
 	if !d.SkipRefresh && len(refresh) > 0 {
 		d.say("Hang tight while we grab the latest from your chart repositories...")
 		for _, e := range dedupe(refresh) {
-			if _, err := repo.UpdateIndex(ctx, e, d.Source.RepositoryCache, repo.EntryOptions(e)); err != nil {
+			o := repo.EntryOptions(e)
+			o.Schemes = d.Source.Schemes
+			if _, err := repo.UpdateIndex(ctx, e, d.Source.RepositoryCache, o); err != nil {
 				d.say("...Unable to get an update from the %q chart repository (%s):\n\t%s", e.Name, e.URL, err)
 				continue
 			}

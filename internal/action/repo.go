@@ -28,6 +28,9 @@ type Repositories struct {
 	Timeout time.Duration
 	// Parallel bounds concurrent updates; 0 means 8.
 	Parallel int
+	// Schemes fetches indexes of schemes other than http and https (getter
+	// plugins); nil fetches none.
+	Schemes repo.SchemeGetter
 }
 
 // ErrRepoExists reports an add of a name that exists with another configuration.
@@ -59,7 +62,7 @@ func (r Repositories) Add(ctx context.Context, e *repo.Entry, force bool) (*AddR
 		return res, err
 	}
 	o := repo.EntryOptions(e)
-	o.Timeout = r.Timeout
+	o.Timeout, o.Schemes = r.Timeout, r.Schemes
 	index, err := repo.DownloadIndex(ctx, e.Name, e.URL, r.Cache, o)
 	if err != nil {
 		return nil, fmt.Errorf("looks like %q is not a valid chart repository or cannot be reached: %w", e.URL, err)
@@ -162,7 +165,7 @@ func (r Repositories) Update(ctx context.Context, names []string, o UpdateOption
 	for i, e := range entries {
 		g.Go(func() error {
 			co := repo.EntryOptions(e)
-			co.Timeout = r.Timeout
+			co.Timeout, co.Schemes = r.Timeout, r.Schemes
 			w, err := repo.UpdateIndex(ctx, e, r.Cache, co)
 			res[i] = UpdateResult{Entry: e, Err: err, Warnings: w}
 			if o.Done != nil {

@@ -43,6 +43,9 @@ type ChartSource struct {
 	Registry ChartRegistry
 	// ChartLimits bound what loading a downloaded chart may take.
 	ChartLimits chart.Limits
+	// Schemes fetches chart and index URLs of schemes other than http and https
+	// (getter plugins); nil fetches none.
+	Schemes repo.SchemeGetter
 }
 
 // ChartRequest is a chart reference and how to fetch it. The zero value of every
@@ -106,7 +109,9 @@ func (s *ChartSource) Locate(ctx context.Context, req ChartRequest) (*LocatedCha
 	case strings.HasPrefix(ref, "oci://"):
 		return s.locateOCI(ctx, ref, version, req)
 	case req.RepoURL != "":
-		idx, _, _, err := repo.FetchIndex(ctx, req.RepoURL, req.clientOptions(req.RepoURL))
+		o := req.clientOptions(req.RepoURL)
+		o.Schemes = s.Schemes
+		idx, _, _, err := repo.FetchIndex(ctx, req.RepoURL, o)
 		if err != nil {
 			return nil, fmt.Errorf("looks like %q is not a valid chart repository or cannot be reached: %w", req.RepoURL, err)
 		}
@@ -129,7 +134,7 @@ func (s *ChartSource) Locate(ctx context.Context, req ChartRequest) (*LocatedCha
 	if filepath.IsAbs(ref) || strings.HasPrefix(ref, ".") {
 		return nil, fmt.Errorf("path %q not found", ref)
 	}
-	if u, err := url.Parse(ref); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+	if u, err := url.Parse(ref); err == nil && (u.Scheme == "http" || u.Scheme == "https" || s.handles(u.Scheme)) {
 		o := req.clientOptions("")
 		if e := s.repoForURL(ref); e != nil && req.Username == "" {
 			o = repo.EntryOptions(e)
@@ -160,6 +165,11 @@ func (s *ChartSource) Locate(ctx context.Context, req ChartRequest) (*LocatedCha
 		return nil, notFoundInRepo(name, version, repoName, err)
 	}
 	return s.download(ctx, cr.URL, cr.Digest, repo.EntryOptions(e), req)
+}
+
+// handles tells whether s.Schemes fetches URLs of the scheme.
+func (s *ChartSource) handles(scheme string) bool {
+	return scheme != "" && s.Schemes != nil && s.Schemes.HandlesScheme(scheme)
 }
 
 // notFoundInRepo words a failed lookup in a repository's index as Helm v4.3.1
@@ -222,6 +232,7 @@ func (r ChartRequest) clientOptions(authURL string) repo.ClientOptions {
 // or lock must match what arrives; a cached copy is used when it does.
 func (s *ChartSource) download(ctx context.Context, u, digest string, o repo.ClientOptions, req ChartRequest) (*LocatedChart, error) {
 	digest = strings.TrimPrefix(digest, "sha256:")
+	o.Schemes = s.Schemes
 	pu, err := url.Parse(u)
 	if err != nil {
 		return nil, err

@@ -110,7 +110,7 @@ func (a *app) chartSource(c *chartPathOptions) (*action.ChartSource, error) {
 		return nil, err
 	}
 	return &action.ChartSource{RepositoryConfig: a.settings.RepositoryConfig, RepositoryCache: a.settings.RepositoryCache,
-		ContentCache: a.settings.ContentCache, Registry: reg, ChartLimits: lim}, nil
+		ContentCache: a.settings.ContentCache, Registry: reg, ChartLimits: lim, Schemes: a.schemes()}, nil
 }
 
 // reportPull prints the "Pulled:" and "Digest:" lines of a chart pulled from a

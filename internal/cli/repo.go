@@ -36,7 +36,7 @@ func (a *app) newRepoCmd() *cobra.Command {
 
 // repositories is the repository manager over the configured paths.
 func (a *app) repositories() action.Repositories {
-	return action.Repositories{Config: a.settings.RepositoryConfig, Cache: a.settings.RepositoryCache}
+	return action.Repositories{Config: a.settings.RepositoryConfig, Cache: a.settings.RepositoryCache, Schemes: a.schemes()}
 }
 
 // printIndexWarnings reports the index entries that were skipped while loading the

@@ -54,6 +54,8 @@ type app struct {
 	cleanup *cleanupGuard
 	// log is the one logger: Helm's log lines on standard error.
 	log *slog.Logger
+	// getters are the getter plugins, read on first use.
+	getters *pluginSchemes
 }
 
 // Run executes the command line args and returns the process exit code. It leaves

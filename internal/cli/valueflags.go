@@ -74,8 +74,8 @@ func (a *app) readValuesInput(ctx context.Context, name string, limit int64) ([]
 	if name == "-" {
 		return readAtMost(a.streams.In, "standard input", limit)
 	}
-	if strings.HasPrefix(name, "http://") || strings.HasPrefix(name, "https://") {
-		data, err := repo.Get(ctx, name, repo.ClientOptions{MaxSize: limit})
+	if scheme, _, ok := strings.Cut(name, "://"); ok && (scheme == "http" || scheme == "https" || a.schemes().HandlesScheme(scheme)) {
+		data, err := repo.Get(ctx, name, repo.ClientOptions{MaxSize: limit, Schemes: a.schemes()})
 		if errors.Is(err, repo.ErrTooLarge) {
 			return nil, valuesTooLarge(name, limit)
 		}

@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -53,6 +54,27 @@ type ClientOptions struct {
 	UserAgent string
 	// Transport, when set, replaces the HTTP transport (tests).
 	Transport http.RoundTripper
+	// Schemes, when set, fetches the URLs whose scheme it handles (getter
+	// plugins); the rest go over HTTP.
+	Schemes SchemeGetter
+}
+
+// SchemeGetter fetches URLs of schemes other than http and https.
+type SchemeGetter interface {
+	// HandlesScheme tells whether URLs of the scheme ("s3") are its to fetch.
+	HandlesScheme(scheme string) bool
+	// GetScheme fetches u, a URL of a scheme it handles, with the options'
+	// credentials and TLS files.
+	GetScheme(ctx context.Context, u string, o ClientOptions) ([]byte, error)
+}
+
+// handledScheme tells whether o.Schemes fetches u.
+func (o ClientOptions) handledScheme(u string) bool {
+	if o.Schemes == nil {
+		return false
+	}
+	scheme, _, ok := strings.Cut(u, "://")
+	return ok && scheme != "http" && scheme != "https" && o.Schemes.HandlesScheme(scheme)
 }
 
 // EntryOptions are the download options of a configured repository.
@@ -101,6 +123,17 @@ func getTo(ctx context.Context, u string, o ClientOptions, w io.Writer) (int64, 
 // open sends the request for u and returns the response's body, the most it may
 // hold and its announced size (-1 when unknown).
 func open(ctx context.Context, u string, o ClientOptions) (body io.ReadCloser, limit, size int64, err error) {
+	if o.handledScheme(u) {
+		data, err := o.Schemes.GetScheme(ctx, u, o)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		limit = o.MaxSize
+		if limit <= 0 {
+			limit = DefaultMaxChartSize
+		}
+		return io.NopCloser(bytes.NewReader(data)), limit, int64(len(data)), nil
+	}
 	client, err := o.httpClient()
 	if err != nil {
 		return nil, 0, 0, err
