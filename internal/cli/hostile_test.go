@@ -24,6 +24,7 @@ func TestHostileScripts(t *testing.T) {
 			"nestedbomb": nestedBombCmd,
 			"namebomb":   nameBombCmd,
 			"chartgz":    chartGzCmd,
+			"plugintgz":  pluginTgzCmd,
 			"httpdo":     httpCmd,
 			"agekey":     ageKeyCmd,
 		},

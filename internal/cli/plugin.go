@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/spf13/cobra"
 
 	"github.com/rudderpm/rudder/internal/plugin"
@@ -118,11 +119,7 @@ func (a *app) newPluginInstallCmd() *cobra.Command {
 			case verify && kind != plugin.SourceArchive && kind != plugin.SourceURL:
 				return errors.New("plugin source does not support verification. Use --verify=false to skip verification")
 			case verify:
-				ring, err := provenance.LoadKeyring(keyring)
-				if err != nil {
-					return err
-				}
-				o.Keyring = ring
+				o.Keyring = func() (openpgp.EntityList, error) { return provenance.LoadKeyring(keyring) }
 				fmt.Fprint(out, "Verifying plugin signature...\n")
 			default:
 				fmt.Fprint(out, "WARNING: Skipping plugin signature verification\n")

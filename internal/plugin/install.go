@@ -42,8 +42,9 @@ type InstallOptions struct {
 	// Version is a tag or semver constraint for a repository source.
 	Version string
 	// Keyring, when not nil, makes an archive's .prov signature required and
-	// checked against it. Folders and repositories cannot be verified.
-	Keyring openpgp.EntityList
+	// checked against the keys it returns (called once the signature is there).
+	// Folders and repositories cannot be verified.
+	Keyring func() (openpgp.EntityList, error)
 }
 
 // Installed is the result of an install.
@@ -160,7 +161,11 @@ func (in *Installer) Install(ctx context.Context, source string, o InstallOption
 			if len(prov) == 0 {
 				return nil, errors.New("plugin verification failed: no provenance file (.prov) found")
 			}
-			if verified, err = provenance.Verify(data, prov, filepath.Base(source), o.Keyring); err != nil {
+			ring, err := o.Keyring()
+			if err != nil {
+				return nil, err
+			}
+			if verified, err = provenance.Verify(data, prov, filepath.Base(source), ring); err != nil {
 				return nil, fmt.Errorf("plugin verification failed: %w", err)
 			}
 		}

@@ -138,7 +138,7 @@ func TestInstallArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := &Installer{Dir: t.TempDir()}
-	got, err := in.Install(t.Context(), archive, InstallOptions{Keyring: openpgp.EntityList{key}})
+	got, err := in.Install(t.Context(), archive, InstallOptions{Keyring: ring(key)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestInstallArchive(t *testing.T) {
 	defer srv.Close()
 	other := &Installer{Dir: t.TempDir()}
 	wrongKey, _ := openpgp.NewEntity("Mallory", "", "m@example.com", nil)
-	if _, err := other.Install(t.Context(), srv.URL+"/hello-0.1.0.tgz", InstallOptions{Keyring: openpgp.EntityList{wrongKey}}); err == nil || !strings.Contains(err.Error(), "plugin verification failed") {
+	if _, err := other.Install(t.Context(), srv.URL+"/hello-0.1.0.tgz", InstallOptions{Keyring: ring(wrongKey)}); err == nil || !strings.Contains(err.Error(), "plugin verification failed") {
 		t.Errorf("wrong key: %v", err)
 	}
 	if got, err := other.Install(t.Context(), srv.URL+"/hello-0.1.0.tgz", InstallOptions{}); err != nil || got.Metadata.Name != "hello" {
@@ -298,7 +298,7 @@ func TestPackageSignVerify(t *testing.T) {
 	}
 	// The packaged plugin installs, its script still executable.
 	in := &Installer{Dir: t.TempDir()}
-	got, err := in.Install(t.Context(), out, InstallOptions{Keyring: openpgp.EntityList{key}})
+	got, err := in.Install(t.Context(), out, InstallOptions{Keyring: ring(key)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,4 +311,8 @@ func TestPackageSignVerify(t *testing.T) {
 	if _, err := Verify(out, openpgp.EntityList{key}); err == nil {
 		t.Error("a changed archive verified")
 	}
+}
+
+func ring(keys ...*openpgp.Entity) func() (openpgp.EntityList, error) {
+	return func() (openpgp.EntityList, error) { return keys, nil }
 }
