@@ -230,7 +230,10 @@ func addPluginCompletion(a *app, p *plugin.Plugin, c *cobra.Command, spec *plugi
 // dynamicPluginCompletion asks the plugin's plugin.complete executable; its last
 // line may be ":N", a cobra completion directive.
 func (a *app) dynamicPluginCompletion(p *plugin.Plugin, cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	_, unknown := splitPluginArgs(args)
+	known, unknown := splitPluginArgs(args)
+	if err := cmd.Root().ParseFlags(known); err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
 	argv := strings.Split(cmd.CommandPath(), " ")[2:]
 	if p.Metadata.CLI == nil || !p.Metadata.CLI.IgnoreFlags {
 		argv = append(append(argv, unknown...), toComplete)
