@@ -3,10 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -93,5 +98,59 @@ func TestNeedsPlugins(t *testing.T) {
 		if got := needsPlugins(root, tt.args); got != tt.want {
 			t.Errorf("needsPlugins(%q) = %v, want %v", tt.args, got, tt.want)
 		}
+	}
+}
+
+// A signal to rudder reaches the plugin it runs (here it catches SIGTERM, notes it
+// and exits 7), rudder waits for the plugin to end, and exits as a process ended by
+// the signal does (143), as Helm's status is then.
+func TestPluginGetsSignals(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("signals")
+	}
+	dir := t.TempDir()
+	pdir := filepath.Join(dir, "plugins", "trap")
+	if err := os.MkdirAll(pdir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(pdir, "plugin.yaml"), []byte("name: trap\nversion: 1.0.0\ncommand: $HELM_PLUGIN_DIR/run.sh\n"), 0o644)
+	os.WriteFile(filepath.Join(pdir, "run.sh"), []byte("#!/bin/sh\ntrap 'echo got TERM > \"$MARK\"; exit 7' TERM\ntouch \"$READY\"\nwhile :; do sleep 0.05; done\n"), 0o755)
+	mark, ready := filepath.Join(dir, "mark"), filepath.Join(dir, "ready")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, "trap")
+	cmd.Env = append(os.Environ(), selfCLIEnv+"=1", "HOME="+dir, "HELM_PLUGINS="+filepath.Join(dir, "plugins"), "MARK="+mark, "READY="+ready)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill() }()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the plugin never started\n%s", stderr.String())
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 143 {
+			t.Errorf("rudder ended with %v, want exit status 143\n%s", err, stderr.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("rudder still running 5s after SIGTERM\n%s", stderr.String())
+	}
+	if got, _ := os.ReadFile(mark); string(got) != "got TERM\n" {
+		t.Errorf("the plugin did not get SIGTERM: %q", got)
 	}
 }
