@@ -154,3 +154,44 @@ func TestPluginGetsSignals(t *testing.T) {
 		t.Errorf("the plugin did not get SIGTERM: %q", got)
 	}
 }
+
+// plugin package --sign, plugin verify and plugin install --verify work together,
+// with Helm's messages; a plugin signed by an unknown key is refused.
+func TestPluginPackageSignVerifyInstall(t *testing.T) {
+	u := newUser(t)
+	dir := t.TempDir()
+	k := newKeyrings(t, dir, "Signer", "hunter2")
+	src := filepath.Join(dir, "hello")
+	os.MkdirAll(src, 0o755)
+	os.WriteFile(filepath.Join(src, "plugin.yaml"), []byte("name: hello\nversion: 0.1.0\ncommand: $HELM_PLUGIN_DIR/run.sh\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "run.sh"), []byte("#!/bin/sh\necho hi\n"), 0o755)
+	dist := filepath.Join(dir, "dist")
+	archive := filepath.Join(dist, "hello-0.1.0.tgz")
+
+	out := u.ok("plugin", "package", src, "-d", dist, "--key", "Signer", "--keyring", k.secret, "--passphrase-file", k.file)
+	if want := "Successfully signed. Signature written to: " + archive + ".prov\nSuccessfully packaged plugin and saved it to: " + archive + "\n"; out != want {
+		t.Errorf("plugin package:\n%s\nwant:\n%s", out, want)
+	}
+	out = u.ok("plugin", "verify", archive, "--keyring", k.public)
+	if !strings.HasPrefix(out, "Signed by: Signer (rudder test) <signer@example.com>\nUsing Key With Fingerprint: "+k.fingerprint+"\nPlugin Hash Verified: sha256:") {
+		t.Errorf("plugin verify:\n%s", out)
+	}
+	out = u.ok("plugin", "install", archive, "--keyring", k.public)
+	if !strings.HasPrefix(out, "Verifying plugin signature...\nSigned by: Signer (rudder test) <signer@example.com>\n") || !strings.HasSuffix(out, "Installed plugin: hello\n") {
+		t.Errorf("plugin install:\n%s", out)
+	}
+	if out := u.ok("plugin", "list"); !strings.Contains(out, "\nhello\t0.1.0  \tcli/v1\tlegacy    \tsigned    \tunknown\n") {
+		t.Errorf("plugin list:\n%q", out)
+	}
+	u.ok("plugin", "uninstall", "hello")
+
+	other := newKeyrings(t, t.TempDir(), "Other", "")
+	u.fails("plugin verification failed: signature of hello-0.1.0.tgz", "plugin", "install", archive, "--keyring", other.public)
+	u.fails("signature made by unknown entity", "plugin", "verify", archive, "--keyring", other.public)
+	if out := u.ok("plugin", "package", src, "-d", dist, "--sign=false"); !strings.HasPrefix(out, "WARNING: Skipping plugin signing.") {
+		t.Errorf("unsigned package:\n%s", out)
+	}
+	os.Remove(archive + ".prov")
+	u.fails("could not find provenance file", "plugin", "verify", archive, "--keyring", k.public)
+	u.fails("directory verification not supported", "plugin", "verify", src, "--keyring", k.public)
+}
