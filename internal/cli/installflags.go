@@ -83,7 +83,7 @@ func (o *installFlags) addFlags(cmd *cobra.Command, s *settings) {
 	f.BoolVar(&o.enableDNS, "enable-dns", false, "enable DNS lookups when rendering templates")
 	f.BoolVar(&o.hideNotes, "hide-notes", false, "if set, do not show notes in install output. Does not affect presence in chart metadata")
 	f.BoolVar(&o.takeOwnership, "take-ownership", false, "if set, install will ignore the check for helm annotations and take ownership of the existing resources")
-	o.postRender.pluginDirs = s.PluginsDirectory
+	o.postRender.pluginDirs, o.postRender.wasmCache = s.PluginsDirectory, s.cachePath("wazero-build")
 	f.Var(postRendererNameValue{&o.postRender}, "post-renderer", "the name of a postrenderer type plugin to be used for post rendering. If it exists, the plugin will be used")
 	f.Var(postRendererArgsValue{&o.postRender}, "post-renderer-args", "an argument to the post-renderer (can specify multiple)")
 	f.Var(newWaitValue(&o.wait), "wait", "wait until resources are ready (up to --timeout). Use '--wait' alone for 'watcher' strategy, or specify one of: 'watcher', 'hookOnly', 'legacy', 'ordered'. Default when flag is omitted: 'hookOnly'.")

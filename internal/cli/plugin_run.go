@@ -102,7 +102,7 @@ func (a *app) newPluginRunCmd(p *plugin.Plugin) *cobra.Command {
 			release := a.cleanup.hold()
 			defer release()
 			err := p.Run(cmd.Context(), plugin.Invocation{
-				Args: unknown, Env: a.pluginEnv(),
+				Args: unknown, Env: a.pluginEnv(), WasmCache: a.settings.cachePath("wazero-build"),
 				Stdin: a.streams.In, Stdout: a.streams.Out, Stderr: a.streams.Err,
 			})
 			var ee *plugin.ExitError

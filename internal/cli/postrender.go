@@ -16,6 +16,7 @@ import (
 // a usage error.
 type postRendererFlags struct {
 	pluginDirs string // the plugins directory setting (a path list)
+	wasmCache  string // where compiled Wasm plugins are kept
 	name       string
 	args       []string
 	plugin     *plugin.PostRenderer
@@ -29,7 +30,7 @@ func (p *postRendererFlags) lookup() error {
 	if err != nil {
 		return err
 	}
-	pl.Args, pl.Env = p.args, os.Environ()
+	pl.Args, pl.Env, pl.WasmCache = p.args, os.Environ(), p.wasmCache
 	p.plugin = pl
 	return nil
 }

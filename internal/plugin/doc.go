@@ -1,6 +1,7 @@
 // Package plugin finds, installs and runs Helm plugins: Helm 3's plugin.yaml and
 // Helm 4's versioned one (apiVersion v1), of the types cli/v1, getter/v1 and
-// postrenderer/v1, run as subprocesses.
+// postrenderer/v1, run as subprocesses or, for runtime extism/v1, as Wasm modules
+// in-process (wazero, no cgo) under the limits their manifest sets.
 //
 //	found, err := plugin.Scan(filepath.SplitList(pluginsDir))
 //	p, err := found.Named("unittest", plugin.TypeCLI)

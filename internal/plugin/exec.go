@@ -25,6 +25,9 @@ type Invocation struct {
 	Env            []string
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// WasmCache is where compiled Wasm modules are kept between runs; "" compiles
+	// a Wasm plugin each time it runs.
+	WasmCache string
 }
 
 // ExitError is the error for a plugin command that ran and failed.

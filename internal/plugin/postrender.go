@@ -14,6 +14,8 @@ type PostRenderer struct {
 	// Env is the plugin's environment, to which HELM_PLUGIN_NAME and
 	// HELM_PLUGIN_DIR are added; nil gives it only those.
 	Env []string
+	// WasmCache is where a compiled Wasm post-renderer is kept ("" for nowhere).
+	WasmCache string
 }
 
 // FindPostRenderer looks through the plugin folders, in order, for a
@@ -34,5 +36,5 @@ func FindPostRenderer(dirs []string, name string) (*PostRenderer, error) {
 
 // Run sends the manifests through the plugin.
 func (r *PostRenderer) Run(ctx context.Context, in *bytes.Buffer) (*bytes.Buffer, error) {
-	return r.PostRender(ctx, in, Invocation{Args: r.Args, Env: r.Env})
+	return r.PostRender(ctx, in, Invocation{Args: r.Args, Env: r.Env, WasmCache: r.WasmCache})
 }
