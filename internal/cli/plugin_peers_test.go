@@ -69,10 +69,18 @@ type cliRun struct {
 	code           int
 }
 
-// runCLI runs bin with args and env (added to this process's).
+// runCLI runs bin with args and env (added to this process's, without its HELM_
+// and XDG_ variables).
 func runCLI(t *testing.T, env []string, bin string, args ...string) cliRun {
 	t.Helper()
+	return runCLIIn(t, "", env, bin, args...)
+}
+
+// runCLIIn is runCLI in the folder dir.
+func runCLIIn(t *testing.T, dir string, env []string, bin string, args ...string) cliRun {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "HELM_") && !strings.HasPrefix(kv, "XDG_") {
 			cmd.Env = append(cmd.Env, kv)
@@ -253,5 +261,86 @@ func TestDiffPluginAgainstCluster(t *testing.T) {
 	}
 	if h.code != r.code || h.stdout != r.stdout {
 		t.Errorf("helm exit %d, rudder exit %d\n--- helm:\n%s%s\n--- rudder:\n%s%s", h.code, r.code, h.stdout, h.stderr, r.stdout, r.stderr)
+	}
+}
+
+// plugin install, list and uninstall print what Helm v4.3.1 prints, errors
+// included, for a Helm 3 plugin and a v1 plugin installed from folders.
+func TestPluginCommandsMatchHelm(t *testing.T) {
+	helm := peerTool(t, "helm")
+	work := t.TempDir()
+	writeTree(t, work, `-- src/hello/plugin.yaml --
+name: hello
+version: 0.1.0
+usage: says hello
+command: $HELM_PLUGIN_DIR/run.sh
+hooks:
+  install: echo "installing $HELM_PLUGIN_NAME"
+-- src/greet/plugin.yaml --
+apiVersion: v1
+name: greet
+type: cli/v1
+runtime: subprocess
+version: 1.2.3
+sourceURL: https://example.com/greet
+config:
+  shortHelp: say hello
+runtimeConfig:
+  platformCommand:
+    - command: echo
+-- src/empty/README --
+no manifest here
+-- src/badv1/plugin.yaml --
+apiVersion: v1
+name: badv1
+version: one
+`)
+	rudder, rudderEnv := rudderBin(t)
+	steps := [][]string{
+		{"plugin", "install", "src/hello"},
+		{"plugin", "install", "src/greet"},
+		{"plugin", "list"},
+		{"plugin", "list", "--type", "cli/v1"},
+		{"plugin", "install", "src/hello"},
+		{"plugin", "install", "src/empty"},
+		{"plugin", "install", "src/badv1"},
+		{"plugin", "uninstall", "greet", "nope"},
+		{"plugin", "list"},
+		{"plugin", "update"},
+	}
+	var got [2][]cliRun
+	for i, tool := range []struct {
+		name, bin string
+		env       []string
+	}{{"helm", helm, nil}, {"rudder", rudder, rudderEnv}} {
+		env := append([]string{"HOME=" + filepath.Join(work, tool.name+"-home")}, tool.env...)
+		for _, args := range steps {
+			r := runCLIIn(t, work, env, tool.bin, args...)
+			// Helm logs (level=WARN ...) what rudder does not; compare the error lines.
+			var errs []string
+			for _, l := range strings.Split(r.stderr, "\n") {
+				if strings.HasPrefix(l, "Error: ") {
+					errs = append(errs, strings.ReplaceAll(l, work, "$WORK"))
+				}
+			}
+			r.stderr = strings.Join(errs, "\n")
+			got[i] = append(got[i], r)
+		}
+	}
+	for s, args := range steps {
+		h, r := got[0][s], got[1][s]
+		if strings.Join(args, " ") == "plugin install src/badv1" {
+			// Helm links the plugin, then reports it "installed but unusable" and
+			// leaves it installed; rudder checks the manifest first and installs
+			// nothing. The cause is worded the same.
+			want := "Error: failed to load plugin \"$WORK/src/badv1\": invalid plugin `version` \"one\": must be valid semver"
+			if r.code != 1 || r.stderr != want || !strings.HasSuffix(h.stderr, "invalid plugin `version` \"one\": must be valid semver") {
+				t.Errorf("bad manifest: helm %q, rudder %q", h.stderr, r.stderr)
+			}
+			continue
+		}
+		if h.code != r.code || h.stdout != r.stdout || h.stderr != r.stderr {
+			t.Errorf("%s:\nhelm (exit %d):\n%s%s\nrudder (exit %d):\n%s%s", strings.Join(args, " "), h.code, h.stdout, h.stderr, r.code, r.stdout, r.stderr)
+		}
 	}
 }
