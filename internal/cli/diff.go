@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -564,6 +565,45 @@ func (a *app) printDrift(cmd *cobra.Command, name string, o driftFlags) error {
 		return &exitError{code: 2, err: errors.New("the release has drifted (detailed-exitcode parameter enabled)")}
 	}
 	return nil
+}
+
+// listDrift fills the Drift column of list's rows: the number of drifted objects
+// of each deployed release ("none"), "-" for one with no deployed revision. It
+// returns how many releases have drifted.
+func (a *app) listDrift(ctx context.Context, rels []*release.Release, rows []listRow) (int, error) {
+	kc, err := a.kubeClient()
+	if err != nil {
+		return 0, err
+	}
+	clusters := map[string]*action.Cluster{}
+	drifted := 0
+	for i, rel := range rels {
+		rows[i].Drift = "-"
+		if rel.Info == nil || rel.Info.Status != release.StatusDeployed {
+			continue
+		}
+		c := clusters[rel.Namespace]
+		if c == nil {
+			if c, err = a.actionCluster(rel.Namespace); err != nil {
+				return 0, err
+			}
+			clusters[rel.Namespace] = c
+		}
+		live := &action.LiveDiff{Cluster: c, Live: kc, DiffOptions: action.DiffOptions{Namespace: rel.Namespace}}
+		res, err := live.Drift(ctx, rel.Name)
+		if err != nil {
+			return 0, fmt.Errorf("release %s/%s: drift: %w", rel.Namespace, rel.Name, err)
+		}
+		switch n := len(res.Entries); n {
+		case 0:
+			rows[i].Drift = "none"
+		case 1:
+			rows[i].Drift, drifted = "1 object", drifted+1
+		default:
+			rows[i].Drift, drifted = strconv.Itoa(n)+" objects", drifted+1
+		}
+	}
+	return drifted, nil
 }
 
 func revisionArg(s string) (int, error) {

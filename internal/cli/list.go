@@ -46,6 +46,7 @@ func (a *app) newListCmd() *cobra.Command {
 		timeFmt   string
 		allNS     bool
 		format    outputFormat
+		drift     driftFlags
 	)
 	cmd := &cobra.Command{
 		Use:     "list",
@@ -88,13 +89,24 @@ func (a *app) newListCmd() *cobra.Command {
 				return writeNames(out, rels, format)
 			}
 			rows := listRows(rels, timeFmt)
+			drifted := 0
+			if drift.on {
+				if drifted, err = a.listDrift(cmd.Context(), rels, rows); err != nil {
+					return err
+				}
+			}
 			switch format {
 			case formatJSON:
-				return writeJSON(out, rows)
+				err = writeJSON(out, rows)
 			case formatYAML:
-				return writeYAML(out, rows)
+				err = writeYAML(out, rows)
+			default:
+				err = writeListTable(out, rows, noHeaders, a.palette())
 			}
-			return writeListTable(out, rows, noHeaders, a.palette())
+			if err == nil && drifted > 0 && drift.detailedExitCode {
+				err = &exitError{code: 2, err: fmt.Errorf("%d releases have drifted (detailed-exitcode parameter enabled)", drifted)}
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -114,6 +126,7 @@ func (a *app) newListCmd() *cobra.Command {
 	// Helm 3's --all; Helm 4 lists every status by default and dropped the flag.
 	f.BoolVarP(&all, "all", "a", false, "list releases in every status (the default; kept for Helm 3 scripts)")
 	_ = f.MarkHidden("all")
+	drift.add(cmd)
 	addOutputFlag(cmd, &format)
 	return cmd
 }
@@ -142,6 +155,9 @@ type listRow struct {
 	Status     string `json:"status"`
 	Chart      string `json:"chart"`
 	AppVersion string `json:"app_version"`
+	// Drift, with --drift, counts the release's drifted objects ("-" for a
+	// release with no deployed revision).
+	Drift string `json:"drift,omitempty"`
 }
 
 func listRows(rels []*release.Release, timeFmt string) []listRow {
@@ -172,12 +188,21 @@ func listRows(rels []*release.Release, timeFmt string) []listRow {
 
 func writeListTable(w io.Writer, rows []listRow, noHeaders bool, p palette) error {
 	var t table
+	withDrift := len(rows) > 0 && rows[0].Drift != ""
 	if !noHeaders {
-		t.addRow(p.header("NAME"), p.header("NAMESPACE"), p.header("REVISION"), p.header("UPDATED"),
-			p.header("STATUS"), p.header("CHART"), p.header("APP VERSION"))
+		head := []any{p.header("NAME"), p.header("NAMESPACE"), p.header("REVISION"), p.header("UPDATED"),
+			p.header("STATUS"), p.header("CHART"), p.header("APP VERSION")}
+		if withDrift {
+			head = append(head, p.header("DRIFT"))
+		}
+		t.addRow(head...)
 	}
 	for _, r := range rows {
-		t.addRow(r.Name, p.namespace(r.Namespace), r.Revision, r.Updated, p.status(release.Status(r.Status)), r.Chart, r.AppVersion)
+		cells := []any{r.Name, p.namespace(r.Namespace), r.Revision, r.Updated, p.status(release.Status(r.Status)), r.Chart, r.AppVersion}
+		if withDrift {
+			cells = append(cells, r.Drift)
+		}
+		t.addRow(cells...)
 	}
 	return t.write(w)
 }

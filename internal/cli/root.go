@@ -154,6 +154,7 @@ func newRootCmd(s Streams, g *cleanupGuard) (*cobra.Command, *app) {
 		a.newUninstallCmd(),
 		a.newListCmd(),
 		a.newHistoryCmd(),
+		a.newRepairCmd(),
 		a.newStatusCmd(),
 		a.newGetCmd(),
 		a.newTestCmd(),
