@@ -28,6 +28,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 		serverSide                          string
 		reuse, reset, resetThenReuse, clean bool
 		plan                                planFlags
+		confirm                             confirmFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "upgrade [RELEASE] [CHART]",
@@ -100,6 +101,15 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 					fmt.Fprintf(a.streams.Out, "Release %q does not exist. Installing it now.\n", name)
 				}
 			}
+			if confirm.on && dry == action.DryRunNone {
+				opts := action.DiffOptions{
+					Namespace: up.Namespace, InstallIfMissing: install, NoHooks: o.noHooks, Render: up.Render,
+					ReuseValues: up.ReuseValues, ResetValues: up.ResetValues, ResetThenReuseValues: up.ResetThenReuseValues,
+				}
+				if err := a.confirmUpgrade(cmd, name, in, opts, &o, confirm); err != nil {
+					return err
+				}
+			}
 			rel, err := up.Run(cmd.Context(), name, in.Chart, in.Values)
 			if err == nil && o.showOrder && dry != action.DryRunNone {
 				err = showOrder(rel, a.warn)
@@ -127,6 +137,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 	f.BoolVar(&resetThenReuse, "reset-then-reuse-values", false, "when upgrading, reset the values to the ones built into the chart, apply the last release's values and merge in any overrides from the command line via --set and -f. If '--reset-values' or '--reuse-values' is specified, this is ignored")
 	f.BoolVar(&clean, "cleanup-on-fail", false, "allow deletion of new resources created in this upgrade when upgrade fails")
 	plan.add(cmd)
+	confirm.add(cmd)
 	addOutputFlag(cmd, &out)
 	return cmd
 }
