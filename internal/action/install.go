@@ -41,6 +41,9 @@ type InstallOptions struct {
 	// KubeVersion and APIVersions override the capabilities of a client dry run.
 	KubeVersion *engine.KubeVersion
 	APIVersions []string
+	// ExpectManifestDigest, if set, refuses the install with ErrStalePlan when the
+	// rendered manifest's digest is another (upgrade --install --plan).
+	ExpectManifestDigest string
 }
 
 // Install installs a chart as a new release.
@@ -133,6 +136,9 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	r, err := Render(ctx, ch, vals, ro)
 	if err != nil {
 		return nil, err
+	}
+	if o.ExpectManifestDigest != "" && digest([]byte(r.Manifest)) != o.ExpectManifestDigest {
+		return nil, fmt.Errorf("%w: the chart renders differently than when the plan was made", ErrStalePlan)
 	}
 	var batches []manifest.Batch
 	if o.Wait == WaitOrdered {

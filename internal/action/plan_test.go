@@ -30,7 +30,9 @@ func TestPlanManifestDigest(t *testing.T) {
 		t.Fatalf("plan %v", p)
 	}
 
-	expect := func(o *action.UpgradeOptions) { o.ExpectManifestDigest = res.ManifestDigest }
+	expect := func(o *action.UpgradeOptions) {
+		o.ExpectManifestDigest, o.PlanRevision = res.ManifestDigest, res.Revision
+	}
 	_, err = f.upgrade("pl", ch, map[string]any{"value": "three"}, expect)
 	if !errors.Is(err, action.ErrStalePlan) {
 		t.Fatalf("upgrade with another render: %v, want ErrStalePlan", err)
@@ -41,6 +43,60 @@ func TestPlanManifestDigest(t *testing.T) {
 	f.ok(f.upgrade("pl", ch, map[string]any{"value": "two"}, expect))
 	if v, _ := f.configMapValue("planned"); v != "two" {
 		t.Fatalf("planned upgrade left %q", v)
+	}
+}
+
+// A plan is checked against the release's revision under the release's lock, by
+// the upgrade itself: one made from revision 1 is refused once another upgrade
+// made revision 2.
+func TestPlanRevisionCheckedByUpgrade(t *testing.T) {
+	f := newFixture(t)
+	ch := testChart(t, "1.0.0", map[string]string{"templates/cm.yaml": configMap("rev")})
+	f.ok(f.install("pr", ch, map[string]any{"value": "one"}))
+	d := &action.LiveDiff{Cluster: f.c, Live: f.kc, DiffOptions: action.DiffOptions{Namespace: f.ns}}
+	res, err := d.Upgrade(f.ctx, "pr", ch, map[string]any{"value": "two"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ok(f.upgrade("pr", ch, map[string]any{"value": "other"}))
+	_, err = f.upgrade("pr", ch, map[string]any{"value": "two"}, func(o *action.UpgradeOptions) {
+		o.ExpectManifestDigest, o.PlanRevision = res.ManifestDigest, res.Revision
+	})
+	if !errors.Is(err, action.ErrStalePlan) || !strings.Contains(err.Error(), "release pr is at revision 2, the plan starts from 1") {
+		t.Fatalf("upgrade with a plan from revision 1 at revision 2: %v, want ErrStalePlan", err)
+	}
+	if v, _ := f.configMapValue("rev"); v != "other" {
+		t.Fatalf("refused upgrade changed the object: %q", v)
+	}
+}
+
+// A plan made for an install (diff upgrade --install) is checked against its
+// manifest digest too: another render installs nothing.
+func TestPlanInstallManifestDigest(t *testing.T) {
+	f := newFixture(t)
+	ch := testChart(t, "1.0.0", map[string]string{"templates/cm.yaml": configMap("fresh")})
+	d := &action.LiveDiff{Cluster: f.c, Live: f.kc, DiffOptions: action.DiffOptions{Namespace: f.ns, InstallIfMissing: true}}
+	res, err := d.Upgrade(f.ctx, "pi", ch, map[string]any{"value": "one"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Revision != 0 {
+		t.Fatalf("plan for an install starts from revision %d", res.Revision)
+	}
+	expect := func(o *action.UpgradeOptions) {
+		o.InstallIfMissing, o.Namespace = true, f.ns
+		o.ExpectManifestDigest, o.PlanRevision = res.ManifestDigest, res.Revision
+	}
+	_, err = f.upgrade("pi", ch, map[string]any{"value": "two"}, expect)
+	if !errors.Is(err, action.ErrStalePlan) {
+		t.Fatalf("install with another render: %v, want ErrStalePlan", err)
+	}
+	if _, ok := f.configMapValue("fresh"); ok {
+		t.Fatal("refused install created the object")
+	}
+	f.ok(f.upgrade("pi", ch, map[string]any{"value": "one"}, expect))
+	if v, _ := f.configMapValue("fresh"); v != "one" {
+		t.Fatalf("planned install left %q", v)
 	}
 }
 

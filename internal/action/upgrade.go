@@ -46,6 +46,10 @@ type UpgradeOptions struct {
 	// ExpectManifestDigest, if set, refuses the upgrade with ErrStalePlan when the
 	// rendered manifest's digest is another (upgrade --plan).
 	ExpectManifestDigest string
+	// PlanRevision, with ExpectManifestDigest (a plan), is the revision the plan
+	// starts from (0: an install); checked under the release's lock, so that no
+	// other operation can slip in between the check and the upgrade.
+	PlanRevision int
 }
 
 // Upgrade moves a release to a new chart or values.
@@ -71,6 +75,9 @@ func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals ma
 		missing, uninstalled, err := u.missing(ctx, name)
 		if err != nil {
 			return nil, err
+		}
+		if missing && o.ExpectManifestDigest != "" && o.PlanRevision != 0 {
+			return nil, fmt.Errorf("%w: release %s no longer exists, the plan starts from revision %d", ErrStalePlan, name, o.PlanRevision)
 		}
 		if missing {
 			return u.install(ctx, name, uninstalled, ch, vals)
@@ -105,6 +112,9 @@ func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals ma
 	}
 	if last.Info.Status.IsPending() {
 		return nil, ErrPending
+	}
+	if o.ExpectManifestDigest != "" && last.Version != o.PlanRevision {
+		return nil, fmt.Errorf("%w: release %s is at revision %d, the plan starts from %d", ErrStalePlan, name, last.Version, o.PlanRevision)
 	}
 	current := last
 	if last.Info.Status != release.StatusDeployed {
@@ -354,6 +364,8 @@ func (u *Upgrade) install(ctx context.Context, name string, replace bool, ch *ch
 		RollbackOnFailure: o.RollbackOnFailure,
 		Labels:            o.Labels,
 		Render:            o.Render,
+
+		ExpectManifestDigest: o.ExpectManifestDigest,
 	}}
 	return inst.Run(ctx, ch, vals)
 }

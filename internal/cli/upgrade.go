@@ -93,7 +93,7 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 				Render:               o.render(a.warn, maxRender),
 			}}
 			if plan.plan != nil {
-				up.ExpectManifestDigest = plan.plan.ManifestDigest
+				up.ExpectManifestDigest, up.PlanRevision = plan.plan.ManifestDigest, plan.plan.Revision
 			}
 			up.Installing = func() {
 				installing = true
