@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
@@ -176,10 +177,11 @@ func (d *LiveDiff) compareLive(ctx context.Context, original, target []*kube.Res
 
 	// Objects whose render is what the release last applied and whose live state
 	// still holds all of it would not change: the others are dry-run.
-	var candidates []*kube.Resource
+	var candidates, creates []*kube.Resource
 	var at []int
 	for i, r := range target {
 		if live[i] == nil {
+			creates = append(creates, r)
 			continue
 		}
 		if old := had[r.Key()]; old != nil && reflect.DeepEqual(old.Object.Object, r.Object.Object) && holds(live[i].Object, r.Object.Object) {
@@ -201,13 +203,18 @@ func (d *LiveDiff) compareLive(ctx context.Context, original, target []*kube.Res
 		}
 	}
 
+	created, err := d.dryRunCreates(ctx, creates)
+	if err != nil {
+		return nil, err
+	}
+
 	var before, next strings.Builder
 	var adopted, kept []string
 	keyOf := map[int]string{}
 	for i, r := range target {
 		switch {
 		case live[i] == nil: // created
-			writeObject(&next, r.Object.Object)
+			writeObject(&next, created[r.Key()])
 		case after[i] == nil: // unchanged
 		default:
 			writeObject(&before, live[i].Object)
@@ -252,7 +259,31 @@ func (d *LiveDiff) compareLive(ctx context.Context, original, target []*kube.Res
 		}
 	}
 	rep.Changed = len(rep.Entries) > 0
-	return &LiveResult{DiffResult: DiffResult{Report: rep}, DryRuns: len(candidates), Conflicts: conflicts, Observed: observed}, nil
+	return &LiveResult{DiffResult: DiffResult{Report: rep}, DryRuns: len(candidates) + len(creates), Conflicts: conflicts, Observed: observed}, nil
+}
+
+// dryRunCreates returns the objects to be created as the API server would store
+// them (defaults and mutating webhooks applied), by key. An object whose namespace
+// does not exist yet (an install with --create-namespace) cannot be dry-run: it is
+// shown as rendered.
+func (d *LiveDiff) dryRunCreates(ctx context.Context, creates []*kube.Resource) (map[kube.Key]map[string]any, error) {
+	out := make(map[kube.Key]map[string]any, len(creates))
+	for _, r := range creates {
+		out[r.Key()] = r.Object.Object
+	}
+	if len(creates) == 0 {
+		return out, nil
+	}
+	dry, err := d.Live.DryRunApply(ctx, creates, kube.LiveOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return nil, err
+	}
+	for k, r := range creates {
+		if k < len(dry) && dry[k].Object != nil {
+			out[r.Key()] = dry[k].Object.Object
+		}
+	}
+	return out, nil
 }
 
 // addHooks compares the hooks the release recorded with the new ones, as rendered:
