@@ -112,6 +112,9 @@ func (d *LiveDiff) Upgrade(ctx context.Context, name string, ch *chart.Chart, va
 			return nil, fmt.Errorf("unable to build kubernetes objects from current release manifest: %w", err)
 		}
 	}
+	if err := d.checkOwnership(ctx, next, original, target, current == nil); err != nil {
+		return nil, err
+	}
 	res, err := d.compareLive(ctx, original, target)
 	if err != nil {
 		return nil, err
@@ -124,6 +127,33 @@ func (d *LiveDiff) Upgrade(ctx context.Context, name string, ch *chart.Chart, va
 		}
 	}
 	return res, nil
+}
+
+// checkOwnership refuses, as the install or upgrade would, objects new to the
+// release that exist already and belong to something else, unless TakeOwnership
+// adopts them.
+func (d *LiveDiff) checkOwnership(ctx context.Context, next *release.Release, original, target []*kube.Resource, install bool) error {
+	had := make(map[kube.Key]bool, len(original))
+	for _, r := range original {
+		had[r.Key()] = true
+	}
+	var added []*kube.Resource
+	for _, r := range target {
+		if !had[r.Key()] {
+			added = append(added, r)
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	_, err := d.Cluster.Objects.Existing(ctx, added, kube.AdoptOptions{Owner: owner(next), TakeOwnership: d.TakeOwnership})
+	switch {
+	case err != nil && install:
+		return fmt.Errorf("unable to continue with install: %w", err)
+	case err != nil:
+		return fmt.Errorf("unable to continue with update: %w", err)
+	}
+	return nil
 }
 
 // Drift compares the objects of the release's deployed revision with what is live:
