@@ -158,11 +158,23 @@ func (c *Client) dryRunApply(ctx context.Context, r *Resource, force bool) (*uns
 	}
 	raw, err := req.Do(ctx).Raw()
 	if err != nil {
-		return nil, err
+		return nil, withServerMessage(err, raw)
 	}
 	obj := &unstructured.Unstructured{}
 	if err := json.Unmarshal(raw, &obj.Object); err != nil {
 		return nil, err
 	}
 	return obj, nil
+}
+
+// withServerMessage returns the API server's own Status, carried in the body of a
+// refused request, in place of err when the client could only say what kind of
+// failure it was ("the server reported a conflict"): the server's message names
+// the fields and managers involved.
+func withServerMessage(err error, body []byte) error {
+	var st metav1.Status
+	if json.Unmarshal(body, &st) != nil || st.Kind != "Status" || st.Message == "" {
+		return err
+	}
+	return &apierrors.StatusError{ErrStatus: st}
 }
