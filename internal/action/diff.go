@@ -188,11 +188,12 @@ func (d *Diff) compareReleases(old, new *release.Release) (*DiffResult, error) {
 
 func (d *Diff) compare(old, new string) (*diff.Report, error) {
 	po := diff.ParseOptions{Namespace: d.Namespace, Normalize: d.Normalize, IncludeTests: d.IncludeTests}
-	before, err := diff.Parse(old, po)
+	p := diff.Parser{Options: po}
+	before, err := p.Parse(old)
 	if err != nil {
 		return nil, fmt.Errorf("current release manifest: %w", err)
 	}
-	after, err := diff.Parse(new, po)
+	after, err := p.Parse(new)
 	if err != nil {
 		return nil, fmt.Errorf("new manifest: %w", err)
 	}

@@ -107,3 +107,48 @@ func runCase(t *testing.T, name string, format Format, context string, opts []st
 	fmt.Fprintf(&b, "exit: %d\n", exit)
 	return b.String()
 }
+
+// A Parser reads a document shared by both sides once, yet gives each side the
+// same index Parse gives, with objects of its own.
+func TestParserSharesNothing(t *testing.T) {
+	old := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  v: \"1\"\n"
+	next := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  v: \"2\"\n"
+	o := ParseOptions{Namespace: "ns"}
+	p := Parser{Options: o}
+	a, err := p.Parse(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.Parse(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, side := range []struct {
+		got  Index
+		text string
+	}{{a, old}, {b, next}} {
+		want, err := Parse(side.text, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(side.got) != len(want) {
+			t.Fatalf("parser gave %d objects, Parse %d", len(side.got), len(want))
+		}
+		for k, w := range want {
+			if g := side.got[k]; g == nil || *g != *w {
+				t.Errorf("%s: parser gave %+v, Parse %+v", k, g, w)
+			}
+		}
+	}
+	const key = "ns, a, ConfigMap (v1)"
+	if a[key] == b[key] {
+		t.Fatal("both indexes hold the same object")
+	}
+	a[key].Content = "changed"
+	if b[key].Content == "changed" {
+		t.Fatal("a change to one index shows in the other")
+	}
+	if rep := Compare(a, b, Options{}); len(rep.Entries) != 2 {
+		t.Fatalf("%d entries after the change, want 2", len(rep.Entries))
+	}
+}

@@ -69,17 +69,52 @@ func (h *head) key() string {
 // Documents without apiVersion and kind are skipped, *List kinds are unpacked, and of
 // two objects with the same key the first is kept.
 func Parse(manifest string, o ParseOptions) (Index, error) {
+	return parseMemo(manifest, o, nil)
+}
+
+// Parser parses the manifests of one comparison as Parse does, reading a
+// document that appears in several (as written) once: an upgrade leaves most
+// objects as they were, and reading YAML is most of the cost of a diff. The zero
+// value is ready to use with the zero ParseOptions.
+type Parser struct {
+	Options ParseOptions
+	memo    map[string][]Object
+}
+
+// Parse splits manifest into objects, as the package's Parse does.
+func (p *Parser) Parse(manifest string) (Index, error) {
+	if p.memo == nil {
+		p.memo = map[string][]Object{}
+	}
+	return parseMemo(manifest, p.Options, p.memo)
+}
+
+// parseMemo is Parse, remembering in memo (if not nil) the objects of each
+// document text; each index gets objects of its own.
+func parseMemo(manifest string, o ParseOptions, memo map[string][]Object) (Index, error) {
 	idx := Index{}
 	for _, doc := range strings.Split("\n"+manifest, "\n---\n") {
 		doc = strings.TrimSpace(doc)
 		if doc == "" {
 			continue
 		}
-		objs, err := parseDocument(doc, o)
-		if err != nil {
-			return nil, err
+		seen, ok := memo[doc]
+		if !ok {
+			objs, err := parseDocument(doc, o)
+			if err != nil {
+				return nil, err
+			}
+			seen = make([]Object, len(objs))
+			for i, obj := range objs {
+				seen[i] = *obj
+			}
+			if memo != nil {
+				memo[doc] = seen
+			}
 		}
-		for _, obj := range objs {
+		for i := range seen {
+			c := seen[i] // a copy: indexes share nothing
+			obj := &c
 			if _, dup := idx[obj.Key]; !dup {
 				idx[obj.Key] = obj
 			}
