@@ -43,6 +43,9 @@ func apiserverArgs(dir string, etcdPort, port int) []string {
 		"--service-account-signing-key-file=" + filepath.Join(pki, "sa.key"),
 		"--service-cluster-ip-range=" + ServiceCIDR,
 		"--allow-privileged=true",
+		// The fake nodes' kubelet is kwok's server on 127.0.0.1 (their
+		// InternalIP); their Hostname resolves nowhere. pods/log reaches it.
+		"--kubelet-preferred-address-types=InternalIP",
 		// No kube-proxy or pods behind the kubernetes Service, and a loopback
 		// address is not a valid endpoint: do not reconcile it.
 		"--endpoint-reconciler-type=none",
@@ -83,10 +86,14 @@ func schedulerArgs(kubeconfig string) []string {
 	}
 }
 
-func kwokArgs(dir, kubeconfig string) []string {
+func kwokArgs(dir, kubeconfig string, serverPort int) []string {
 	return []string{
 		"--kubeconfig=" + kubeconfig,
 		"--config=" + filepath.Join(dir, "stages.yaml"),
+		// kwok's kubelet-like server, for pod logs: the nodes report it as
+		// their kubelet endpoint, on their InternalIP.
+		fmt.Sprintf("--server-address=127.0.0.1:%d", serverPort),
+		fmt.Sprintf("--node-port=%d", serverPort),
 		"--manage-all-nodes=false",
 		"--manage-nodes-with-annotation-selector=" + NodeAnnotation + "=fake",
 		// kwok renews each node's Lease; without it the node lifecycle
@@ -94,6 +101,7 @@ func kwokArgs(dir, kubeconfig string) []string {
 		"--node-lease-duration-seconds=40",
 		// kwok reads the address as the first one to hand out.
 		"--cidr=10.244.0.1/16",
-		"--node-ip=10.255.0.1",
+		// The nodes' InternalIP, where the API server finds their kubelet.
+		"--node-ip=127.0.0.1",
 	}
 }

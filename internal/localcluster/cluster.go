@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -293,11 +294,11 @@ func start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := writePKI(pki, began); err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(3)
+	ports, err := freePorts(4)
 	if err != nil {
 		return nil, err
 	}
-	etcdPort, peerPort, apiPort := ports[0], ports[1], ports[2]
+	etcdPort, peerPort, apiPort, kubeletPort := ports[0], ports[1], ports[2], ports[3]
 	c := &Cluster{dir: dir, st: state{
 		Name:    opts.Name,
 		Server:  "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(apiPort)),
@@ -317,7 +318,11 @@ func start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := writeKubeconfig(c.Kubeconfig(), opts.Name, c.st.Server, ca, admin); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "stages.yaml"), stages, 0o644); err != nil {
+	logsConf, err := writeContainerLogs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "stages.yaml"), append(slices.Clip(stages), logsConf...), 0o644); err != nil {
 		return nil, err
 	}
 
@@ -361,7 +366,7 @@ func start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := run("kube-scheduler", opts.Binaries.Scheduler, schedulerArgs(kubeconfig)...); err != nil {
 		return fail(err)
 	}
-	if err := run("kwok", opts.Binaries.Kwok, kwokArgs(dir, kubeconfig)...); err != nil {
+	if err := run("kwok", opts.Binaries.Kwok, kwokArgs(dir, kubeconfig, kubeletPort)...); err != nil {
 		return fail(err)
 	}
 	nodes, err := createNodes(ctx, cs, opts.Nodes)

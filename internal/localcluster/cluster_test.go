@@ -210,7 +210,7 @@ func TestStagesUseAnnotations(t *testing.T) {
 			t.Errorf("stages.yaml does not read the annotation %s", a)
 		}
 	}
-	for _, a := range kwokArgs("/d", "/k") {
+	for _, a := range kwokArgs("/d", "/k", 10250) {
 		if strings.HasPrefix(a, "--manage-nodes-with-annotation-selector=") && a != "--manage-nodes-with-annotation-selector="+NodeAnnotation+"=fake" {
 			t.Errorf("kwok manages %s, but nodes are created with %s=fake", a, NodeAnnotation)
 		}

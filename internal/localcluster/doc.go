@@ -21,5 +21,7 @@
 // (restartPolicy Always) become Ready and stay Running; pods with restartPolicy
 // Never or OnFailure run briefly and Succeed. The annotations AnnotationFail,
 // AnnotationUnready, AnnotationRunDuration and AnnotationStartDelay change that,
-// so that hooks, tests and waits can be exercised both ways.
+// so that hooks, tests and waits can be exercised both ways. Every container
+// serves ContainerLogLines as its logs (pods/log reaches kwok's server as the
+// nodes' kubelet).
 package localcluster

@@ -3,6 +3,7 @@ package testenv_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/rudderpm/rudder/internal/localcluster"
 	"github.com/rudderpm/rudder/internal/testenv"
 )
 
@@ -322,6 +324,33 @@ func newJob(name string, restart corev1.RestartPolicy, annotations map[string]st
 				},
 			},
 		},
+	}
+}
+
+// A pod on a fake node serves its container's logs through the API server,
+// as kubectl logs reads them: the fixed lines, with tailLines honoured.
+func TestPodLogs(t *testing.T) {
+	env := testenv.Start(t)
+	requireLocal(t, env)
+	ns := env.Namespace(t)
+	cs := env.Clientset()
+	ctx := testContext(t)
+	createPod(t, ctx, cs, ns, "talker", corev1.RestartPolicyAlways, nil)
+	waitPodPhase(t, ctx, cs, ns, "talker", corev1.PodRunning)
+	read := func(opts *corev1.PodLogOptions) string {
+		t.Helper()
+		b, err := cs.CoreV1().Pods(ns).GetLogs("talker", opts).DoRaw(ctx)
+		if err != nil {
+			t.Fatalf("logs of Pod/%s/talker: %v", ns, err)
+		}
+		return string(b)
+	}
+	if got, want := read(&corev1.PodLogOptions{Container: "main"}), strings.Join(localcluster.ContainerLogLines, "\n")+"\n"; got != want {
+		t.Errorf("logs = %q, want %q", got, want)
+	}
+	last := localcluster.ContainerLogLines[len(localcluster.ContainerLogLines)-1]
+	if got := read(&corev1.PodLogOptions{Container: "main", TailLines: ptr(int64(1))}); got != last+"\n" {
+		t.Errorf("logs with tailLines 1 = %q, want %q", got, last+"\n")
 	}
 }
 
