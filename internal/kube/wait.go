@@ -41,6 +41,14 @@ type WaitOptions struct {
 	// minute before WaitReady was called (older events about the same objects are
 	// from an earlier change).
 	Since time.Time
+	// LogLines is how many of the last lines of each failing container's log
+	// the *WaitError carries, for each object not ready (the containers not ready
+	// of its worst pods, at most 2 pods and 3 containers each, at most 8 KiB of
+	// each log); 0 means 10; a negative number means none.
+	LogLines int
+	// LiveLogs also reads those lines as soon as a pod fails, and sends them once
+	// per container in WaitProgress events (NewLogs), for --logs.
+	LiveLogs bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -76,6 +84,9 @@ type WaitEvent struct {
 	// NewWarnings lists the warning events first seen since the previous event,
 	// oldest first.
 	NewWarnings []WarningEvent
+	// NewLogs are the ends of the logs of containers newly failing, with
+	// WaitOptions.LiveLogs; each container's once.
+	NewLogs []ContainerLog
 	// Err is set on WaitDone when waiting failed: a *WaitError.
 	Err error
 }
@@ -95,6 +106,12 @@ type ObjectStatus struct {
 	// Warnings are the newest Warning events about the object and the
 	// ReplicaSets and Pods it controls, newest first (only for objects not ready).
 	Warnings []WarningEvent
+	// Logs are the ends of the logs of its failing containers: only in a
+	// *WaitError, and only for objects with pods that have run and fail.
+	Logs []ContainerLog
+
+	// pods are the pods worth reading the logs of (failingPods).
+	pods []*corev1.Pod
 }
 
 // Ready tells whether the object is ready.
@@ -151,6 +168,7 @@ func (e *WaitError) Error() string {
 		if failed == 1 {
 			fmt.Fprintf(&b, "%s failed: %s", list[0].Object, list[0].Why())
 			writeWarnings(&b, list[0].Warnings)
+			writeLogs(&b, list[0].Logs)
 			list = nil
 		} else {
 			fmt.Fprintf(&b, "%d objects failed", failed)
@@ -165,11 +183,13 @@ func (e *WaitError) Error() string {
 	if len(list) == 1 && !errors.Is(e.Err, ErrObjectFailed) {
 		fmt.Fprintf(&b, ": %s: %s", list[0].Status, list[0].Why())
 		writeWarnings(&b, list[0].Warnings)
+		writeLogs(&b, list[0].Logs)
 	} else if len(list) > 0 {
 		b.WriteString(":")
 		for _, s := range list {
 			fmt.Fprintf(&b, "\n  %s: %s: %s", s.Object, s.Status, s.Why())
 			writeWarnings(&b, s.Warnings)
+			writeLogs(&b, s.Logs)
 		}
 	}
 	if errors.Is(e.Err, ErrObjectFailed) && len(e.NotReady) > failed {
@@ -196,6 +216,22 @@ func writeWarnings(b *strings.Builder, ws []WarningEvent) {
 			fmt.Fprintf(b, " (x%d)", w.Count)
 		}
 		fmt.Fprintf(b, ": %s", w.Message)
+	}
+}
+
+func writeLogs(b *strings.Builder, logs []ContainerLog) {
+	for _, l := range logs {
+		fmt.Fprintf(b, "\n    %s:", l.Title())
+		if l.Err != "" {
+			fmt.Fprintf(b, " cannot read it: %s", l.Err)
+			continue
+		}
+		if len(l.Lines) == 0 {
+			b.WriteString(" (empty)")
+		}
+		for _, line := range l.Lines {
+			fmt.Fprintf(b, "\n      | %s", line)
+		}
 	}
 }
 

@@ -47,6 +47,8 @@ type waitObject struct {
 	last  ObjectStatus
 	sent  bool
 	seen  map[string]bool // warnings already reported
+	// logged are the containers, pod/container, whose logs were sent (LiveLogs).
+	logged map[string]bool
 }
 
 // objectWatch is the informer for the waited-for objects of one resource in one
@@ -123,7 +125,7 @@ func newWaiter(c *Client, resources []*Resource, opts WaitOptions) *waiter {
 	byTarget := map[target]*objectWatch{}
 	needs := map[string]*[3]bool{} // namespace -> events, pods, replicasets
 	for _, r := range resources {
-		o := &waitObject{res: r, seen: map[string]bool{}}
+		o := &waitObject{res: r, seen: map[string]bool{}, logged: map[string]bool{}}
 		w.objs = append(w.objs, o)
 		if !needsWatch(r, opts) {
 			continue
@@ -388,12 +390,14 @@ func (w *waiter) run(ctx context.Context) error {
 		case snap.failed > 0:
 			cause = ErrObjectFailed
 		case snap.ready == len(w.objs):
-			w.send(base, WaitDone, snap, nil)
+			w.send(ctx, base, WaitDone, snap, nil)
 			return nil
 		}
 		if cause != nil {
 			err := &WaitError{NotReady: notReady(snap), Total: len(w.objs), Waited: snap.time.Sub(started), Err: cause}
-			w.send(base, WaitDone, snap, err)
+			// ctx may be over (a timeout): the logs get a moment of their own.
+			w.attachLogs(context.WithoutCancel(ctx), err.NotReady)
+			w.send(ctx, base, WaitDone, snap, err)
 			return err
 		}
 		if !w.changed(snap) {
@@ -405,7 +409,7 @@ func (w *waiter) run(ctx context.Context) error {
 			}
 			continue
 		}
-		w.send(base, WaitProgress, snap, nil)
+		w.send(ctx, base, WaitProgress, snap, nil)
 		lastSent = snap.time
 	}
 }
@@ -477,6 +481,7 @@ func (w *waiter) status(o *waitObject) (st ObjectStatus, fatal error) {
 	case gk == gkPod:
 		if p := podOf(u); p != nil {
 			st.Detail, _ = podProblem(p)
+			st.pods = failingPods([]*corev1.Pod{p})
 		}
 	case workloadKinds[gk]:
 		owners := []types.UID{u.GetUID()}
@@ -490,6 +495,7 @@ func (w *waiter) status(o *waitObject) (st ObjectStatus, fatal error) {
 			pods = append(pods, nw.Pods(uid)...)
 		}
 		st.Detail = podsDetail(pods)
+		st.pods = failingPods(pods)
 	}
 	if nw.events != nil && w.maxWarn > 0 {
 		for _, p := range pods {
@@ -553,6 +559,9 @@ func byOwner[T any](inf cache.SharedIndexInformer, owner types.UID) []T {
 
 // changed tells whether snap differs from what was last sent.
 func (w *waiter) changed(snap snapshot) bool {
+	if w.unlogged(snap) {
+		return true
+	}
 	for i, o := range w.objs {
 		st := snap.statuses[i]
 		if !o.sent || !st.same(o.last) {
@@ -568,7 +577,7 @@ func (w *waiter) changed(snap snapshot) bool {
 }
 
 // send reports snap as an event of type t, and remembers what it reported.
-func (w *waiter) send(base WaitEvent, t WaitEventType, snap snapshot, err error) {
+func (w *waiter) send(ctx context.Context, base WaitEvent, t WaitEventType, snap snapshot, err error) {
 	ev := base
 	ev.Type, ev.Time, ev.Ready, ev.Err = t, snap.time, snap.ready, err
 	ev.NotReady = notReady(snap)
@@ -591,6 +600,9 @@ func (w *waiter) send(base WaitEvent, t WaitEventType, snap snapshot, err error)
 				ev.NewWarnings = append(ev.NewWarnings, we)
 			}
 		}
+	}
+	if t == WaitProgress {
+		ev.NewLogs = w.newLogs(ctx, snap)
 	}
 	if w.opts.Events != nil {
 		w.opts.Events(ev)
