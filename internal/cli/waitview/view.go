@@ -80,9 +80,11 @@ func (p *View) Handle(ev kube.WaitEvent) {
 		p.draw()
 		p.startTicker()
 	case kube.WaitProgress:
+		p.notes(ev)
 		p.draw()
 	case kube.WaitDone:
 		p.clear()
+		p.notes(ev)
 		if ev.Err == nil {
 			fmt.Fprintf(p.out, "%s %s ready after %s\n", p.style(sgrGreen, "✓"), objectCount(ev.Total), duration(ev.Time.Sub(ev.Started)))
 		}
@@ -152,9 +154,52 @@ func (p *View) plain(ev kube.WaitEvent) {
 	for _, w := range ev.NewWarnings {
 		fmt.Fprintf(p.out, "%s %s: warning %s %s%s: %s\n", stamp, w.Object, w.Sources(), w.Reason, times(w.Count), w.Message)
 	}
+	for _, l := range ev.NewLogs {
+		fmt.Fprintf(p.out, "%s %s: %s\n", stamp, l.Object, logHeading(l))
+		for _, line := range l.Lines {
+			fmt.Fprintf(p.out, "    | %s\n", line)
+		}
+	}
 	if ev.Type == kube.WaitDone && ev.Err == nil {
 		fmt.Fprintf(p.out, "%s %s ready after %s\n", stamp, allCount(ev.Total), duration(ev.Time.Sub(ev.Started)))
 	}
+}
+
+// notes prints, above the live view (which scrolls down under them), what the
+// view itself would not keep: objects ready only because they exist (a
+// warning), and the ends of the logs of containers that fail (--logs).
+func (p *View) notes(ev kube.WaitEvent) {
+	var b strings.Builder
+	for _, st := range ev.Changed {
+		if st.Ready() && st.Message == kube.AssumedReadyMessage {
+			fmt.Fprintf(&b, "%s %s is ready: %s: %s\n", p.style(sgrYellow, "!"), p.name(st.Object), p.style(sgrYellow, "warning"), st.Message)
+		}
+	}
+	for _, l := range ev.NewLogs {
+		fmt.Fprintf(&b, "%s %s: %s\n", p.style(sgrDim, "≡"), p.name(l.Object), logHeading(l))
+		for _, line := range l.Lines {
+			fmt.Fprintf(&b, "    %s %s\n", p.style(sgrDim, "|"), line)
+		}
+	}
+	if b.Len() == 0 {
+		return
+	}
+	var out strings.Builder
+	p.eraseTo(&out)
+	p.lines = 0
+	out.WriteString(b.String())
+	_, _ = io.WriteString(p.out, out.String())
+}
+
+// logHeading names a container's log, or says why it could not be read.
+func logHeading(l kube.ContainerLog) string {
+	switch {
+	case l.Err != "":
+		return l.Title() + ": cannot read it: " + l.Err
+	case len(l.Lines) == 0:
+		return l.Title() + ": (empty)"
+	}
+	return l.Title() + ":"
 }
 
 // draw redraws the live view in place.

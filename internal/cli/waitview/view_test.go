@@ -283,3 +283,48 @@ func (l *lockedBuilder) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// On a terminal, an object ready only because it exists and the logs of a
+// failing container are printed above the live view, which keeps them there as
+// it redraws; a plain log prints the logs as lines.
+func TestLiveViewNotes(t *testing.T) {
+	widget := kube.Key{Group: "example.com", Kind: "Widget", Namespace: "shop", Name: "w"}
+	web := kube.Key{Group: "apps", Kind: "Deployment", Namespace: "shop", Name: "web"}
+	notReady := []kube.ObjectStatus{{Object: web, Status: kube.StatusInProgress, Message: "Available: 0/1"}}
+	evs := []kube.WaitEvent{
+		{Type: kube.WaitStarted, Time: t0, Started: t0, Total: 2},
+		{Type: kube.WaitProgress, Time: at(1), Started: t0, Total: 2, Ready: 1, NotReady: notReady,
+			Changed: []kube.ObjectStatus{{Object: widget, Status: kube.StatusCurrent, Message: kube.AssumedReadyMessage}, notReady[0]},
+			NewLogs: []kube.ContainerLog{{Object: web, Pod: "web-1", Container: "app", Lines: []string{"starting", "error: no config"}}}},
+		{Type: kube.WaitProgress, Time: at(2), Started: t0, Total: 2, Ready: 1, NotReady: notReady},
+	}
+	var b strings.Builder
+	now := at(2)
+	v := New(&b, Options{Live: true, Tick: -1, Namespace: "shop", Now: func() time.Time { return now }, Size: func() (int, int) { return 100, 10 }})
+	for _, ev := range evs {
+		v.Handle(ev)
+	}
+	got := strings.Join(screen(b.String()), "\n")
+	want := `! Widget/w is ready: warning: no readable status: ready once it exists
+≡ Deployment/web: log of pod web-1, container app:
+    | starting
+    | error: no config
+⠋ Waiting for 1 of 2 objects to be ready  2s
+  Deployment/web  InProgress  Available: 0/1`
+	if got != want {
+		t.Errorf("live view:\n%s\nwant:\n%s", got, want)
+	}
+
+	b.Reset()
+	v = New(&b, Options{})
+	v.Handle(evs[1])
+	wantPlain := `12:00:01 Widget/shop/w is ready: warning: no readable status: ready once it exists
+12:00:01 Deployment/shop/web: InProgress: Available: 0/1
+12:00:01 Deployment/shop/web: log of pod web-1, container app:
+    | starting
+    | error: no config
+`
+	if got := b.String(); got != wantPlain {
+		t.Errorf("plain output:\n%s\nwant:\n%s", got, wantPlain)
+	}
+}
