@@ -34,6 +34,9 @@ type Cluster struct {
 	// WaitEvents receives the progress of waits for readiness (--wait); nil
 	// means none is reported.
 	WaitEvents func(kube.WaitEvent)
+	// WaitLogs also reads the last log lines of containers as they fail while
+	// waiting, and sends them in WaitEvents (--logs).
+	WaitLogs bool
 	// HookOutput is where the logs of a hook's containers go when the hook's
 	// helm.sh/hook-output-log-policy asks for them; nil means they are not read.
 	HookOutput func(c kube.Container) io.Writer

@@ -176,6 +176,7 @@ func applyBatches(ctx context.Context, c *Cluster, batches [][]*kube.Resource, a
 			Readiness:   kube.ReadinessOrdered,
 			WaitForJobs: o.WaitForJobs,
 			Events:      c.WaitEvents,
+			LiveLogs:    c.WaitLogs,
 			Now:         c.Now,
 		}); err != nil {
 			return created, fmt.Errorf("batch %d of %d: %w", i+1, len(batches), err)

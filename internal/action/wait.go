@@ -25,6 +25,7 @@ func waitReady(ctx context.Context, c *Cluster, resources []*kube.Resource, stra
 		Readiness:   readiness,
 		WaitForJobs: waitForJobs,
 		Events:      c.WaitEvents,
+		LiveLogs:    c.WaitLogs,
 		Now:         c.Now,
 	})
 }

@@ -73,6 +73,9 @@ func (a *app) runInstall(ctx context.Context, name, ref string, o *installFlags,
 	if err := o.checkHideSecret(dry); err != nil {
 		return nil, err
 	}
+	if err := checkLogsFlag(o.logs, o.wait, o.rollbackOnFailure); err != nil {
+		return nil, err
+	}
 	maxRender, err := a.maxRenderSize()
 	if err != nil {
 		return nil, err
@@ -96,6 +99,7 @@ func (a *app) runInstall(ctx context.Context, name, ref string, o *installFlags,
 	if inst.Cluster, err = a.clusterFor(dry == action.DryRunClient); err != nil {
 		return nil, err
 	}
+	inst.Cluster.WaitLogs = o.logs
 	rel, err := inst.Run(ctx, in.Chart, in.Values)
 	if err == nil && o.showOrder && dry != action.DryRunNone {
 		err = showOrder(rel, a.warn)

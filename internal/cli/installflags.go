@@ -51,6 +51,7 @@ type installFlags struct {
 	showOrder                bool
 	crds                     action.CRDPolicy // install and upgrade
 	forceCRDUpgrade          bool             // install and upgrade
+	logs                     bool
 }
 
 func (o *installFlags) addFlags(cmd *cobra.Command, s *settings) {
@@ -88,6 +89,7 @@ func (o *installFlags) addFlags(cmd *cobra.Command, s *settings) {
 	f.Var(postRendererArgsValue{&o.postRender}, "post-renderer-args", "an argument to the post-renderer (can specify multiple)")
 	f.Var(newWaitValue(&o.wait), "wait", "wait until resources are ready (up to --timeout). Use '--wait' alone for 'watcher' strategy, or specify one of: 'watcher', 'hookOnly', 'legacy', 'ordered'. Default when flag is omitted: 'hookOnly'.")
 	f.Lookup("wait").NoOptDefVal = "watcher"
+	addLogsFlag(f, &o.logs)
 	f.BoolVar(&o.showOrder, "show-order", false, "print the manifests in the order --wait=ordered applies them, each resource group between '## START resource-group' and '## END resource-group' comments (template and --dry-run)")
 	addValueFlags(f, &o.values)
 	o.chartPath.addFlags(f, s)

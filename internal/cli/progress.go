@@ -22,9 +22,12 @@ package cli
 // while it waits, and tools read stderr.
 
 import (
+	"errors"
+
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/rudderpm/rudder/internal/action"
 	"github.com/rudderpm/rudder/internal/cli/waitview"
 	"github.com/rudderpm/rudder/internal/kube"
 )
@@ -62,4 +65,18 @@ func (a *app) waitProgress() func(kube.WaitEvent) {
 	}
 	opts.Color = a.settings.ColorMode == "always" || a.settings.ColorMode == "auto" && opts.Live
 	return waitview.New(w, opts).Handle
+}
+
+// addLogsFlag adds --logs, which shows the ends of the logs of containers as
+// they fail while --wait waits.
+func addLogsFlag(f *pflag.FlagSet, logs *bool) {
+	f.BoolVar(logs, "logs", false, "with --wait, show the last log lines of each container that fails while waiting (on a terminal, or with --progress)")
+}
+
+// checkLogsFlag refuses --logs when nothing is waited for.
+func checkLogsFlag(logs bool, wait string, rollbackOnFailure bool) error {
+	if logs && !rollbackOnFailure && (wait == "" || wait == string(action.WaitHookOnly)) {
+		return errors.New("--logs needs --wait: logs are shown while waiting for readiness")
+	}
+	return nil
 }

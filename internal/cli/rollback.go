@@ -23,6 +23,7 @@ func (a *app) newRollbackCmd() *cobra.Command {
 		serverSide string
 		wait       string
 		historyMax int
+		logs       bool
 	)
 	cmd := &cobra.Command{
 		Use:   "rollback <RELEASE> [REVISION]",
@@ -51,10 +52,14 @@ func (a *app) newRollbackCmd() *cobra.Command {
 			o.ServerSide = action.ServerSideMode(serverSide)
 			o.Wait = action.WaitStrategy(wait)
 			o.HistoryLimit = historyLimit(historyMax)
+			if err := checkLogsFlag(logs, wait, false); err != nil {
+				return err
+			}
 			c, err := a.actionCluster(a.settings.Namespace())
 			if err != nil {
 				return err
 			}
+			c.WaitLogs = logs
 			rb := &action.Rollback{Cluster: c, RollbackOptions: o, Warn: a.warner()}
 			if _, err := rb.Run(cmd.Context(), args[0]); err != nil {
 				return err
@@ -78,6 +83,7 @@ func (a *app) newRollbackCmd() *cobra.Command {
 	f.StringVar(&o.Description, "description", "", "add a custom description")
 	f.Var(newWaitValue(&wait), "wait", "wait until resources are ready (up to --timeout). Use '--wait' alone for 'watcher' strategy, or specify one of: 'watcher', 'hookOnly', 'legacy', 'ordered'. Default when flag is omitted: 'hookOnly'.")
 	f.Lookup("wait").NoOptDefVal = "watcher"
+	addLogsFlag(f, &logs)
 	addCRDFlags(f, &o.CRDs, &o.ForceCRDUpgrade)
 	a.addProgressFlag(f)
 	cmd.MarkFlagsMutuallyExclusive("force-replace", "force-conflicts")

@@ -65,10 +65,14 @@ func (a *app) newUpgradeCmd() *cobra.Command {
 				return err
 			}
 			// A client dry run of an install needs no cluster.
+			if err := checkLogsFlag(o.logs, o.wait, o.rollbackOnFailure); err != nil {
+				return err
+			}
 			c, err := a.clusterFor(install && dry == action.DryRunClient)
 			if err != nil {
 				return err
 			}
+			c.WaitLogs = o.logs
 			if plan.plan != nil {
 				if in.Values, err = a.checkPlan(cmd.Context(), plan.plan, name, in, c, plan.maxAge); err != nil {
 					return err
