@@ -1,6 +1,7 @@
 package action_test
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/rudderpm/rudder/internal/action"
 	"github.com/rudderpm/rudder/internal/kube"
+	"github.com/rudderpm/rudder/internal/localcluster"
 	"github.com/rudderpm/rudder/internal/release"
 )
 
@@ -324,20 +326,21 @@ func TestFailingPreUpgradeHook(t *testing.T) {
 }
 
 // TestHookOutputLogPolicy checks that the logs of a hook are asked for when its
-// helm.sh/hook-output-log-policy says so, and only then. The fake nodes serve no
-// logs: reading them ends in a warning that names the pod and container.
+// helm.sh/hook-output-log-policy says so, and only then, and written where
+// HookOutput says (the fake nodes serve localcluster.ContainerLogLines).
 func TestHookOutputLogPolicy(t *testing.T) {
 	f := newFixture(t)
 	var (
 		mu    sync.Mutex
 		asked []string
 		warns []string
+		out   bytes.Buffer
 	)
 	f.c.HookOutput = func(c kube.Container) io.Writer {
 		mu.Lock()
 		defer mu.Unlock()
 		asked = append(asked, c.Pod+"/"+c.Name)
-		return io.Discard
+		return &out
 	}
 	policy := "helm.sh/hook-output-log-policy: "
 	ch := testChart(t, "1.0.0", map[string]string{
@@ -352,8 +355,11 @@ func TestHookOutputLogPolicy(t *testing.T) {
 	if want := []string{"on-success/test"}; !slices.Equal(asked, want) {
 		t.Errorf("logs asked for %v, want %v", asked, want)
 	}
-	if len(warns) != 1 || !strings.Contains(warns[0], "unable to get logs for pod on-success, container test") {
-		t.Errorf("warnings %q", warns)
+	if len(warns) != 0 {
+		t.Errorf("warnings %q, want none", warns)
+	}
+	if want := strings.Join(localcluster.ContainerLogLines, "\n"); !strings.Contains(out.String(), want) {
+		t.Errorf("hook output %q, want the container's log %q", out.String(), want)
 	}
 
 	asked, warns = nil, nil
