@@ -76,7 +76,7 @@ func (w *waiter) attachLogs(ctx context.Context, statuses []ObjectStatus) {
 
 // newLogs reads the logs of the failing containers not reported yet.
 func (w *waiter) newLogs(ctx context.Context, snap snapshot) []ContainerLog {
-	if !w.opts.LiveLogs || w.opts.LogLines < 0 {
+	if !w.opts.LiveLogs || w.opts.LogLines < 0 || w.opts.Events == nil {
 		return nil
 	}
 	lines := cmp.Or(w.opts.LogLines, 10)
@@ -98,7 +98,7 @@ func (w *waiter) newLogs(ctx context.Context, snap snapshot) []ContainerLog {
 
 // unlogged tells whether a failing container's log has not been sent yet.
 func (w *waiter) unlogged(snap snapshot) bool {
-	if !w.opts.LiveLogs || w.opts.LogLines < 0 {
+	if !w.opts.LiveLogs || w.opts.LogLines < 0 || w.opts.Events == nil {
 		return false
 	}
 	for i, o := range w.objs {
