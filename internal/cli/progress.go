@@ -23,6 +23,7 @@ package cli
 
 import (
 	"errors"
+	"io"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -79,4 +80,17 @@ func checkLogsFlag(logs bool, wait string, rollbackOnFailure bool) error {
 		return errors.New("--logs needs --wait: logs are shown while waiting for readiness")
 	}
 	return nil
+}
+
+// printWaitLogs prints, after a failed wait's error, the ends of the logs of
+// its failing containers (kube.WaitError.LogText), which the error's text
+// leaves out so that the release history does not keep them.
+func printWaitLogs(w io.Writer, err error) {
+	var we *kube.WaitError
+	if !errors.As(err, &we) {
+		return
+	}
+	if text := we.LogText(); text != "" {
+		_, _ = io.WriteString(w, "The last log lines of the failing containers:\n"+text)
+	}
 }

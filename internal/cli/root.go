@@ -90,6 +90,7 @@ func run(ctx context.Context, args []string, s Streams, g *cleanupGuard) (code i
 			return 1
 		}
 		fmt.Fprintf(s.Err, "Error: %v\n", err)
+		printWaitLogs(s.Err, err)
 		if isUnknownCommand(c, err) {
 			fmt.Fprintf(s.Err, "Run '%s --help' for usage.\n", c.CommandPath())
 		}

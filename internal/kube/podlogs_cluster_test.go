@@ -45,14 +45,19 @@ func TestWaitErrorCarriesPodLogs(t *testing.T) {
 			t.Errorf("log %+v, want pod stuck-*, container app, lines %q", l, want)
 		}
 	}
-	msg := err.Error()
-	for _, w := range []string{"log of pod " + logs[0].Pod + ", container app:", "\n      | " + want[1]} {
-		if !strings.Contains(msg, w) {
-			t.Errorf("error does not say %q:\n%s", w, msg)
+	text := we.LogText()
+	t.Logf("logs:\n%s", text)
+	for _, w := range []string{"Deployment/" + ns + "/stuck: log of pod " + logs[0].Pod + ", container app:\n", "\n  | " + want[1] + "\n"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("log text does not say %q:\n%s", w, text)
 		}
 	}
-	if strings.Contains(msg, lastLogLines(3)[0]) {
-		t.Errorf("error shows more than the 2 lines asked for:\n%s", msg)
+	if strings.Contains(text, lastLogLines(3)[0]) {
+		t.Errorf("log text shows more than the 2 lines asked for:\n%s", text)
+	}
+	// The error's text is stored in the release history: no logs in it.
+	if msg := err.Error(); strings.Contains(msg, want[1]) {
+		t.Errorf("error text holds log lines:\n%s", msg)
 	}
 	evs.mu.Lock()
 	defer evs.mu.Unlock()
@@ -96,10 +101,14 @@ func TestWaitErrorJobLogs(t *testing.T) {
 				t.Fatalf("error %v, want the Job failed", err)
 			}
 			t.Logf("error:\n%v", err)
-			msg := err.Error()
-			got := strings.Contains(msg, ", container main:") && strings.Contains(msg, "| "+strings.Join(localcluster.ContainerLogLines, "\n      | "))
+			var we *kube.WaitError
+			if !errors.As(err, &we) {
+				t.Fatalf("error %T, want a *kube.WaitError", err)
+			}
+			text := we.LogText()
+			got := strings.Contains(text, ", container main:\n") && strings.Contains(text, "  | "+strings.Join(localcluster.ContainerLogLines, "\n  | ")+"\n")
 			if got != tt.want {
-				t.Errorf("error shows the whole log: %v, want %v:\n%s", got, tt.want, msg)
+				t.Errorf("log text shows the whole log: %v, want %v:\n%s", got, tt.want, text)
 			}
 		})
 	}

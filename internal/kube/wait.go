@@ -42,7 +42,7 @@ type WaitOptions struct {
 	// from an earlier change).
 	Since time.Time
 	// LogLines is how many of the last lines of each failing container's log
-	// the *WaitError carries, for each object not ready (the containers not ready
+	// the *WaitError carries (LogText, not Error), for each object not ready (the containers not ready
 	// of its worst pods, at most 2 pods and 3 containers each, at most 8 KiB of
 	// each log); 0 means 10; a negative number means none.
 	LogLines int
@@ -107,7 +107,8 @@ type ObjectStatus struct {
 	// ReplicaSets and Pods it controls, newest first (only for objects not ready).
 	Warnings []WarningEvent
 	// Logs are the ends of the logs of its failing containers: only in a
-	// *WaitError, and only for objects with pods that have run and fail.
+	// *WaitError (see LogText), and only for objects with pods that have run
+	// and fail.
 	Logs []ContainerLog
 
 	// pods are the pods worth reading the logs of (failingPods).
@@ -168,7 +169,6 @@ func (e *WaitError) Error() string {
 		if failed == 1 {
 			fmt.Fprintf(&b, "%s failed: %s", list[0].Object, list[0].Why())
 			writeWarnings(&b, list[0].Warnings)
-			writeLogs(&b, list[0].Logs)
 			list = nil
 		} else {
 			fmt.Fprintf(&b, "%d objects failed", failed)
@@ -183,13 +183,11 @@ func (e *WaitError) Error() string {
 	if len(list) == 1 && !errors.Is(e.Err, ErrObjectFailed) {
 		fmt.Fprintf(&b, ": %s: %s", list[0].Status, list[0].Why())
 		writeWarnings(&b, list[0].Warnings)
-		writeLogs(&b, list[0].Logs)
 	} else if len(list) > 0 {
 		b.WriteString(":")
 		for _, s := range list {
 			fmt.Fprintf(&b, "\n  %s: %s: %s", s.Object, s.Status, s.Why())
 			writeWarnings(&b, s.Warnings)
-			writeLogs(&b, s.Logs)
 		}
 	}
 	if errors.Is(e.Err, ErrObjectFailed) && len(e.NotReady) > failed {
@@ -219,20 +217,28 @@ func writeWarnings(b *strings.Builder, ws []WarningEvent) {
 	}
 }
 
-func writeLogs(b *strings.Builder, logs []ContainerLog) {
-	for _, l := range logs {
-		fmt.Fprintf(b, "\n    %s:", l.Title())
-		if l.Err != "" {
-			fmt.Fprintf(b, " cannot read it: %s", l.Err)
-			continue
-		}
-		if len(l.Lines) == 0 {
-			b.WriteString(" (empty)")
-		}
-		for _, line := range l.Lines {
-			fmt.Fprintf(b, "\n      | %s", line)
+// LogText is the ends of the logs of the failing containers, as lines to print
+// after the error; "" when there are none. They are not part of Error(): an
+// error's text is stored in the release's history, and logs may hold what only
+// those who can read the pods' logs should see.
+func (e *WaitError) LogText() string {
+	var b strings.Builder
+	for _, s := range e.NotReady {
+		for _, l := range s.Logs {
+			fmt.Fprintf(&b, "%s: %s:", l.Object, l.Title())
+			switch {
+			case l.Err != "":
+				fmt.Fprintf(&b, " cannot read it: %s", l.Err)
+			case len(l.Lines) == 0:
+				b.WriteString(" (empty)")
+			}
+			b.WriteString("\n")
+			for _, line := range l.Lines {
+				fmt.Fprintf(&b, "  | %s\n", line)
+			}
 		}
 	}
+	return b.String()
 }
 
 // WaitReady waits until every one of resources is ready by the rules opts
