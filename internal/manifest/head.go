@@ -120,7 +120,8 @@ func plainValues(doc string) bool {
 			}
 		}
 	}
-	for line := range strings.Lines(doc) {
+	// YAML breaks lines at \r as well as \n.
+	for line := range strings.FieldsFuncSeq(doc, func(r rune) bool { return r == '\n' || r == '\r' }) {
 		if k, ok := blockKey(line); ok && (k == "" || k == "~" || k == "null" || k == "Null" || k == "NULL" ||
 			strings.ContainsAny(k[:1], "0123456789+-.")) {
 			return false
