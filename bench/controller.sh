@@ -6,6 +6,8 @@
 #
 #   bench/controller.sh                    100 releases at concurrency 10
 #   N="100 500 1000" CONCURRENT="10 50" bench/controller.sh
+#   PROFILE=/tmp/cpu N=200 bench/controller.sh   also a 30 s CPU profile per run
+#                                                (/tmp/cpu-200-10.pprof; go tool pprof)
 #
 # Not yet here: the peer (Flux's helm-controller v1.4.0 and source-controller
 # v1.7.0 run out of cluster beside it).
@@ -79,10 +81,19 @@ pids+=($!)
 for n in ${N:-100}; do
 	for c in ${CONCURRENT:-10}; do
 		ns="bench-$n-$c"
+		metrics=(--metrics-addr 0)
+		if [[ -n "${PROFILE:-}" ]]; then
+			mport=$(( 20000 + RANDOM % 20000 ))
+			metrics=(--metrics-addr "127.0.0.1:$mport" --enable-pprof)
+		fi
 		"$work/rudder" controller run --concurrent "$c" --watch-namespace "$ns" --leader-election-namespace "$ns" \
-			--metrics-addr 0 --health-addr "" >"$work/controller-$ns.log" 2>&1 &
+			"${metrics[@]}" --health-addr "" >"$work/controller-$ns.log" 2>&1 &
 		ctl=$!
 		pids+=("$ctl")
+		if [[ -n "${PROFILE:-}" ]]; then
+			(sleep 3; curl -sf -o "$PROFILE-$n-$c.pprof" "http://127.0.0.1:$mport/debug/pprof/profile?seconds=30") &
+			pids+=($!)
+		fi
 		secs=$("$work/controllerload" -n "$n" -namespace "$ns" -repo "http://127.0.0.1:$port" -chart small)
 		rss=$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$ctl/status")
 		kill "$ctl"

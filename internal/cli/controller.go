@@ -73,6 +73,7 @@ with matching labels (Flux's sharding.fluxcd.io/key=NAME).`,
 	f.StringVar(&o.LeaderElectionID, "leader-election-id", controller.DefaultLeaderElectionID, "the name of the leader election Lease")
 	f.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "the namespace of the leader election Lease (default: the current namespace)")
 	f.StringVar(&o.MetricsAddress, "metrics-addr", ":8080", "the address Prometheus metrics are served on (0 serves none)")
+	f.BoolVar(&o.Profiling, "enable-pprof", false, "serve Go's profiles under /debug/pprof/ on the metrics address")
 	f.StringVar(&o.HealthAddress, "health-addr", ":9440", "the address /healthz and /readyz are served on (empty serves none)")
 	f.DurationVar(&o.DependencyRequeue, "requeue-dependency", 5*time.Second, "how soon a HelmRelease whose dependencies are not ready is looked at again")
 	return cmd

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -49,6 +51,9 @@ type Options struct {
 	// MetricsAddress serves Prometheus metrics (host:port); "" or "0" serves
 	// none.
 	MetricsAddress string
+	// Profiling serves Go's runtime profiles under /debug/pprof/ beside the
+	// metrics (only when MetricsAddress serves them).
+	Profiling bool
 	// HealthAddress serves /healthz and /readyz; "" serves none.
 	HealthAddress string
 	// ContentCache is where chart archives are kept; "" means a temporary
@@ -106,7 +111,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		Logger:                        o.Logger,
 		Cache:                         cacheOpts,
 		Client:                        client.Options{Cache: &client.CacheOptions{Unstructured: true}},
-		Metrics:                       metricsserver.Options{BindAddress: metricsAddr},
+		Metrics:                       metricsserver.Options{BindAddress: metricsAddr, ExtraHandlers: profileHandlers(o.Profiling)},
 		HealthProbeBindAddress:        o.HealthAddress,
 		LeaderElection:                o.LeaderElection,
 		LeaderElectionID:              cmp.Or(o.LeaderElectionID, DefaultLeaderElectionID),
@@ -188,5 +193,19 @@ func artifactChanged() predicate.Predicate {
 		UpdateFunc: func(e event.UpdateEvent) bool {
 			return revision(e.ObjectOld) != revision(e.ObjectNew) && revision(e.ObjectNew) != ""
 		},
+	}
+}
+
+// profileHandlers are the /debug/pprof/ endpoints, when on.
+func profileHandlers(on bool) map[string]http.Handler {
+	if !on {
+		return nil
+	}
+	return map[string]http.Handler{
+		"/debug/pprof/":        http.HandlerFunc(pprof.Index),
+		"/debug/pprof/cmdline": http.HandlerFunc(pprof.Cmdline),
+		"/debug/pprof/profile": http.HandlerFunc(pprof.Profile),
+		"/debug/pprof/symbol":  http.HandlerFunc(pprof.Symbol),
+		"/debug/pprof/trace":   http.HandlerFunc(pprof.Trace),
 	}
 }
