@@ -107,7 +107,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	if o.Namespace != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{o.Namespace: {}}
 	}
-	mgr, err := ctrl.NewManager(cfg, manager.Options{
+	mgr, err := ctrl.NewManager(unthrottled(cfg), manager.Options{
 		Logger:                        o.Logger,
 		Cache:                         cacheOpts,
 		Client:                        client.Options{Cache: &client.CacheOptions{Unstructured: true}},
@@ -208,4 +208,18 @@ func profileHandlers(on bool) map[string]http.Handler {
 		"/debug/pprof/symbol":  http.HandlerFunc(pprof.Symbol),
 		"/debug/pprof/trace":   http.HandlerFunc(pprof.Trace),
 	}
+}
+
+// unthrottled is cfg without client-go's default client-side limit (5 requests
+// a second, bursts of 10, per kind), which left a controller of hundreds of
+// HelmReleases waiting on itself: as with the CLI (kube.New), a config that
+// sets no QPS relies on the server's priority and fairness instead. A QPS or
+// rate limiter the caller set is kept.
+func unthrottled(cfg *rest.Config) *rest.Config {
+	if cfg.QPS != 0 || cfg.RateLimiter != nil {
+		return cfg
+	}
+	c := rest.CopyConfig(cfg)
+	c.QPS = -1
+	return c
 }
