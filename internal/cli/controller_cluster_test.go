@@ -65,6 +65,25 @@ spec:
       - name: check
         image: busybox
 {{- end }}
+-- web/templates/hang.yaml --
+{{- if .Values.hang }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-hang
+spec:
+  selector:
+    matchLabels: {app: {{ .Release.Name }}-hang}
+  template:
+    metadata:
+      labels: {app: {{ .Release.Name }}-hang}
+      annotations:
+        rudder.test/unready: "true"
+    spec:
+      containers:
+      - name: app
+        image: registry.invalid/app:1
+{{- end }}
 -- web2/Chart.yaml --
 apiVersion: v2
 name: web
@@ -104,6 +123,8 @@ type controllerEnv struct {
 	dyn  dynamic.Interface
 	// metrics and health are the controller's addresses.
 	metrics, health string
+	// controller is the controller's process.
+	controller *exec.Cmd
 }
 
 // startControllerEnv installs the CRDs, serves the test charts with `rudder
@@ -127,9 +148,7 @@ func startControllerEnv(t *testing.T) *controllerEnv {
 	repoURL := "http://127.0.0.1:" + port
 	waitHTTP(t, repoURL+"/health")
 	c.metrics, c.health = "127.0.0.1:"+freePort(t), "127.0.0.1:"+freePort(t)
-	c.start("controller", "run", "--watch-namespace", c.ns, "--concurrent", "4",
-		"--leader-election-namespace", c.ns, "--metrics-addr", c.metrics, "--health-addr", c.health,
-		"--requeue-dependency", "1s")
+	c.controller = c.start(c.controllerArgs()...)
 	t.Cleanup(c.deleteAll)
 	c.apply(helmRepositoryGVR, fmt.Sprintf(`
 apiVersion: source.toolkit.fluxcd.io/v1
@@ -138,6 +157,13 @@ metadata: {name: charts}
 spec: {url: %q, interval: 1m}
 `, repoURL))
 	return c
+}
+
+// controllerArgs runs the controller for the env's namespace.
+func (c *controllerEnv) controllerArgs() []string {
+	return []string{"controller", "run", "--watch-namespace", c.ns, "--concurrent", "4",
+		"--leader-election-namespace", c.ns, "--metrics-addr", c.metrics, "--health-addr", c.health,
+		"--requeue-dependency", "1s"}
 }
 
 // deleteAll deletes the namespace's HelmReleases while the controller still
@@ -180,7 +206,7 @@ func (c *controllerEnv) rudder(args ...string) string {
 
 // start runs a long-lived command, stopped with SIGTERM when the test ends;
 // its output is logged then.
-func (c *controllerEnv) start(args ...string) {
+func (c *controllerEnv) start(args ...string) *exec.Cmd {
 	t := c.t
 	t.Helper()
 	cmd := c.cmd(context.Background(), args...)
@@ -203,6 +229,7 @@ func (c *controllerEnv) start(args ...string) {
 			t.Logf("rudder %s:\n%s", strings.Join(args, " "), out.String())
 		}
 	})
+	return cmd
 }
 
 func (c *controllerEnv) apply(gvr schema.GroupVersionResource, doc string) {
