@@ -9,8 +9,10 @@
 #   PROFILE=/tmp/cpu N=200 bench/controller.sh   also a 30 s CPU profile per run
 #                                                (/tmp/cpu-200-10.pprof; go tool pprof)
 #
-# Not yet here: the peer (Flux's helm-controller v1.4.0 and source-controller
-# v1.7.0 run out of cluster beside it).
+#   PEER=1 bench/controller.sh             also Flux's helm-controller v1.4.0 and
+#                                          source-controller v1.7.0 (hack/peer), run
+#                                          out of cluster on the same control plane,
+#                                          on Flux's CRDs (which Rudder reads too)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -76,7 +78,45 @@ YAML
 port=$(( 20000 + RANDOM % 20000 ))
 "$work/rudder" serve --storage-dir "$work/store" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 pids+=($!)
-"$work/rudder" controller install-crds >/dev/null
+if [[ -n "${PEER:-}" ]]; then
+	helmctl="$(hack/peer helm-controller)"
+	srcctl="$(hack/peer source-controller)"
+	# Flux's own CRDs, from the modules the peers were built from, installed as
+	# the crds/ of a chart.
+	mkdir -p "$work/fluxcrds/crds"
+	printf 'apiVersion: v2\nname: fluxcrds\nversion: 1.0.0\n' > "$work/fluxcrds/Chart.yaml"
+	for m in github.com/fluxcd/helm-controller@v1.4.0 github.com/fluxcd/source-controller@v1.7.0; do
+		cp "$(go env GOMODCACHE)/$m"/config/crd/bases/*.yaml "$work/fluxcrds/crds/"
+	done
+	"$work/rudder" install fluxcrds "$work/fluxcrds" -n default >/dev/null
+else
+	"$work/rudder" controller install-crds >/dev/null
+fi
+
+# peer N C times Flux's controllers (each at concurrency C) making N
+# HelmReleases Ready in a namespace of their own; peak RSS is the sum of both.
+peer() {
+	local n=$1 c=$2 ns="flux-$1-$2" sport
+	sport=$(( 20000 + RANDOM % 20000 ))
+	mkdir -p "$work/artifacts-$ns"
+	RUNTIME_NAMESPACE="$ns" "$srcctl" --watch-all-namespaces=false --concurrent "$c" \
+		--storage-path "$work/artifacts-$ns" --storage-addr "127.0.0.1:$sport" --storage-adv-addr "127.0.0.1:$sport" \
+		--metrics-addr 0 --health-addr 127.0.0.1:0 >"$work/source-$ns.log" 2>&1 &
+	local src=$!
+	RUNTIME_NAMESPACE="$ns" "$helmctl" --watch-all-namespaces=false --concurrent "$c" \
+		--metrics-addr 0 --health-addr 127.0.0.1:0 >"$work/helm-$ns.log" 2>&1 &
+	local hc=$!
+	pids+=("$src" "$hc")
+	local secs rss
+	if ! secs=$("$work/controllerload" -n "$n" -namespace "$ns" -repo "http://127.0.0.1:$port" -chart small -timeout 20m); then
+		tail -5 "$work/helm-$ns.log" "$work/source-$ns.log" >&2
+		secs=-1
+	fi
+	rss=$(awk '/VmHWM/ { s += $2 } END { printf "%.0f", s / 1024 }' "/proc/$src/status" "/proc/$hc/status")
+	kill "$src" "$hc"
+	wait "$src" "$hc" 2>/dev/null || true
+	printf 'flux    releases %5d  concurrency %3d  all Ready in %7.1fs  peak RSS %4d MiB (helm- and source-controller)\n' "$n" "$c" "$secs" "$rss"
+}
 
 for n in ${N:-100}; do
 	for c in ${CONCURRENT:-10}; do
@@ -99,5 +139,8 @@ for n in ${N:-100}; do
 		kill "$ctl"
 		wait "$ctl" 2>/dev/null || true
 		printf 'rudder  releases %5d  concurrency %3d  all Ready in %7.1fs  peak RSS %4d MiB\n' "$n" "$c" "$secs" "$rss"
+		if [[ -n "${PEER:-}" ]]; then
+			peer "$n" "$c"
+		fi
 	done
 done
