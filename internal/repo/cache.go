@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -24,8 +25,8 @@ import (
 
 // The compact cache is a derived, read-optimised copy of a repository's
 // index.yaml, written beside it at `repo update` time. It holds only what search
-// and chart resolution need, in a flat binary layout that is read in one system
-// call and searched in place, without decoding it into objects:
+// and chart resolution need, in a flat binary layout that is mapped into memory
+// and searched in place, without decoding it into objects:
 //
 //	magic   "RDRIDX02"
 //	uint32  CRC-32C of everything after it (little endian)
@@ -235,33 +236,61 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // index.yaml changed since the cache was written, or when the cache is missing or
 // damaged while the index is there, so the caller can rebuild it with LoadCache.
 func ReadCache(cacheDir, repoName string) (*Cache, error) {
-	f, err := os.Open(filepath.Join(cacheDir, CacheIndexFile(repoName)))
+	fi, err := os.Stat(filepath.Join(cacheDir, CacheIndexFile(repoName)))
 	if err != nil {
 		return nil, err
 	}
-	fi, err := f.Stat()
-	f.Close()
-	if err != nil {
-		return nil, err
-	}
-	data, err := os.ReadFile(filepath.Join(cacheDir, CacheCompactFile(repoName)))
+	data, unmap, err := mapCacheFile(filepath.Join(cacheDir, CacheCompactFile(repoName)))
 	if err != nil {
 		return nil, fmt.Errorf("repository %q: %w: %w", repoName, ErrStaleCache, err)
 	}
+	body, err := cacheBody(data, fi)
+	if err != nil {
+		unmap()
+		return nil, fmt.Errorf("repository %q: %w", repoName, err)
+	}
+	c := &Cache{Repo: repoName, body: body}
+	// Nothing handed out points into the mapping (see versions and Names), so it
+	// goes when the cache does.
+	runtime.AddCleanup(c, func(unmap func()) { unmap() }, unmap)
+	return c, nil
+}
+
+// mapCacheFile maps a compact cache file into memory, read-only: a search touches
+// its pages where they lie in the page cache, with no copy on the heap for the
+// collector to account for. The cache is only ever replaced by a rename, never
+// rewritten in place, so the mapping stays whole.
+func mapCacheFile(name string) (data []byte, unmap func(), err error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	data, _, unmap, err = mapFile(f, fi.Size())
+	return data, unmap, err
+}
+
+// cacheBody checks a compact cache file's head and checksum against the
+// index.yaml it should describe, and returns its body.
+func cacheBody(data []byte, index os.FileInfo) ([]byte, error) {
 	const head = len(cacheMagic) + 4
 	if len(data) < head || string(data[:len(cacheMagic)]) != cacheMagic ||
 		binary.LittleEndian.Uint32(data[len(cacheMagic):]) != crc32.Checksum(data[head:], castagnoli) {
-		return nil, fmt.Errorf("repository %q: %w: %w", repoName, ErrStaleCache, errCorrupt)
+		return nil, fmt.Errorf("%w: %w", ErrStaleCache, errCorrupt)
 	}
 	d := decoder{b: data, p: head}
 	size, mtime := d.uv(), d.v()
 	if d.bad {
-		return nil, fmt.Errorf("repository %q: %w: %w", repoName, ErrStaleCache, errCorrupt)
+		return nil, fmt.Errorf("%w: %w", ErrStaleCache, errCorrupt)
 	}
-	if int64(size) != fi.Size() || mtime != fi.ModTime().UnixNano() {
-		return nil, fmt.Errorf("repository %q: %w", repoName, ErrStaleCache)
+	if int64(size) != index.Size() || mtime != index.ModTime().UnixNano() {
+		return nil, ErrStaleCache
 	}
-	return &Cache{Repo: repoName, body: data[d.p:]}, nil
+	return data[d.p:], nil
 }
 
 // LoadCache returns a repository's compact cache, rebuilding it from index.yaml
@@ -332,6 +361,7 @@ func (c *Cache) charts(fn func(ch *cachedChart) bool) error {
 			return nil
 		}
 	}
+	runtime.KeepAlive(c) // c.body may be a mapping that goes with c
 	if d.bad {
 		return fmt.Errorf("repository %q: %w", c.Repo, errCorrupt)
 	}
@@ -342,7 +372,7 @@ func (c *Cache) charts(fn func(ch *cachedChart) bool) error {
 func (c *Cache) Names() ([]string, error) {
 	var names []string
 	err := c.charts(func(ch *cachedChart) bool {
-		names = append(names, ch.name)
+		names = append(names, strings.Clone(ch.name))
 		return true
 	})
 	return names, err
@@ -413,13 +443,20 @@ func (ch *cachedChart) versions(ranks []int) ([]CachedVersion, error) {
 			return nil, errCorrupt
 		}
 		if keep {
-			out = append(out, v)
+			out = append(out, v.clone())
 		}
 	}
 	if len(out) != want {
 		return nil, errCorrupt
 	}
 	return out, nil
+}
+
+// clone returns v with strings of its own, not pointing into the cache.
+func (v CachedVersion) clone() CachedVersion {
+	v.Version, v.AppVersion, v.Description = strings.Clone(v.Version), strings.Clone(v.AppVersion), strings.Clone(v.Description)
+	v.Keywords, v.ChartName, v.Digest = strings.Clone(v.Keywords), strings.Clone(v.ChartName), strings.Clone(v.Digest)
+	return v
 }
 
 // Get returns the newest version of a chart that the constraint accepts, as
