@@ -227,7 +227,35 @@ func WriteCache(cacheDir string, c *Cache) error {
 	b = binary.AppendVarint(b, fi.ModTime().UnixNano())
 	b = append(b, c.body...)
 	binary.LittleEndian.PutUint32(b[len(cacheMagic):], crc32.Checksum(b[len(cacheMagic)+4:], castagnoli))
-	return atomicfile.Write(filepath.Join(cacheDir, CacheCompactFile(c.Repo)), b, 0o644)
+	name := filepath.Join(cacheDir, CacheCompactFile(c.Repo))
+	if err := atomicfile.Write(name, b, 0o644); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(name); err == nil {
+		// Best effort: without the stamp, readers check the whole checksum.
+		_ = atomicfile.Write(filepath.Join(cacheDir, CacheStampFile(c.Repo)), cacheStamp(fi, b), 0o644)
+	}
+	return nil
+}
+
+// cacheStamp records a compact cache file as it was written: its size,
+// modification time and checksum. While the file still has them, it is the
+// file that was written whole and checked, and readers need not sum it again.
+func cacheStamp(fi os.FileInfo, data []byte) []byte {
+	b := append([]byte(nil), cacheMagic...)
+	b = binary.AppendUvarint(b, uint64(fi.Size()))
+	b = binary.AppendVarint(b, fi.ModTime().UnixNano())
+	return append(b, data[len(cacheMagic):len(cacheMagic)+4]...)
+}
+
+// stampMatches tells whether the stamp file at name records the cache file
+// described by fi and data.
+func stampMatches(name string, fi os.FileInfo, data []byte) bool {
+	if len(data) < len(cacheMagic)+4 {
+		return false
+	}
+	stamp, err := os.ReadFile(name)
+	return err == nil && string(stamp) == string(cacheStamp(fi, data))
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -240,11 +268,12 @@ func ReadCache(cacheDir, repoName string) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, unmap, err := mapCacheFile(filepath.Join(cacheDir, CacheCompactFile(repoName)))
+	data, cfi, unmap, err := mapCacheFile(filepath.Join(cacheDir, CacheCompactFile(repoName)))
 	if err != nil {
 		return nil, fmt.Errorf("repository %q: %w: %w", repoName, ErrStaleCache, err)
 	}
-	body, err := cacheBody(data, fi)
+	summed := stampMatches(filepath.Join(cacheDir, CacheStampFile(repoName)), cfi, data)
+	body, err := cacheBody(data, fi, summed)
 	if err != nil {
 		unmap()
 		return nil, fmt.Errorf("repository %q: %w", repoName, err)
@@ -260,26 +289,26 @@ func ReadCache(cacheDir, repoName string) (*Cache, error) {
 // its pages where they lie in the page cache, with no copy on the heap for the
 // collector to account for. The cache is only ever replaced by a rename, never
 // rewritten in place, so the mapping stays whole.
-func mapCacheFile(name string) (data []byte, unmap func(), err error) {
+func mapCacheFile(name string) (data []byte, fi os.FileInfo, unmap func(), err error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
+	fi, err = f.Stat()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	data, _, unmap, err = mapFile(f, fi.Size())
-	return data, unmap, err
+	return data, fi, unmap, err
 }
 
-// cacheBody checks a compact cache file's head and checksum against the
-// index.yaml it should describe, and returns its body.
-func cacheBody(data []byte, index os.FileInfo) ([]byte, error) {
+// cacheBody checks a compact cache file's head, and its checksum unless summed,
+// against the index.yaml it should describe, and returns its body.
+func cacheBody(data []byte, index os.FileInfo, summed bool) ([]byte, error) {
 	const head = len(cacheMagic) + 4
 	if len(data) < head || string(data[:len(cacheMagic)]) != cacheMagic ||
-		binary.LittleEndian.Uint32(data[len(cacheMagic):]) != crc32.Checksum(data[head:], castagnoli) {
+		!summed && binary.LittleEndian.Uint32(data[len(cacheMagic):]) != crc32.Checksum(data[head:], castagnoli) {
 		return nil, fmt.Errorf("%w: %w", ErrStaleCache, errCorrupt)
 	}
 	d := decoder{b: data, p: head}

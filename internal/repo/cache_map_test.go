@@ -1,10 +1,14 @@
 package repo
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // bigCacheIndex is an index of n charts with ten versions each.
@@ -81,5 +85,66 @@ func TestCacheResultsOutliveTheCache(t *testing.T) {
 	}
 	if names[0] != "chart-0" || names[49] != "chart-9" {
 		t.Fatalf("names after the cache went: %v", names[:3])
+	}
+}
+
+// WriteCache stamps the file it wrote; while the cache file keeps that size,
+// time and checksum, readers skip summing it. Any other file is summed.
+func TestCacheStampSkipsTheSum(t *testing.T) {
+	dir := t.TempDir()
+	writeIndexCache(t, dir, "r", bigCacheIndex(20))
+	if _, _, err := LoadCache(dir, "r"); err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, CacheCompactFile("r"))
+	fi, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A change the stamp cannot see (same size, time and recorded checksum)
+	// shows that the sum was skipped: the flipped byte is in a description.
+	at := strings.Index(string(data), "words words")
+	data[at] = 'W'
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadCache(dir, "r"); err != nil {
+		t.Fatalf("stamped cache: %v", err)
+	}
+	// Without the stamp, the same file is summed and found damaged.
+	if err := os.Remove(filepath.Join(dir, CacheStampFile("r"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadCache(dir, "r"); !errors.Is(err, ErrStaleCache) {
+		t.Fatalf("unstamped damaged cache: err = %v, want ErrStaleCache", err)
+	}
+	// A cache file rewritten in place gets a new time: the stamp no longer
+	// matches, and the sum finds the damage.
+	if _, _, err := LoadCache(dir, "r"); err != nil {
+		t.Fatal(err)
+	}
+	data[at] = 'W'
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := fi.ModTime().Add(time.Second)
+	if err := os.Chtimes(name, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadCache(dir, "r"); !errors.Is(err, ErrStaleCache) {
+		t.Fatalf("rewritten cache: err = %v, want ErrStaleCache", err)
+	}
+	if err := RemoveCache(dir, "r"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, CacheStampFile("r"))); !os.IsNotExist(err) {
+		t.Fatalf("RemoveCache left the stamp: %v", err)
 	}
 }

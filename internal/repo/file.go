@@ -108,3 +108,7 @@ func CacheChartsFile(name string) string { return name + "-charts.txt" }
 
 // CacheCompactFile is the name of Rudder's compact search cache of a repository.
 func CacheCompactFile(name string) string { return name + "-index.rdx" }
+
+// CacheStampFile is the name of the stamp of a repository's compact cache: the
+// size, time and checksum it was written with.
+func CacheStampFile(name string) string { return name + "-index.rdx.stamp" }

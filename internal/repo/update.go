@@ -166,7 +166,7 @@ func (d *DownloadedIndex) Discard() {
 
 // RemoveCache deletes every cached file of a repository.
 func RemoveCache(cacheDir, name string) error {
-	for _, f := range []string{CacheIndexFile(name), CacheChartsFile(name), CacheCompactFile(name)} {
+	for _, f := range []string{CacheIndexFile(name), CacheChartsFile(name), CacheCompactFile(name), CacheStampFile(name)} {
 		if err := os.Remove(filepath.Join(cacheDir, f)); err != nil && !os.IsNotExist(err) {
 			return err
 		}
