@@ -179,12 +179,8 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	}
 
 	if o.DryRun == DryRunServer {
-		checked, err := i.dryRunnable(ctx, resources, serverSide)
-		if err != nil {
-			return rel, fmt.Errorf("dry run failed: %w", err)
-		}
-		if _, err := c.Objects.Create(ctx, checked, kube.ApplyOptions{Method: applyMethod(serverSide), DryRun: true}); err != nil {
-			return rel, fmt.Errorf("dry run failed: %w", err)
+		if err := i.serverDryRun(ctx, resources, adopted, serverSide); err != nil {
+			return rel, err
 		}
 		rel.Info.Description = "Dry run complete"
 		return rel, nil
@@ -248,6 +244,26 @@ func (i *Install) perform(ctx context.Context, rel *release.Release, resources, 
 	rel.SetStatus(release.StatusDeployed, desc)
 	if err := c.record(ctx, rel); err != nil {
 		i.warn(err.Error())
+	}
+	return nil
+}
+
+// serverDryRun has the API server check the objects as the install would apply
+// them, changing nothing: created, or updated for those in adopted.
+func (i *Install) serverDryRun(ctx context.Context, resources, adopted []*kube.Resource, serverSide bool) error {
+	checked, err := i.dryRunnable(ctx, resources, serverSide)
+	if err != nil {
+		return fmt.Errorf("dry run failed: %w", err)
+	}
+	opts := kube.ApplyOptions{Method: applyMethod(serverSide), DryRun: true, ForceConflicts: i.ForceConflicts}
+	if len(adopted) == 0 {
+		_, err = i.Cluster.Objects.Create(ctx, checked, opts)
+	} else {
+		opts.UpgradeManagedFields = serverSide
+		_, err = i.Cluster.Objects.Update(ctx, among(adopted, checked), checked, opts)
+	}
+	if err != nil {
+		return fmt.Errorf("dry run failed: %w", err)
 	}
 	return nil
 }

@@ -29,6 +29,9 @@ type Template struct {
 	// between resource-group comments (see OrderedManifest); an order that
 	// cannot be followed is an error.
 	ShowOrder bool
+	// Live, when set, renders against a cluster and has it check the objects
+	// (template --validate); nil renders offline with the RenderOptions' capabilities.
+	Live *TemplateCluster
 }
 
 // Document is one rendered object with the template it came from.
@@ -78,9 +81,19 @@ func (t Template) Run(ctx context.Context, ch *chart.Chart, userVals map[string]
 	// that the caller's chart serves other releases unchanged, at the same time
 	// or later.
 	ch = ch.Clone()
+	if t.Live != nil {
+		if err := t.Live.prepare(ctx, ch, &t.RenderOptions); err != nil {
+			return nil, err
+		}
+	}
 	r, err := Render(ctx, ch, userVals, t.RenderOptions)
 	if r == nil {
 		return nil, err
+	}
+	if err == nil && t.Live != nil {
+		if err := t.Live.check(ctx, t.RenderOptions, r.Manifest); err != nil {
+			return nil, err
+		}
 	}
 	res := &TemplateResult{Rendered: r}
 	if err != nil {

@@ -205,16 +205,7 @@ func conformanceDir(t *testing.T) string {
 // skipped without it.
 func peerBinary(t *testing.T, dir, name string) string {
 	t.Helper()
-	cache := os.Getenv("RUDDER_PEER_CACHE")
-	if cache == "" {
-		base := os.Getenv("XDG_CACHE_HOME")
-		if base == "" {
-			home, _ := os.UserHomeDir()
-			base = filepath.Join(home, ".cache")
-		}
-		cache = filepath.Join(base, "rudder", "peers")
-	}
-	p := filepath.Join(cache, dir, name)
+	p := filepath.Join(peerCacheDir(), dir, name)
 	if fi, err := os.Stat(p); err != nil || fi.Mode()&0o111 == 0 {
 		t.Skipf("no %s: build it with hack/peer %s", name, name)
 	}

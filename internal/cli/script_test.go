@@ -62,6 +62,12 @@ func TestClusterScripts(t *testing.T) {
 					e.Setenv("KUBECONFIG", env.Kubeconfig())
 					e.Setenv("HELM_NAMESPACE", ns)
 					e.Setenv("NAMESPACE", ns)
+					if strings.HasPrefix(filepath.Base(file), "helmpeer_") {
+						// These compare with Helm v4.3.1: `helm` on PATH, if hack/peer built it.
+						if dir := helmPeerDir(); dir != "" {
+							e.Setenv("PATH", dir+string(os.PathListSeparator)+e.Getenv("PATH"))
+						}
+					}
 					if strings.HasPrefix(filepath.Base(file), "sql") {
 						// The sql driver's scripts get a database of their own.
 						e.Setenv("SQL_CONNECTION", pgtest.Start(t).NewDatabase(t))
@@ -107,4 +113,27 @@ func TestScripts(t *testing.T) {
 			"nosecret":     noSecretCmd,
 		},
 	})
+}
+
+// helmPeerDir is the directory of the Helm v4.3.1 binary hack/peer builds and
+// caches, or "" when there is none.
+func helmPeerDir() string {
+	dir := filepath.Join(peerCacheDir(), "helm-v4.3.1")
+	if fi, err := os.Stat(filepath.Join(dir, "helm")); err != nil || fi.Mode()&0o111 == 0 {
+		return ""
+	}
+	return dir
+}
+
+// peerCacheDir is where hack/peer caches the tools it builds.
+func peerCacheDir() string {
+	if cache := os.Getenv("RUDDER_PEER_CACHE"); cache != "" {
+		return cache
+	}
+	base := os.Getenv("XDG_CACHE_HOME")
+	if base == "" {
+		home, _ := os.UserHomeDir()
+		base = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(base, "rudder", "peers")
 }

@@ -17,6 +17,11 @@ Values that would be looked up in a cluster are faked: lookup returns nothing an
 capabilities are those of the client libraries unless --kube-version and
 --api-versions say otherwise. No server-side validation is done.
 
+With --dry-run=server (or the deprecated --validate) the chart is rendered against
+the cluster instead: lookup and the capabilities come from it, and the API server
+checks the objects in a dry run. Objects that exist already and belong to another
+release are refused, unless --is-upgrade or --take-ownership. Nothing is recorded.
+
 --api-versions can be repeated or given a comma-separated list:
 
     $ rudder template --api-versions networking.k8s.io/v1,cert-manager.io/v1 mychart ./mychart
@@ -38,11 +43,19 @@ func (a *app) newTemplateCmd() *cobra.Command {
 		Long:  templateLong,
 		Args:  minimumArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch dry := cmd.Flags().Lookup("dry-run").Value.String(); {
-			case validate || dry == "server":
-				return errors.New("rendering against a cluster (--dry-run=server, --validate) is not supported by rudder template yet")
-			case dry != "client" && dry != "unset" && dry != "none" && dry != "true" && dry != "false":
+			dry := cmd.Flags().Lookup("dry-run").Value.String()
+			switch dry {
+			case "client", "unset", "none", "true", "false", "server":
+			default:
 				return fmt.Errorf("invalid dry-run value (%s). Must be \"none\", \"server\", or \"client\"", dry)
+			}
+			t.Live = nil
+			if validate || dry == "server" {
+				live, err := a.templateCluster(&o)
+				if err != nil {
+					return err
+				}
+				t.Live = live
 			}
 			caps := engine.DefaultCapabilities()
 			if kubeVersion != "" {
@@ -89,6 +102,9 @@ func (a *app) newTemplateCmd() *cobra.Command {
 				t.ShowOnly = nil
 			}
 			res, err := t.Run(cmd.Context(), in.Chart, in.Values)
+			if ue := (*action.UnreachableError)(nil); errors.As(err, &ue) {
+				a.log.Error(ue.Error())
+			}
 			if err != nil {
 				err = withRenderSizeHint(err)
 				if res == nil {
@@ -142,4 +158,23 @@ func (a *app) newTemplateCmd() *cobra.Command {
 		_ = f.MarkHidden(hidden)
 	}
 	return cmd
+}
+
+// templateCluster is the cluster a template renders against with --dry-run=server.
+func (a *app) templateCluster(o *installFlags) (*action.TemplateCluster, error) {
+	c, err := a.actionCluster(a.settings.Namespace())
+	if err != nil {
+		return nil, err
+	}
+	serverSide := action.ServerSideFalse
+	if o.serverSide {
+		serverSide = action.ServerSideTrue
+	}
+	return &action.TemplateCluster{
+		Cluster:        c,
+		ServerSide:     serverSide,
+		TakeOwnership:  o.takeOwnership,
+		ForceConflicts: o.forceConflicts,
+		SkipCRDs:       o.skipCRDs,
+	}, nil
 }
