@@ -46,6 +46,19 @@ var diffCompatPairs = [][2]string{
 	{"starter-default", "starter-autoscaling-httproute"},
 }
 
+// diffValidatedDiffers lists the pairs whose validated render differs from the
+// offline one, and why.
+var diffValidatedDiffers = map[string]string{
+	"fluent-bit-deployment-hpa": "--api-versions is ignored against a cluster (as in Helm), which serves no monitoring.coreos.com/v1",
+}
+
+// diffValidatedLookupFails lists the pairs whose chart, rendered against the
+// cluster, finds the installed release's objects with lookup and refuses them:
+// the error it gives.
+var diffValidatedLookupFails = map[string]string{
+	"bitnami-postgresql-replication": `does not contain the key "replication-password"`,
+}
+
 // diffCompatDiffers lists the pairs (and formats) whose outputs cannot match, and why.
 var diffCompatDiffers = map[string]string{}
 
@@ -80,6 +93,13 @@ func TestDiffMatchesHelmDiff(t *testing.T) {
 		}
 		return out.String(), errOut.String(), code
 	}
+	validatedFailures, validatedDiffs := 0, 0
+	defer func() {
+		t.Logf("validated: helm-diff failed because of the cluster on %d runs, found changes on %d", validatedFailures, validatedDiffs)
+		if validatedDiffs == 0 {
+			t.Errorf("no validated run found a change: the validated comparison tests nothing")
+		}
+	}()
 	cases := conformanceArgs(t, corpus)
 	if len(diffCompatPairs) < 20 {
 		t.Fatalf("only %d pairs", len(diffCompatPairs))
@@ -106,18 +126,44 @@ func TestDiffMatchesHelmDiff(t *testing.T) {
 				}
 				args := append([]string{"upgrade", name, to.chart, "--output"}, strings.Fields(format)...)
 				args = append(append(args, "--detailed-exitcode"), to.values...)
-				want, wantErr, wantCode := runIn(to.dir, nil, helmDiff, append(args, "--disable-validation")...)
 				got, gotErr, gotCode := runIn(to.dir, nil, bin, append([]string{"diff"}, append(args, "--dry-run=client")...)...)
 				if why, ok := diffCompatDiffers[pair[1]+"/"+format]; ok {
 					t.Logf("%s: not compared: %s", format, why)
 					continue
 				}
+				want, wantErr, wantCode := runIn(to.dir, nil, helmDiff, append(args, "--disable-validation")...)
 				if got != want || gotCode != wantCode {
 					t.Errorf("%s: rudder diff (exit %d) and helm-diff (exit %d) differ\n%s\nrudder stderr:\n%s\nhelm-diff stderr:\n%s",
 						format, gotCode, wantCode, firstDifference(got, want), gotErr, wantErr)
 				}
 				if wantCode != 2 {
 					t.Errorf("%s: helm-diff found no change (exit %d): the pair tests nothing\n%s", format, wantCode, wantErr)
+				}
+				// Without --disable-validation helm-diff renders with `template
+				// --validate`, against the cluster. (Helm v4.3.1 itself refuses the
+				// flags helm-diff then passes: "if any flags in the group [validate
+				// dry-run] are set none of the others can be".) It prints the same
+				// diff, or fails where the cluster says so: a kind it does not
+				// serve, an object another release owns.
+				vout, verr, vcode := runIn(to.dir, nil, helmDiff, args...)
+				if why, ok := diffValidatedDiffers[pair[1]]; ok && vcode == 2 {
+					t.Logf("%s, validated: not compared: %s", format, why)
+				} else if vcode == 1 {
+					lookupFails := diffValidatedLookupFails[pair[1]]
+					if !strings.Contains(verr, "resource mapping not found for name") && !strings.Contains(verr, "exists and cannot be imported into the current release") &&
+						(lookupFails == "" || !strings.Contains(verr, lookupFails)) {
+						t.Errorf("%s, validated: helm-diff failed, not because of the cluster\n%s", format, verr)
+					}
+				} else if vout != want || vcode != wantCode {
+					t.Errorf("%s, validated: helm-diff (exit %d) differs from its unvalidated run (exit %d)\n%s\nstderr:\n%s",
+						format, vcode, wantCode, firstDifference(vout, want), verr)
+				}
+				wantCode = vcode
+				switch wantCode {
+				case 1:
+					validatedFailures++
+				case 2:
+					validatedDiffs++
 				}
 			}
 		})
