@@ -242,27 +242,45 @@ func (f *fixture) podUID(name string) types.UID {
 	return p.UID
 }
 
+// configMapUID returns a ConfigMap's UID, "" when it does not exist.
+func (f *fixture) configMapUID(name string) types.UID {
+	f.t.Helper()
+	cm, err := f.cs.CoreV1().ConfigMaps(f.ns).Get(f.ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return ""
+	}
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return cm.UID
+}
+
 // TestHookDeletePolicies checks which hook objects each delete policy leaves.
 func TestHookDeletePolicies(t *testing.T) {
 	f := newFixture(t)
 	ch := testChart(t, "1.0.0", map[string]string{
 		"templates/main.yaml": configMap("main"),
-		"templates/bhc.yaml":  hookPod("bhc", "pre-install,pre-upgrade", "before-hook-creation", false),
+		// A ConfigMap, not a Pod: the fake nodes' pod deletion (kwok) deletes by name,
+		// and a late delete of the old pod could remove the new one.
+		"templates/bhc.yaml":  configMap("bhc", "  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\n    helm.sh/hook-delete-policy: before-hook-creation\n"),
 		"templates/dflt.yaml": hookPod("dflt", "pre-install", "", false),
 		"templates/succ.yaml": hookPod("succ", "pre-install", "hook-succeeded", false),
 		"templates/hf.yaml":   hookPod("hf", "post-install", "hook-failed", false),
 	})
 	f.ok(f.install("del", ch, nil))
-	bhc := f.podUID("bhc")
-	for name, want := range map[string]bool{"bhc": true, "dflt": true, "succ": false, "hf": true} {
+	bhc := f.configMapUID("bhc")
+	if bhc == "" {
+		t.Errorf("after install, hook bhc does not exist")
+	}
+	for name, want := range map[string]bool{"dflt": true, "succ": false, "hf": true} {
 		if got := f.podUID(name) != ""; got != want {
 			t.Errorf("after install, hook %s exists: %v, want %v", name, got, want)
 		}
 	}
 	// before-hook-creation: the old pod is replaced by a new one.
 	f.ok(f.upgrade("del", ch, nil))
-	if uid := f.podUID("bhc"); uid == "" || uid == bhc {
-		t.Errorf("before-hook-creation: pod bhc was not made again (uid %q, was %q)", uid, bhc)
+	if uid := f.configMapUID("bhc"); uid == "" || uid == bhc {
+		t.Errorf("before-hook-creation: hook bhc was not made again (uid %q, was %q)", uid, bhc)
 	}
 
 	// A failed hook with hook-failed is deleted, and so are the hooks that
