@@ -376,6 +376,20 @@ func (a *app) savePlan(file, name, ref string, o *installFlags, in *action.Intak
 	return nil
 }
 
+// runDiff builds the diff from the flags, runs one comparison with it and prints
+// the result.
+func (a *app) runDiff(cmd *cobra.Command, d *diffFlags, compare func(*action.Diff) (*action.DiffResult, error)) error {
+	run, err := a.diffRun(cmd, d)
+	if err != nil {
+		return err
+	}
+	res, err := compare(run)
+	if err != nil {
+		return err
+	}
+	return a.printDiff(cmd, d, res)
+}
+
 func (a *app) diffRun(cmd *cobra.Command, d *diffFlags) (*action.Diff, error) {
 	d.resolve(cmd, a.streams.Getenv)
 	cmpOpts, err := d.options()
@@ -409,15 +423,9 @@ func (a *app) newDiffRollbackCmd() *cobra.Command {
 					return err
 				}
 			}
-			run, err := a.diffRun(cmd, &d)
-			if err != nil {
-				return err
-			}
-			res, err := run.Rollback(cmd.Context(), args[0], rev)
-			if err != nil {
-				return err
-			}
-			return a.printDiff(cmd, &d, res)
+			return a.runDiff(cmd, &d, func(run *action.Diff) (*action.DiffResult, error) {
+				return run.Rollback(cmd.Context(), args[0], rev)
+			})
 		},
 	}
 	d.add(cmd)
@@ -439,15 +447,9 @@ func (a *app) newDiffRevisionCmd() *cobra.Command {
 					return err
 				}
 			}
-			run, err := a.diffRun(cmd, &d)
-			if err != nil {
-				return err
-			}
-			res, err := run.Revisions(cmd.Context(), args[0], revs[0], revs[1])
-			if err != nil {
-				return err
-			}
-			return a.printDiff(cmd, &d, res)
+			return a.runDiff(cmd, &d, func(run *action.Diff) (*action.DiffResult, error) {
+				return run.Revisions(cmd.Context(), args[0], revs[0], revs[1])
+			})
 		},
 	}
 	d.add(cmd)
