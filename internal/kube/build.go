@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -40,17 +41,26 @@ func (c *Client) Build(ctx context.Context, stream string, opts BuildOptions) ([
 		namespace = "default"
 	}
 	docs := manifest.Split(stream)
+	seen := c.converted.take()
+	jsons := make([][]byte, len(docs))
 	parsed := make([][]*unstructured.Unstructured, len(docs))
 	perr := make([]error, len(docs))
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, d := range docs {
 		g.Go(func() error {
-			parsed[i], perr[i] = decode(d)
+			var ok bool
+			if jsons[i], ok = seen[d]; !ok {
+				jsons[i], perr[i] = toJSON(d)
+			}
+			if perr[i] == nil {
+				parsed[i], perr[i] = decode(jsons[i])
+			}
 			return nil
 		})
 	}
 	_ = g.Wait()
+	c.converted.keep(len(stream), docs, jsons)
 
 	var errs []error
 	var objs []*unstructured.Unstructured
@@ -100,14 +110,18 @@ func (c *Client) Build(ctx context.Context, stream string, opts BuildOptions) ([
 	return out, nil
 }
 
-// decode parses one YAML document into its objects: none for an empty document,
-// the items of a list, or the object itself.
-func decode(doc string) ([]*unstructured.Unstructured, error) {
+// toJSON converts one YAML document to JSON, as Helm does before decoding it.
+func toJSON(doc string) ([]byte, error) {
 	data, err := yaml.YAMLToJSON([]byte(doc))
 	if err != nil {
 		return nil, fmt.Errorf("error parsing : error converting YAML to JSON: %w", err)
 	}
-	data = bytes.TrimSpace(data)
+	return bytes.TrimSpace(data), nil
+}
+
+// decode reads one document's JSON into its objects: none for an empty document,
+// the items of a list, or the object itself.
+func decode(data []byte) ([]*unstructured.Unstructured, error) {
 	if len(data) == 0 || bytes.Equal(data, []byte("null")) {
 		return nil, nil
 	}
@@ -214,3 +228,39 @@ func (e buildErrors) Error() string {
 }
 
 func (e buildErrors) Unwrap() []error { return e }
+
+// conversions remembers the JSON of the documents of the last manifest a Client
+// built. An upgrade builds the release's current manifest and then its next one,
+// which mostly repeats it; converting YAML to JSON is most of the cost of a build,
+// and only the documents that changed need it again. The JSON is kept, not the
+// objects, so what callers do to built objects cannot leak into the next build.
+// It holds one manifest's documents at most, and none of a manifest over
+// maxRemembered bytes.
+type conversions struct {
+	mu   sync.Mutex
+	last map[string][]byte
+}
+
+const maxRemembered = 4 << 20
+
+// take returns the documents remembered so far; the map must not be changed.
+func (m *conversions) take() map[string][]byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.last
+}
+
+// keep remembers the JSON of docs, in place of what was remembered before.
+func (m *conversions) keep(size int, docs []string, jsons [][]byte) {
+	last := map[string][]byte{}
+	if size <= maxRemembered {
+		for i, d := range docs {
+			if jsons[i] != nil {
+				last[d] = jsons[i]
+			}
+		}
+	}
+	m.mu.Lock()
+	m.last = last
+	m.mu.Unlock()
+}

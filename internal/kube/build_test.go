@@ -185,3 +185,32 @@ func TestCRDThenCustomResource(t *testing.T) {
 		t.Errorf("custom resource after client-side update: spec = %v, want only color", spec)
 	}
 }
+
+// An upgrade builds the current manifest, then the next one that mostly repeats
+// it. The second build must give objects of its own: a change made to what the
+// first returned (as the upgrade does when it labels objects) must not show, and a
+// changed document must be read anew.
+func TestBuildAgainIsIndependent(t *testing.T) {
+	_, c, ns := cluster(t)
+	doc := func(v string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: same\ndata:\n  k: same\n---\n" +
+			"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: changes\ndata:\n  k: " + v + "\n"
+	}
+	first := build(t, c, ns, doc("a"))
+	first[0].Object.SetLabels(map[string]string{"touched": "yes"})
+	first[0].Object.Object["data"].(map[string]any)["k"] = "changed in place"
+
+	second := build(t, c, ns, doc("b"))
+	if got := second[0].Object.GetLabels(); len(got) != 0 {
+		t.Errorf("labels set on the first build's object show in the second: %v", got)
+	}
+	if got := second[0].Object.Object["data"].(map[string]any)["k"]; got != "same" {
+		t.Errorf("same document, second build: data.k = %v, want same", got)
+	}
+	if got := second[1].Object.Object["data"].(map[string]any)["k"]; got != "b" {
+		t.Errorf("changed document, second build: data.k = %v, want b", got)
+	}
+	if first[0].Object == second[0].Object {
+		t.Error("both builds returned the same object")
+	}
+}

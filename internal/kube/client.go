@@ -49,6 +49,7 @@ type Client struct {
 	mapper       *restmapper.DeferredDiscoveryRESTMapper
 	fieldManager string
 	concurrency  int
+	converted    conversions
 }
 
 // New returns a Client for the cluster cfg describes. cfg is copied, not changed.

@@ -91,7 +91,11 @@ items:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			objs, err := decode(tt.doc)
+			data, err := toJSON(tt.doc)
+			var objs []*unstructured.Unstructured
+			if err == nil {
+				objs, err = decode(data)
+			}
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want it to contain %q", err, tt.err)
