@@ -3,6 +3,9 @@ package kube
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -10,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	sigsjson "sigs.k8s.io/json"
 )
 
 // LiveOptions control ReadLive and DryRunApply. The zero value uses the Client's
@@ -79,30 +83,65 @@ func (c *Client) ReadLive(ctx context.Context, resources []*Resource, opts LiveO
 }
 
 // listAll lists every object of a resource in a namespace ("" for cluster scope),
-// by name.
+// by name. The list is read in one pass into its items, where the dynamic client
+// would go over each item's JSON three times more: for a Deployment list that is
+// most of an upgrade's reading.
 func (c *Client) listAll(ctx context.Context, gvr schema.GroupVersionResource, namespace string) (map[string]*unstructured.Unstructured, error) {
-	ri := c.dynamic.Resource(gvr)
+	path := collectionPath(gvr, namespace)
 	out := map[string]*unstructured.Unstructured{}
-	opts := metav1.ListOptions{Limit: 500}
+	next := ""
 	for {
-		var list *unstructured.UnstructuredList
-		var err error
-		if namespace != "" {
-			list, err = ri.Namespace(namespace).List(ctx, opts)
-		} else {
-			list, err = ri.List(ctx, opts)
+		req := c.raw.Get().AbsPath(path).Param("limit", strconv.Itoa(listPage))
+		if next != "" {
+			req = req.Param("continue", next)
 		}
+		data, err := req.Do(ctx).Raw()
 		if err != nil {
 			return nil, err
 		}
-		for i := range list.Items {
-			out[list.Items[i].GetName()] = &list.Items[i]
+		var list struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Metadata   struct {
+				Continue string `json:"continue"`
+			} `json:"metadata"`
+			Items []map[string]any `json:"items"`
 		}
-		if list.GetContinue() == "" {
+		if err := sigsjson.UnmarshalCaseSensitivePreserveInts(data, &list); err != nil {
+			return nil, fmt.Errorf("list of %s: %w", gvr.Resource, err)
+		}
+		kind := strings.TrimSuffix(list.Kind, "List")
+		for _, item := range list.Items {
+			obj := &unstructured.Unstructured{Object: item}
+			if obj.GetKind() == "" { // lists may leave them to the list
+				obj.SetKind(kind)
+			}
+			if obj.GetAPIVersion() == "" {
+				obj.SetAPIVersion(list.APIVersion)
+			}
+			out[obj.GetName()] = obj
+		}
+		if list.Metadata.Continue == "" {
 			return out, nil
 		}
-		opts.Continue = list.GetContinue()
+		next = list.Metadata.Continue
 	}
+}
+
+// listPage is how many objects one list request asks for.
+var listPage = 500
+
+// collectionPath is the path of a resource's objects in a namespace ("" for
+// cluster scope, or all namespaces).
+func collectionPath(gvr schema.GroupVersionResource, namespace string) string {
+	p := "/apis/" + gvr.Group + "/" + gvr.Version
+	if gvr.Group == "" {
+		p = "/api/" + gvr.Version
+	}
+	if namespace != "" {
+		p += "/namespaces/" + namespace
+	}
+	return p + "/" + gvr.Resource
 }
 
 // DryRun is the outcome of a dry-run apply of one object.
