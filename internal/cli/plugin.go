@@ -11,6 +11,7 @@ import (
 
 	"github.com/rudderpm/rudder/internal/plugin"
 	"github.com/rudderpm/rudder/internal/provenance"
+	"github.com/rudderpm/rudder/internal/registry"
 )
 
 func (a *app) newPluginCmd() *cobra.Command {
@@ -85,12 +86,18 @@ func (a *app) hookInvocation() plugin.Invocation {
 }
 
 const pluginInstallLong = `Install a plugin from a local folder, a .tgz archive (a file or an http(s)
-URL), or a Git repository (any other URL, file:// included).
+URL), an OCI registry (oci://HOST/REPO/NAME[:TAG|@DIGEST]), or a Git
+repository (any other URL, file:// included).
 
 A local folder is installed as a link to it, as Helm does ("development
 mode"), so edits take effect at once. An archive is unpacked with the checks
 Rudder applies to chart archives (no paths or links leaving the plugin, size
 limits); with --verify, its .prov signature must check against --keyring.
+An OCI artifact (artifact type application/vnd.helm.plugin.v1+json) holds the
+archive as a layer titled NAME-VERSION.tgz, and its signature as
+NAME-VERSION.tgz.prov; it installs into a folder named after the repository.
+Without a tag or digest, --version (a tag or semver constraint) picks the tag,
+the newest stable version when it is not given.
 A plugin may not take the name of a built-in command, except diff: an installed
 diff plugin (helm-diff) replaces Rudder's own diff.
 `
@@ -100,6 +107,7 @@ func (a *app) newPluginInstallCmd() *cobra.Command {
 		version string
 		verify  bool
 		keyring string
+		reg     pluginRegistryFlags
 	)
 	cmd := &cobra.Command{
 		Use:     "install [options] <path|url>",
@@ -116,7 +124,7 @@ func (a *app) newPluginInstallCmd() *cobra.Command {
 			switch {
 			case kind == plugin.SourceFolder:
 				fmt.Fprint(out, "Installing plugin from local directory (development mode)\n")
-			case verify && kind != plugin.SourceArchive && kind != plugin.SourceURL:
+			case verify && !plugin.Verifiable(kind):
 				return errors.New("plugin source does not support verification. Use --verify=false to skip verification")
 			case verify:
 				o.Keyring = func() (openpgp.EntityList, error) { return provenance.LoadKeyring(keyring) }
@@ -124,7 +132,15 @@ func (a *app) newPluginInstallCmd() *cobra.Command {
 			default:
 				fmt.Fprint(out, "WARNING: Skipping plugin signature verification\n")
 			}
-			got, err := a.installer(cmd.Root()).Install(cmd.Context(), source, o)
+			in := a.installer(cmd.Root())
+			if kind == plugin.SourceOCI {
+				client, err := registry.New(reg.options(a.settings))
+				if err != nil {
+					return err
+				}
+				in.PullOCI = pullPlugin(client)
+			}
+			got, err := in.Install(cmd.Context(), source, o)
 			if err != nil {
 				return err
 			}
@@ -146,6 +162,7 @@ func (a *app) newPluginInstallCmd() *cobra.Command {
 	f.StringVar(&version, "version", "", "specify a version constraint. If this is not specified, the latest version is installed")
 	f.BoolVar(&verify, "verify", true, "verify the plugin signature before installing")
 	f.StringVar(&keyring, "keyring", defaultKeyring(a.settings), "location of public keys used for verification")
+	reg.add(cmd)
 	return cmd
 }
 

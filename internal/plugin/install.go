@@ -34,16 +34,20 @@ type Installer struct {
 	Git string
 	// Env is the environment of git; nil means git's own.
 	Env []string
+	// PullOCI fetches the archive and .prov (nil when there is none) of an
+	// oci:// source, reading at most maxSize bytes of archive; version chooses
+	// the tag when the source names none. nil refuses oci:// sources.
+	PullOCI func(ctx context.Context, ref, version string, maxSize int64) (archive, prov []byte, err error)
 }
 
 // InstallOptions are per-install choices; the zero value installs the newest
 // version without checking a signature.
 type InstallOptions struct {
-	// Version is a tag or semver constraint for a repository source.
+	// Version is a tag or semver constraint for a repository or OCI source.
 	Version string
 	// Keyring, when not nil, makes an archive's .prov signature required and
 	// checked against the keys it returns (called once the signature is there).
-	// Folders and repositories cannot be verified.
+	// Folders and Git repositories cannot be verified.
 	Keyring func() (openpgp.EntityList, error)
 }
 
@@ -98,6 +102,11 @@ func Kind(source string) SourceKind {
 	return SourceRepo
 }
 
+// Verifiable says whether sources of a kind can carry a .prov signature.
+func Verifiable(kind SourceKind) bool {
+	return kind == SourceArchive || kind == SourceURL || kind == SourceOCI
+}
+
 func isArchiveName(s string) bool {
 	return strings.HasSuffix(s, ".tgz") || strings.HasSuffix(s, ".tar.gz")
 }
@@ -115,6 +124,9 @@ func folderName(source string, kind SourceKind, m *Metadata) string {
 	}
 	if kind == SourceRepo {
 		base = strings.TrimSuffix(base, ".git")
+	}
+	if kind == SourceOCI {
+		base = ociName(source)
 	}
 	if !validName.MatchString(base) {
 		return m.Name
@@ -134,12 +146,12 @@ func (in *Installer) Install(ctx context.Context, source string, o InstallOption
 		return nil, err
 	}
 	kind := Kind(source)
-	if o.Keyring != nil && kind != SourceArchive && kind != SourceURL {
+	if o.Keyring != nil && !Verifiable(kind) {
 		return nil, ErrNotVerifiable
 	}
 	switch kind {
 	case SourceOCI:
-		return nil, fmt.Errorf("plugin source %q: installing plugins from OCI registries is not supported yet", source)
+		return in.installOCI(ctx, source, o)
 	case SourceFolder:
 		return in.link(source)
 	}
@@ -157,17 +169,8 @@ func (in *Installer) Install(ctx context.Context, source string, o InstallOption
 		if err != nil {
 			return nil, err
 		}
-		if o.Keyring != nil {
-			if len(prov) == 0 {
-				return nil, errors.New("plugin verification failed: no provenance file (.prov) found")
-			}
-			ring, err := o.Keyring()
-			if err != nil {
-				return nil, err
-			}
-			if verified, err = provenance.Verify(data, prov, filepath.Base(source), ring); err != nil {
-				return nil, fmt.Errorf("plugin verification failed: %w", err)
-			}
+		if verified, err = verify(o, data, prov, filepath.Base(source)); err != nil {
+			return nil, err
 		}
 		if err := unpack(bytes.NewReader(data), stage, in.Limits); err != nil {
 			return nil, fmt.Errorf("plugin archive %s: %w", source, err)
@@ -199,6 +202,26 @@ func (in *Installer) Install(ctx context.Context, source string, o InstallOption
 		return nil, err
 	}
 	return &Installed{Plugin: &Plugin{Dir: dest, Metadata: m}, Verified: verified}, nil
+}
+
+// verify checks an archive, named name in its .prov file, against its
+// signature when o asks for one; it returns nil when it does not.
+func verify(o InstallOptions, data, prov []byte, name string) (*provenance.Verification, error) {
+	if o.Keyring == nil {
+		return nil, nil
+	}
+	if len(prov) == 0 {
+		return nil, errors.New("plugin verification failed: no provenance file (.prov) found")
+	}
+	ring, err := o.Keyring()
+	if err != nil {
+		return nil, err
+	}
+	v, err := provenance.Verify(data, prov, name, ring)
+	if err != nil {
+		return nil, fmt.Errorf("plugin verification failed: %w", err)
+	}
+	return v, nil
 }
 
 // check reads a plugin's manifest and refuses reserved names.
