@@ -84,7 +84,7 @@ func (p *Plugin) callWasm(ctx context.Context, input any, inv Invocation) ([]byt
 		defer cache.Close(context.WithoutCancel(ctx))
 		rt = rt.WithCompilationCache(cache)
 	}
-	cfg := extism.PluginConfig{ModuleConfig: mc, RuntimeConfig: rt, EnableWasi: true}
+	cfg := extism.PluginConfig{ModuleConfig: mc, RuntimeConfig: rt, EnableWasi: true, EnableHttpResponseHeaders: true}
 	pe, err := extism.NewPlugin(ctx, manifest, cfg, nil)
 	if err != nil {
 		return nil, fmt.Errorf("plugin %q: failed to create the Wasm plugin: %w", p.Metadata.Name, err)
@@ -99,7 +99,9 @@ func (p *Plugin) callWasm(ctx context.Context, input any, inv Invocation) ([]byt
 		entry = defaultEntry
 	}
 	code, out, err := pe.CallWithContext(ctx, entry, data)
-	if err != nil && code == 0 {
+	if err != nil {
+		// An error (a trap, a refused host call, a message the guest set)
+		// wins over the exit code that comes with it, as under Helm.
 		return nil, fmt.Errorf("plugin %q: %w", p.Metadata.Name, err)
 	}
 	if code != 0 {

@@ -2,13 +2,17 @@ package plugin
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 var (
@@ -16,6 +20,21 @@ var (
 	guestWasm []byte
 	guestErr  error
 )
+
+// wasmCache is the compilation cache of the Wasm tests that do not test the
+// cache, so that they compile the guest once.
+var wasmCache string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "rudder-wasm-cache-")
+	if err != nil {
+		panic(err)
+	}
+	wasmCache = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // wasmGuest builds testdata/wasmguest with Go's wasip1 target, once per test run.
 func wasmGuest(t *testing.T) []byte {
@@ -43,7 +62,14 @@ func wasmGuest(t *testing.T) []byte {
 
 func writeWasmPlugin(t *testing.T, dir, name, typ string) *Plugin {
 	t.Helper()
-	yaml := "apiVersion: v1\nname: " + name + "\ntype: " + typ + "\nruntime: extism/v1\nversion: 0.1.0\nruntimeConfig:\n  memory:\n    maxPages: 1000\n  timeout: 60000\n"
+	return writeWasmPluginWith(t, dir, name, typ, "  timeout: 60000\n")
+}
+
+// writeWasmPluginWith writes the test guest as a plugin whose runtimeConfig
+// holds runtimeConfig (YAML lines indented by two spaces) after its memory limit.
+func writeWasmPluginWith(t *testing.T, dir, name, typ, runtimeConfig string) *Plugin {
+	t.Helper()
+	yaml := "apiVersion: v1\nname: " + name + "\ntype: " + typ + "\nruntime: extism/v1\nversion: 0.1.0\nruntimeConfig:\n  memory:\n    maxPages: 1000\n" + runtimeConfig
 	writePlugin(t, dir, name, yaml, nil)
 	if err := os.WriteFile(filepath.Join(dir, name, WasmFile), wasmGuest(t), 0o644); err != nil {
 		t.Fatal(err)
@@ -109,5 +135,62 @@ func TestWasmMemoryLimit(t *testing.T) {
 	t.Log(err)
 	if err == nil || !strings.Contains(err.Error(), "memory") {
 		t.Errorf("2 pages of memory: err = %v", err)
+	}
+}
+
+// Helm v4.3.1 registers no host functions: a plugin that asks for any does not
+// run, with Helm's message; an empty list is no request.
+func TestWasmHostFunctions(t *testing.T) {
+	dir := t.TempDir()
+	p := writeWasmPluginWith(t, dir, "wasmcli", TypeCLI, "  hostFunctions:\n  - kube_get\n  - log\n")
+	var out bytes.Buffer
+	err := p.Run(t.Context(), Invocation{Args: []string{"x"}, Stdout: &out, WasmCache: wasmCache})
+	if err == nil || err.Error() != `plugin requested host function "kube_get" not found` {
+		t.Errorf("err = %v", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("the plugin ran: %q", out.String())
+	}
+	p = writeWasmPluginWith(t, t.TempDir(), "wasmcli", TypeCLI, "  hostFunctions: []\n")
+	if err := p.Run(t.Context(), Invocation{Args: []string{"x"}, Stdout: &out, WasmCache: wasmCache}); err != nil || out.String() != "hello from wasm: x (namespace )\n" {
+		t.Errorf("empty hostFunctions: %v, %q", err, out.String())
+	}
+}
+
+// As under Helm, a plugin reaches the hosts of allowedHosts only, and sees the
+// response headers (EnableHttpResponseHeaders).
+func TestWasmHTTP(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		// No body: with no memory.maxHttpResponseBytes in the manifest, Extism
+		// (under Helm too) allows a response body of 0 bytes.
+		w.Header().Set("X-Test", "seen")
+	}))
+	defer srv.Close()
+	p := writeWasmPluginWith(t, t.TempDir(), "wasmcli", TypeCLI, "  allowedHosts:\n  - 127.0.0.1\n")
+	var out bytes.Buffer
+	if err := p.Run(t.Context(), Invocation{Args: []string{"headers", srv.URL}, Stdout: &out, WasmCache: wasmCache}); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "x-test header: seen\n" {
+		t.Errorf("output %q", got)
+	}
+	p = writeWasmPluginWith(t, t.TempDir(), "wasmcli", TypeCLI, "  allowedHosts:\n  - example.com\n")
+	err := p.Run(t.Context(), Invocation{Args: []string{"headers", srv.URL}, Stdout: &out, WasmCache: wasmCache})
+	if err == nil || !strings.Contains(err.Error(), "HTTP request to '"+srv.URL+"' is not allowed") {
+		t.Errorf("a host not allowed: err = %v", err)
+	}
+}
+
+// A manifest's timeout (milliseconds) stops a plugin that runs too long.
+func TestWasmTimeout(t *testing.T) {
+	p := writeWasmPluginWith(t, t.TempDir(), "wasmcli", TypeCLI, "  timeout: 200\n")
+	// The test's own deadline, far beyond the manifest's, only keeps a
+	// plugin that ignores the manifest from spinning forever.
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := p.Run(ctx, Invocation{Args: []string{"spin"}, WasmCache: wasmCache})
+	if took := time.Since(start); err == nil || !strings.Contains(err.Error(), "deadline exceeded") || took > 10*time.Second {
+		t.Errorf("spinning plugin: err = %v after %v", err, took)
 	}
 }

@@ -3,8 +3,11 @@
 // Command wasmguest is a Wasm plugin for the tests, built with GOOS=wasip1
 // -buildmode=c-shared: as a cli/v1 plugin (HELM_PLUGIN_NAME wasmcli) it greets on
 // standard output and exits 3 when its first argument is "fail"; as a
-// postrenderer/v1 plugin it appends a comment to the manifests. It speaks Extism's
-// kernel ABI directly.
+// postrenderer/v1 plugin it appends a comment to the manifests; as "wasmecho" it
+// answers with its input message. "headers URL" fetches URL through the host and
+// prints the response's X-Test header as the host hands it back; "spin" never
+// returns. It speaks
+// Extism's kernel ABI directly.
 package main
 
 import (
@@ -29,6 +32,18 @@ func storeU8(offset uint64, v uint32)
 //go:wasmimport extism:host/env output_set
 func outputSet(offset, n uint64)
 
+//go:wasmimport extism:host/env length
+func length(offset uint64) uint64
+
+//go:wasmimport extism:host/env load_u8
+func loadU8(offset uint64) uint32
+
+//go:wasmimport extism:host/env http_request
+func httpRequest(request, body uint64) uint64
+
+//go:wasmimport extism:host/env http_headers
+func httpHeaders() uint64
+
 func input() []byte {
 	b := make([]byte, inputLength())
 	for i := range b {
@@ -37,12 +52,44 @@ func input() []byte {
 	return b
 }
 
-func output(b []byte) {
+// store copies b into Extism's memory and returns its offset.
+func store(b []byte) uint64 {
 	off := alloc(uint64(len(b)))
 	for i, c := range b {
 		storeU8(off+uint64(i), uint32(c))
 	}
-	outputSet(off, uint64(len(b)))
+	return off
+}
+
+// load copies the block at offset out of Extism's memory.
+func load(offset uint64) []byte {
+	b := make([]byte, length(offset))
+	for i := range b {
+		b[i] = byte(loadU8(offset + uint64(i)))
+	}
+	return b
+}
+
+func output(b []byte) {
+	outputSet(store(b), uint64(len(b)))
+}
+
+// headers fetches url through the host and prints the response headers the
+// host hands back, or "no headers".
+func headers(url string) {
+	req, _ := json.Marshal(map[string]string{"url": url, "method": "GET"})
+	httpRequest(store(req), 0)
+	off := httpHeaders()
+	if off == 0 {
+		fmt.Println("no headers")
+		return
+	}
+	var h map[string]string
+	if err := json.Unmarshal(load(off), &h); err != nil {
+		fmt.Println("bad headers:", err)
+		return
+	}
+	fmt.Println("x-test header:", h["x-test"])
 }
 
 //go:wasmexport helm_plugin_main
@@ -51,13 +98,26 @@ func helmPluginMain() int32 {
 		Manifests string   `json:"manifests"`
 		ExtraArgs []string `json:"extraArgs"`
 	}
-	if err := json.Unmarshal(input(), &in); err != nil {
+	raw := input()
+	if os.Getenv("HELM_PLUGIN_NAME") == "wasmecho" {
+		output(raw)
+		return 0
+	}
+	if err := json.Unmarshal(raw, &in); err != nil {
 		fmt.Fprintln(os.Stderr, "bad input:", err)
 		return 1
 	}
 	if os.Getenv("HELM_PLUGIN_NAME") == "wasmpost" {
 		out, _ := json.Marshal(map[string]string{"manifests": in.Manifests + "# post-rendered in wasm " + strings.Join(in.ExtraArgs, " ") + "\n"})
 		output(out)
+		return 0
+	}
+	if len(in.ExtraArgs) == 1 && in.ExtraArgs[0] == "spin" {
+		for {
+		}
+	}
+	if len(in.ExtraArgs) == 2 && in.ExtraArgs[0] == "headers" {
+		headers(in.ExtraArgs[1])
 		return 0
 	}
 	fmt.Printf("hello from wasm: %s (namespace %s)\n", strings.Join(in.ExtraArgs, " "), os.Getenv("HELM_NAMESPACE"))
