@@ -11,8 +11,9 @@ type PostRenderer struct {
 	*Plugin
 	// Args are passed to the plugin's command after its own.
 	Args []string
-	// Env is the plugin's environment, to which HELM_PLUGIN_NAME and
-	// HELM_PLUGIN_DIR are added; nil gives it only those.
+	// Env is a subprocess plugin's environment, to which HELM_PLUGIN_NAME and
+	// HELM_PLUGIN_DIR are added; nil gives it only those. A Wasm plugin gets
+	// no environment, as under Helm.
 	Env []string
 	// WasmCache is where a compiled Wasm post-renderer is kept ("" for nowhere).
 	WasmCache string

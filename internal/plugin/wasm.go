@@ -37,9 +37,9 @@ type wasmPostRenderOutput struct {
 
 // callWasm runs the plugin's entry function in-process under the limits of its
 // manifest: memory pages, timeout, allowed hosts, and no file system but a
-// temporary /tmp when it asks for one. Standard streams and environment are the
-// invocation's.
-func (p *Plugin) callWasm(ctx context.Context, input any, inv Invocation) ([]byte, error) {
+// temporary /tmp when it asks for one. Standard streams are the invocation's;
+// env is the module's whole environment.
+func (p *Plugin) callWasm(ctx context.Context, input any, inv Invocation, env map[string]string) ([]byte, error) {
 	rc := p.Metadata.Extism
 	wasm := filepath.Join(p.Dir, WasmFile)
 	if _, err := os.Stat(wasm); err != nil {
@@ -72,7 +72,7 @@ func (p *Plugin) callWasm(ctx context.Context, input any, inv Invocation) ([]byt
 		mc = mc.WithStdin(inv.Stdin)
 	}
 	mc = mc.WithStdout(orDiscard(inv.Stdout)).WithStderr(orDiscard(inv.Stderr))
-	for k, v := range p.env(inv) {
+	for k, v := range env {
 		mc = mc.WithEnv(k, v)
 	}
 	rt := wazero.NewRuntimeConfig().WithCloseOnContextDone(true)
@@ -118,12 +118,13 @@ func orDiscard(w io.Writer) io.Writer {
 }
 
 func (p *Plugin) runWasmCLI(ctx context.Context, inv Invocation) error {
-	_, err := p.callWasm(ctx, wasmCLIInput{ExtraArgs: orEmpty(inv.Args)}, inv)
+	_, err := p.callWasm(ctx, wasmCLIInput{ExtraArgs: orEmpty(inv.Args)}, inv, p.env(inv))
 	return err
 }
 
 func (p *Plugin) postRenderWasm(ctx context.Context, manifests *bytes.Buffer, inv Invocation) (*bytes.Buffer, error) {
-	out, err := p.callWasm(ctx, wasmPostRenderInput{Manifests: manifests.String(), ExtraArgs: orEmpty(inv.Args)}, Invocation{Env: inv.Env, Stderr: inv.Stderr, WasmCache: inv.WasmCache})
+	// As under Helm, a Wasm post-renderer runs with no environment at all.
+	out, err := p.callWasm(ctx, wasmPostRenderInput{Manifests: manifests.String(), ExtraArgs: orEmpty(inv.Args)}, Invocation{Stderr: inv.Stderr, WasmCache: inv.WasmCache}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("failed to invoke post-renderer plugin %q: %w", p.Metadata.Name, err)
 	}

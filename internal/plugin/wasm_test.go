@@ -62,7 +62,11 @@ func wasmGuest(t *testing.T) []byte {
 
 func writeWasmPlugin(t *testing.T, dir, name, typ string) *Plugin {
 	t.Helper()
-	return writeWasmPluginWith(t, dir, name, typ, "  timeout: 60000\n")
+	rc := "  timeout: 60000\n"
+	if typ == TypePostRenderer {
+		rc += "  config:\n    mode: post\n"
+	}
+	return writeWasmPluginWith(t, dir, name, typ, rc)
 }
 
 // writeWasmPluginWith writes the test guest as a plugin whose runtimeConfig
@@ -108,6 +112,8 @@ func TestWasmCLIPlugin(t *testing.T) {
 	}
 }
 
+// A Wasm post-renderer gets the manifests and arguments, and, as under Helm, no
+// environment.
 func TestWasmPostRenderer(t *testing.T) {
 	dir := t.TempDir()
 	writeWasmPlugin(t, dir, "wasmpost", TypePostRenderer)
@@ -115,7 +121,7 @@ func TestWasmPostRenderer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pr.Args = []string{"x"}
+	pr.Args, pr.Env = []string{"x"}, []string{"HELM_NAMESPACE=ns", "SECRET=s3cret"}
 	out, err := pr.Run(t.Context(), bytes.NewBufferString("kind: ConfigMap\n"))
 	if err != nil {
 		t.Fatal(err)

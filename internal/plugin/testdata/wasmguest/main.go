@@ -1,13 +1,16 @@
 //go:build wasip1
 
 // Command wasmguest is a Wasm plugin for the tests, built with GOOS=wasip1
-// -buildmode=c-shared: as a cli/v1 plugin (HELM_PLUGIN_NAME wasmcli) it greets on
-// standard output and exits 3 when its first argument is "fail"; as a
-// postrenderer/v1 plugin it appends a comment to the manifests; as "wasmecho" it
-// answers with its input message. "headers URL" fetches URL through the host and
-// prints the response's X-Test header as the host hands it back; "spin" never
-// returns. It speaks
-// Extism's kernel ABI directly.
+// -buildmode=c-shared. Its runtimeConfig.config "mode" chooses what it is:
+//   - "" (a cli/v1 plugin): it greets on standard output and exits 3 when its
+//     first argument is "fail"; "headers URL" fetches URL through the host and
+//     prints the response's X-Test header as the host hands it back; "spin"
+//     never returns.
+//   - "post" (a postrenderer/v1 plugin): it appends a comment to the manifests,
+//     and another when it has any environment variables.
+//   - "echo": it answers with its input message, as it is.
+//
+// It speaks Extism's kernel ABI directly.
 package main
 
 import (
@@ -43,6 +46,18 @@ func httpRequest(request, body uint64) uint64
 
 //go:wasmimport extism:host/env http_headers
 func httpHeaders() uint64
+
+//go:wasmimport extism:host/env config_get
+func configGet(key uint64) uint64
+
+// config is the manifest's runtimeConfig.config value of key ("" when unset).
+func config(key string) string {
+	off := configGet(store([]byte(key)))
+	if off == 0 {
+		return ""
+	}
+	return string(load(off))
+}
 
 func input() []byte {
 	b := make([]byte, inputLength())
@@ -99,7 +114,7 @@ func helmPluginMain() int32 {
 		ExtraArgs []string `json:"extraArgs"`
 	}
 	raw := input()
-	if os.Getenv("HELM_PLUGIN_NAME") == "wasmecho" {
+	if config("mode") == "echo" {
 		output(raw)
 		return 0
 	}
@@ -107,8 +122,12 @@ func helmPluginMain() int32 {
 		fmt.Fprintln(os.Stderr, "bad input:", err)
 		return 1
 	}
-	if os.Getenv("HELM_PLUGIN_NAME") == "wasmpost" {
-		out, _ := json.Marshal(map[string]string{"manifests": in.Manifests + "# post-rendered in wasm " + strings.Join(in.ExtraArgs, " ") + "\n"})
+	if config("mode") == "post" {
+		note := "# post-rendered in wasm " + strings.Join(in.ExtraArgs, " ") + "\n"
+		if n := len(os.Environ()); n > 0 {
+			note += fmt.Sprintf("# with %d environment variables\n", n)
+		}
+		out, _ := json.Marshal(map[string]string{"manifests": in.Manifests + note})
 		output(out)
 		return 0
 	}
