@@ -8,6 +8,7 @@ import (
 
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/diff"
+	"github.com/rudderpm/rudder/internal/manifest"
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/storage"
 )
@@ -52,6 +53,10 @@ type DiffResult struct {
 	*diff.Report
 	// NotInstalled is set when the release did not exist and was diffed as an install.
 	NotInstalled bool
+	// Parsed counts the documents whose YAML the comparison read: an upgrade's
+	// render is read once, by the render, so only recorded documents that differ
+	// from the new ones (and those the render could not vouch for) count.
+	Parsed int
 }
 
 // ErrReleaseMissing is returned by Diff.Upgrade for a release that does not exist,
@@ -95,11 +100,33 @@ func (d *Diff) Upgrade(ctx context.Context, name string, ch *chart.Chart, vals m
 	if current != nil {
 		old = recordedManifest(current, !d.NoHooks)
 	}
-	rep, err := d.compare(old, out.Text)
+	p := d.parser()
+	knownDocuments(p, out.Rendered.Manifests)
+	rep, err := d.compareWith(p, old, out.Text)
 	if err != nil {
 		return nil, err
 	}
-	return &DiffResult{Report: rep, NotInstalled: current == nil}, nil
+	return &DiffResult{Report: rep, NotInstalled: current == nil, Parsed: p.Parsed()}, nil
+}
+
+// knownDocuments tells p the heads the render read of its manifests, so that the
+// comparison does not parse the YAML of each new object a second time. A document
+// is told only when the text p will meet is certain: the render's text with its
+// "# Source:" line, trimmed of the newlines and spaces a manifest may end with.
+func knownDocuments(p *diff.Parser, ms []manifest.Manifest) {
+	for _, m := range ms {
+		if m.Plain == nil || strings.ContainsAny(m.Name, "\r\n\u0085\u2028\u2029") {
+			continue // a name with a line break would not stay a comment
+		}
+		body := strings.TrimRight(m.Content, " \n")
+		if body == "" || strings.TrimSpace(body) != body {
+			continue
+		}
+		h := m.Plain
+		p.Known("# Source: "+m.Name+"\n"+body, diff.Head{
+			APIVersion: h.APIVersion, Kind: h.Kind, Namespace: h.Namespace, Name: h.Name, Annotations: h.Annotations,
+		})
+	}
 }
 
 // Rollback compares the release's newest revision with revision (0: the one before
@@ -187,8 +214,14 @@ func (d *Diff) compareReleases(old, new *release.Release) (*DiffResult, error) {
 }
 
 func (d *Diff) compare(old, new string) (*diff.Report, error) {
-	po := diff.ParseOptions{Namespace: d.Namespace, Normalize: d.Normalize, IncludeTests: d.IncludeTests}
-	p := diff.Parser{Options: po}
+	return d.compareWith(d.parser(), old, new)
+}
+
+func (d *Diff) parser() *diff.Parser {
+	return &diff.Parser{Options: diff.ParseOptions{Namespace: d.Namespace, Normalize: d.Normalize, IncludeTests: d.IncludeTests}}
+}
+
+func (d *Diff) compareWith(p *diff.Parser, old, new string) (*diff.Report, error) {
 	before, err := p.Parse(old)
 	if err != nil {
 		return nil, fmt.Errorf("current release manifest: %w", err)

@@ -79,14 +79,47 @@ func Parse(manifest string, o ParseOptions) (Index, error) {
 type Parser struct {
 	Options ParseOptions
 	memo    map[string][]Object
+	parsed  int
 }
+
+// Parsed is how many distinct documents the parser has read the YAML of.
+func (p *Parser) Parsed() int { return p.parsed }
 
 // Parse splits manifest into objects, as the package's Parse does.
 func (p *Parser) Parse(manifest string) (Index, error) {
 	if p.memo == nil {
 		p.memo = map[string][]Object{}
 	}
-	return parseMemo(manifest, p.Options, p.memo)
+	n := len(p.memo)
+	idx, err := parseMemo(manifest, p.Options, p.memo)
+	p.parsed += len(p.memo) - n
+	return idx, err
+}
+
+// Head is what the parser reads of an object: its fields as yaml.v2 decodes them
+// into strings.
+type Head struct {
+	APIVersion, Kind, Namespace, Name string
+	Annotations                       map[string]string
+}
+
+// Known tells the parser the head of a document it is about to meet, read elsewhere
+// as the parser would read it, so that Parse takes the document's objects from h
+// instead of parsing the YAML again. doc is the document as the manifest stream
+// will hold it, trimmed, "# Source:" line included; the caller vouches that it is
+// valid YAML and that yaml.v2 decodes h from it. Lists, and every document when
+// normalizing, are still parsed.
+func (p *Parser) Known(doc string, h Head) {
+	if p.Options.Normalize || strings.HasSuffix(h.Kind, "List") {
+		return
+	}
+	if p.memo == nil {
+		p.memo = map[string][]Object{}
+	}
+	var hd head
+	hd.APIVersion, hd.Kind = h.APIVersion, h.Kind
+	hd.Metadata.Namespace, hd.Metadata.Name, hd.Metadata.Annotations = h.Namespace, h.Name, h.Annotations
+	p.memo[doc] = objectsOf(doc, &hd, p.Options)
 }
 
 // parseMemo is Parse, remembering in memo (if not nil) the objects of each
@@ -100,13 +133,9 @@ func parseMemo(manifest string, o ParseOptions, memo map[string][]Object) (Index
 		}
 		seen, ok := memo[doc]
 		if !ok {
-			objs, err := parseDocument(doc, o)
-			if err != nil {
+			var err error
+			if seen, err = parseDocument(doc, o); err != nil {
 				return nil, err
-			}
-			seen = make([]Object, len(objs))
-			for i, obj := range objs {
-				seen[i] = *obj
 			}
 			if memo != nil {
 				memo[doc] = seen
@@ -123,7 +152,7 @@ func parseMemo(manifest string, o ParseOptions, memo map[string][]Object) (Index
 	return idx, nil
 }
 
-func parseDocument(doc string, o ParseOptions) ([]*Object, error) {
+func parseDocument(doc string, o ParseOptions) ([]Object, error) {
 	var h head
 	if err := yaml.Unmarshal([]byte(doc), &h); err != nil {
 		return nil, fmt.Errorf("manifest document %q: %w", firstLine(doc), err)
@@ -145,30 +174,39 @@ func parseDocument(doc string, o ParseOptions) ([]*Object, error) {
 		}
 		doc = string(out)
 	}
+	return objectsOf(doc, &h, o), nil
+}
+
+// objectsOf is the object of a document with head h (not a list), or none when
+// it is an empty template or a test hook left out.
+func objectsOf(doc string, h *head, o ParseOptions) []Object {
+	if h.APIVersion == "" && h.Kind == "" {
+		return nil
+	}
 	if !o.IncludeTests && isTestHook(h.Metadata.Annotations[hookAnnotation]) {
-		return nil, nil
+		return nil
 	}
 	if h.Metadata.Namespace == "" {
 		h.Metadata.Namespace = o.Namespace
 	}
-	return []*Object{{
+	return []Object{{
 		Key:            h.key(),
 		Kind:           h.Kind,
 		Content:        doc,
 		ResourcePolicy: h.Metadata.Annotations[policyAnnotation],
-	}}, nil
+	}}
 }
 
 // parseList unpacks the items of a *List object; each item keeps the text the YAML
 // encoder gives it.
-func parseList(doc string, o ParseOptions) ([]*Object, error) {
+func parseList(doc string, o ParseOptions) ([]Object, error) {
 	var list struct {
 		Items []yaml.MapSlice `yaml:"items"`
 	}
 	if err := yaml.Unmarshal([]byte(doc), &list); err != nil {
 		return nil, fmt.Errorf("manifest list %q: %w", firstLine(doc), err)
 	}
-	var objs []*Object
+	var objs []Object
 	for _, item := range list.Items {
 		out, err := yaml.Marshal(item)
 		if err != nil {

@@ -17,14 +17,45 @@ import (
 // checking everything the JSON round trip could refuse or read differently. When that
 // check is not conclusive the document takes Helm's way, which also words any error.
 func decodeHead(doc string, h *Head) error {
-	if fastHead(doc, h) {
-		return nil
+	_, err := decodeHeads(doc, h)
+	return err
+}
+
+// decodeHeads is decodeHead, also returning the document's plain head when it has
+// one (see PlainHead).
+func decodeHeads(doc string, h *Head) (*PlainHead, error) {
+	if plainValues(doc) {
+		if ns, ok := fastHeadAs[skipped](doc, h); ok {
+			return plainHead(h, ns), nil
+		}
+	} else if !hasAnchor(doc) {
+		if _, ok := fastHeadAs[checked](doc, h); ok {
+			return nil, nil
+		}
 	}
 	*h = Head{}
 	if err := yaml.Unmarshal([]byte(doc), h); err != nil {
-		return helmHeadError{err}
+		return nil, helmHeadError{err}
 	}
-	return nil
+	return nil, nil
+}
+
+// PlainHead is a document's head as yaml.v2 decodes it straight into strings,
+// namespace included. The sorter gives it for documents of plain YAML (no tags,
+// anchors, flow collections or merge keys) whose head fields are all strings as
+// written, so that readers who decode heads that way need not parse them again.
+type PlainHead struct {
+	APIVersion, Kind, Namespace, Name string
+	Annotations                       map[string]string
+}
+
+// plainHead is h with the namespace read beside it.
+func plainHead(h *Head, ns fastString) *PlainHead {
+	p := &PlainHead{APIVersion: h.APIVersion, Kind: h.Kind, Namespace: ns.s}
+	if h.Metadata != nil {
+		p.Name, p.Annotations = h.Metadata.Name, h.Metadata.Annotations
+	}
+	return p
 }
 
 // helmHeadError words a head that does not decode as Helm's does: the JSON
@@ -42,15 +73,19 @@ func (e helmHeadError) Unwrap() error { return e.err }
 // when the text does not already rule out every way they could fail.
 func fastHead(doc string, h *Head) bool {
 	if plainValues(doc) {
-		return fastHeadAs[skipped](doc, h)
+		_, ok := fastHeadAs[skipped](doc, h)
+		return ok
 	}
 	if hasAnchor(doc) {
 		return false // yaml.v2 limits alias expansion by counts that differ between the ways
 	}
-	return fastHeadAs[checked](doc, h)
+	_, ok := fastHeadAs[checked](doc, h)
+	return ok
 }
 
-func fastHeadAs[V any, PV valueCheck[V]](doc string, h *Head) bool {
+// fastHeadAs fills h as fastHead does and also returns metadata.namespace, which
+// the head leaves out.
+func fastHeadAs[V any, PV valueCheck[V]](doc string, h *Head) (fastString, bool) {
 	var top struct {
 		APIVersion fastString   `yaml:"apiVersion"`
 		Kind       fastString   `yaml:"kind"`
@@ -62,13 +97,13 @@ func fastHeadAs[V any, PV valueCheck[V]](doc string, h *Head) bool {
 		top.APIVersion.bad || top.Kind.bad || top.Metadata.bad ||
 		!plainKeys(top.Rest, "apiversion", "kind", "metadata") ||
 		!plainKeys(top.Metadata.rest, "name", "annotations") {
-		return false
+		return fastString{}, false
 	}
 	*h = Head{APIVersion: top.APIVersion.s, Kind: top.Kind.s}
 	if top.Metadata.present {
 		h.Metadata = &HeadMetadata{Name: top.Metadata.name.s, Annotations: top.Metadata.annotations}
 	}
-	return true
+	return top.Metadata.namespace, true
 }
 
 // valueCheck is how values outside the head are decoded: checked or skipped.
@@ -202,22 +237,25 @@ func (f *fastString) UnmarshalYAML(unmarshal func(any) error) error {
 
 // fastMeta is the metadata map. Null leaves it absent, as JSON does.
 type fastMeta[V any] struct {
-	present, bad bool
-	name         fastString
-	annotations  map[string]string
-	rest         map[string]V
+	present, bad    bool
+	name, namespace fastString
+	annotations     map[string]string
+	rest            map[string]V
 }
 
 func (f *fastMeta[V]) UnmarshalYAML(unmarshal func(any) error) error {
 	var m struct {
 		Name        fastString       `yaml:"name"`
+		Namespace   fastString       `yaml:"namespace"`
 		Annotations *yamlv2.MapSlice `yaml:"annotations"`
 		Rest        map[string]V     `yaml:",inline"`
 	}
 	if err := unmarshal(&m); err != nil {
 		return err
 	}
-	f.present, f.bad, f.name, f.rest = true, m.Name.bad, m.Name, m.Rest
+	// A namespace that is not a string is left to Helm's way, which ignores it:
+	// the short way would have to check it as any other value.
+	f.present, f.bad, f.name, f.namespace, f.rest = true, m.Name.bad || m.Namespace.bad, m.Name, m.Namespace, m.Rest
 	if m.Annotations == nil {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	yamlv2 "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
 )
 
@@ -144,6 +145,7 @@ func TestFastHeadOnCorpus(t *testing.T) {
 			if checkSameHead(t, d) {
 				fast++
 			}
+			checkPlainHead(t, d)
 		}
 	}
 	t.Logf("%d of %d documents took the short way", fast, docs)
@@ -161,5 +163,73 @@ func FuzzFastHead(f *testing.F) {
 			t.Skip() // alias bombs only measure yaml.v2's patience
 		}
 		checkSameHead(t, doc)
+		checkPlainHead(t, doc)
 	})
+}
+
+// checkPlainHead fails when a document given a plain head is not valid YAML or
+// yaml.v2 decodes another head from it. It returns whether there was one.
+func checkPlainHead(t testing.TB, doc string) bool {
+	t.Helper()
+	var h Head
+	p, err := decodeHeads(doc, &h)
+	if p == nil {
+		return false
+	}
+	if err != nil {
+		t.Fatalf("plain head with an error (%v) for\n%s", err, doc)
+	}
+	var direct struct {
+		APIVersion string `yaml:"apiVersion"`
+		Kind       string `yaml:"kind"`
+		Metadata   struct {
+			Namespace   string            `yaml:"namespace"`
+			Name        string            `yaml:"name"`
+			Annotations map[string]string `yaml:"annotations"`
+		} `yaml:"metadata"`
+	}
+	if err := yamlv2.Unmarshal([]byte(doc), &direct); err != nil {
+		t.Fatalf("plain head for a document yaml.v2 refuses (%v):\n%s", err, doc)
+	}
+	m := direct.Metadata
+	want := PlainHead{APIVersion: direct.APIVersion, Kind: direct.Kind, Namespace: m.Namespace, Name: m.Name, Annotations: m.Annotations}
+	if len(want.Annotations) == 0 && len(p.Annotations) == 0 {
+		want.Annotations = p.Annotations // nil and empty read alike
+	}
+	if !reflect.DeepEqual(*p, want) {
+		t.Fatalf("plain head %+v, yaml.v2 reads %+v, for\n%s", *p, want, doc)
+	}
+	return true
+}
+
+// Documents of plain YAML get the head yaml.v2 reads, namespace included; the
+// others get none, and a namespace that is not a string leaves the document to
+// Helm's way, which does not read it.
+func TestPlainHead(t *testing.T) {
+	for _, c := range headCases {
+		if got := checkPlainHead(t, c.doc); got && !c.fast {
+			t.Errorf("plain head for a document the short way does not take:\n%s", c.doc)
+		}
+	}
+	for doc, want := range map[string]bool{
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: ns\n  annotations:\n    x: z\n": true,
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: ~\n":                                       true,
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: 5\n":                                       false,
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: [a]\n":                                     false,
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: yes\n":                                     false, // a boolean to yaml.v2
+		"apiVersion: v1\nkind: ConfigMap\nspec: !!binary aGVsbG8=\n":                                         false, // a tag
+	} {
+		if got := checkPlainHead(t, doc); got != want {
+			t.Errorf("plain head = %v, want %v, for\n%s", got, want, doc)
+		}
+		var h Head
+		if _, err := decodeHeads(doc, &h); err != nil {
+			t.Errorf("%v for\n%s", err, doc)
+		}
+	}
+	var h Head
+	p, _ := decodeHeads("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: ns\n", &h)
+	if p == nil || p.Namespace != "ns" || p.Name != "a" {
+		t.Errorf("plain head %+v", p)
+	}
 }

@@ -35,6 +35,9 @@ type Manifest struct {
 	Name    string
 	Content string
 	Head    *Head
+	// Plain is the head as yaml.v2 reads it, when the document has one (see
+	// PlainHead); nil otherwise.
+	Plain *PlainHead
 }
 
 // Sort splits rendered templates (path to output) into hooks and manifests, each
@@ -46,6 +49,7 @@ func Sort(files map[string]string, order KindOrder) ([]*release.Hook, []Manifest
 	type doc struct {
 		source, content string
 		head            Head
+		plain           *PlainHead
 		err             error
 	}
 	var docs []*doc
@@ -63,7 +67,7 @@ func Sort(files map[string]string, order KindOrder) ([]*release.Hook, []Manifest
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for _, d := range docs {
 		g.Go(func() error {
-			d.err = decodeHead(d.content, &d.head)
+			d.plain, d.err = decodeHeads(d.content, &d.head)
 			return nil
 		})
 	}
@@ -77,7 +81,7 @@ func Sort(files map[string]string, order KindOrder) ([]*release.Hook, []Manifest
 			return hooks, manifests, warnings, fmt.Errorf("YAML parse error on %s: %w", d.source, d.err)
 		}
 		if d.head.Metadata == nil || !hasKey(d.head.Metadata.Annotations, release.HookAnnotation) {
-			manifests = append(manifests, Manifest{Name: d.source, Content: d.content, Head: &d.head})
+			manifests = append(manifests, Manifest{Name: d.source, Content: d.content, Head: &d.head, Plain: d.plain})
 			continue
 		}
 		events := d.head.Metadata.Annotations[release.HookAnnotation]
