@@ -9,8 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"golang.org/x/sync/errgroup"
+	"sync"
+	"sync/atomic"
 
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/warn"
@@ -62,16 +62,20 @@ func Sort(files map[string]string, order KindOrder) ([]*release.Hook, []Manifest
 			docs = append(docs, &doc{source: name, content: d})
 		}
 	}
-	// Parsing is most of the cost for big charts; documents are independent.
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for _, d := range docs {
-		g.Go(func() error {
-			d.plain, d.err = decodeHeads(d.content, &d.head)
-			return nil
+	// Parsing is most of the cost for big charts; documents are independent. One
+	// goroutine per core takes them in turn: a goroutine per document would grow
+	// a fresh stack to the parser's depth each time.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(docs)) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(docs); i = int(next.Add(1)) - 1 {
+				d := docs[i]
+				d.plain, d.err = decodeHeads(d.content, &d.head)
+			}
 		})
 	}
-	_ = g.Wait()
+	wg.Wait()
 
 	var hooks []*release.Hook
 	var manifests []Manifest
