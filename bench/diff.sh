@@ -3,7 +3,7 @@
 # Services, 100 Deployments) with 10 objects changed, on the local control plane,
 # Rudder beside Helm v4.3.1 + helm-diff v3.9.14 (built by hack/peer) in the same run.
 #
-#   bench/diff.sh              medians of $RUNS (default 5) runs of each, in turn
+#   bench/diff.sh              medians of $RUNS (default 7) runs of each, in turn
 #   RUDDER=path bench/diff.sh  time that rudder binary instead of building one
 #
 # Modes compared: Rudder's render diff (--dry-run=client) with helm-diff's default
@@ -16,7 +16,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 work="$(mktemp -d)"
 trap 'hack/cluster down --name bench-diff >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-runs="${RUNS:-5}"
+runs="${RUNS:-7}"
 
 if [[ -n "${RUDDER:-}" ]]; then
 	cp "$RUDDER" "$work/rudder"
@@ -97,8 +97,11 @@ declare -A cmd=(
 	[hc]="hd --disable-validation" [hs]="hd --disable-validation --dry-run=server"
 	[h3]="hd --disable-validation --three-way-merge"
 )
-for _ in $(seq "$runs"); do
-	for m in "${modes[@]}"; do
+# Each round starts one mode later, so that no mode always follows the heavy
+# --three-way-merge, whose work the API server may still be finishing.
+for r in $(seq 0 $((runs - 1))); do
+	for i in "${!modes[@]}"; do
+		m=${modes[$(((i + r) % ${#modes[@]}))]}
 		# shellcheck disable=SC2086 # cmd holds a function name and its flags
 		{ TIMEFORMAT='%R %U %S'; time ${cmd[$m]} >/dev/null 2>&1 || [[ $? == 2 ]]; } 2>>"$work/$m.times"
 	done
