@@ -225,7 +225,7 @@ func installArgs(values []string) []string {
 }
 
 // shellWords splits a command line as the shell would.
-func shellWords(t *testing.T, line string) []string {
+func shellWords(t testing.TB, line string) []string {
 	t.Helper()
 	out, err := exec.Command("bash", "-c", `eval "set -- $1"; printf '%s\0' "$@"`, "words", line).Output()
 	if err != nil {
