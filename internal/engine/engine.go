@@ -209,6 +209,9 @@ var builtinFuncs = []string{"and", "call", "html", "index", "slice", "js", "len"
 // and returns the names of every function templates may call, for parsing.
 func (e Engine) bindFuncs(ctx context.Context, t *template.Template, set *treeSet, g *guard) map[string]any {
 	funcs := baseFuncs()
+	if compare, ok := funcs["semverCompare"].(func(string, string) (bool, error)); ok {
+		funcs["semverCompare"] = rememberComparisons(compare)
+	}
 	g.guardFuncs(funcs)
 	known := make(map[string]any, len(funcs)+len(builtinFuncs)+8)
 	funcs["include"] = includeFunc(t, set, g)

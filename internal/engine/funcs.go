@@ -152,3 +152,24 @@ func fromJSONArray(s string) []any {
 	}
 	return a
 }
+
+// rememberComparisons returns compare (Sprig's semverCompare) answering each question
+// once: charts ask the same one of the same Kubernetes version hundreds of times in a
+// render, and each answer parses the constraint anew, with regular expressions. The
+// answers, errors included, are those of compare.
+func rememberComparisons(compare func(constraint, version string) (bool, error)) func(string, string) (bool, error) {
+	type answer struct {
+		ok  bool
+		err error
+	}
+	seen := map[[2]string]answer{}
+	return func(constraint, version string) (bool, error) {
+		key := [2]string{constraint, version}
+		if a, ok := seen[key]; ok {
+			return a.ok, a.err
+		}
+		ok, err := compare(constraint, version)
+		seen[key] = answer{ok, err}
+		return ok, err
+	}
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -89,6 +90,9 @@ func TestFunctions(t *testing.T) {
 		{`{{ durationRoundTo "1h35m" "1h" }}`, "2h0m0s"},
 		{`{{ durationTruncateTo "1h35m" "1h" }}`, "1h0m0s"},
 		{`{{ durationHours 7200 }}`, "2"},
+		// semverCompare, asked twice: the second answer is the remembered one
+		{`{{ semverCompare ">=1.21-0" "1.31.0" }} {{ semverCompare ">=1.21-0" "1.31.0" }}`, "true true"},
+		{`{{ semverCompare "<1.21" "v1.31.0" }} {{ semverCompare "<1.21" "v1.31.0" }}`, "false false"},
 		// built-in objects
 		{`{{ .Template }}`, "map[BasePath:c/templates Name:c/templates/t.txt]"},
 		{`{{ .Chart.IsRoot }} {{ .Chart.Name }} {{ .Chart.Version }}`, "true c 0.1.0"},
@@ -122,6 +126,8 @@ func TestFunctionErrors(t *testing.T) {
 		{`{{ env "HOME" }}`, `parse error at (c/templates/t.txt:1): function "env" not defined`},
 		{`{{ expandenv "$HOME" }}`, `parse error at (c/templates/t.txt:1): function "expandenv" not defined`},
 		{`{{ include "c.self" . }}`, "rendering template has a nested reference name: c.self: unable to execute template"},
+		{`{{ semverCompare "1.2" "x" }}{{ semverCompare "1.2" "x" }}`, `executing "c/templates/t.txt" at <semverCompare "1.2" "x">: error calling semverCompare: invalid semantic version`},
+		{`{{ semverCompare "!!" "1.0.0" }}`, `error calling semverCompare: improper constraint: "!!"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.tpl, func(t *testing.T) {
@@ -130,5 +136,33 @@ func TestFunctionErrors(t *testing.T) {
 				t.Errorf("err = %v\nwant it to contain %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// Each comparison is made once per render; the answers and errors are those of the
+// function remembered.
+func TestRememberComparisons(t *testing.T) {
+	calls := 0
+	compare := rememberComparisons(func(c, v string) (bool, error) {
+		calls++
+		if v == "bad" {
+			return false, errors.New("bad version")
+		}
+		return c == v, nil
+	})
+	for range 3 {
+		for _, tc := range []struct {
+			c, v    string
+			want    bool
+			wantErr bool
+		}{{"1", "1", true, false}, {"1", "2", false, false}, {"1", "bad", false, true}} {
+			got, err := compare(tc.c, tc.v)
+			if got != tc.want || (err != nil) != tc.wantErr {
+				t.Errorf("compare(%q, %q) = %v, %v; want %v, error %v", tc.c, tc.v, got, err, tc.want, tc.wantErr)
+			}
+		}
+	}
+	if calls != 3 {
+		t.Errorf("%d calls for 3 distinct questions asked 3 times each", calls)
 	}
 }
