@@ -54,7 +54,7 @@ func toYAML(v any) string {
 func mustToYAML(v any) (string, error) { return encodeYAML(v) }
 
 func encodeYAML(v any) (string, error) {
-	b, err := yaml.Marshal(v)
+	b, err := marshalYAML(v)
 	if err != nil {
 		return "", err
 	}
