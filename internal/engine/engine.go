@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"text/template"
-	"text/template/parse"
 	"unsafe"
 
 	"github.com/rudderpm/rudder/internal/chart"
@@ -296,7 +295,7 @@ func tplFunc(parent *template.Template, set *treeSet, g *guard, known map[string
 }
 
 func runTpl(parent *template.Template, set *treeSet, g *guard, known map[string]any, text string, data any) (string, error) {
-	trees, err := parse.Parse(parent.Name(), text, "", "", known)
+	trees, err := set.parseTpl(parent.Name(), text, known)
 	if err != nil {
 		return "", fmt.Errorf("cannot parse template %q: %w", text, err)
 	}

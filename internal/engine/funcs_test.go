@@ -77,6 +77,10 @@ func TestFunctions(t *testing.T) {
 		{`{{ tpl "{{ .x }}" (dict "x" 2) }}`, "2"},
 		{`{{ tpl "{{ define \"d\" }}D{{ end }}{{ include \"d\" . }}" . }}`, "D"},
 		{`{{ tpl "{{ .nope }}" (dict) }}`, ""},
+		// the same string twice: parsed once, run with each call's data
+		{`{{ tpl "{{ .x }}" (dict "x" 1) }}{{ tpl "{{ .x }}" (dict "x" 2) }}`, "12"},
+		{`{{ tpl "{{ template \"c.h\" . }}" (dict "x" 1) }}{{ tpl "{{ template \"c.h\" . }}" (dict "x" 2) }}`, "h=1h=2"},
+		{`{{ range list 1 2 }}{{ tpl "{{ define \"d\" }}D{{ . }}{{ end }}{{ include \"d\" . }}" . }}{{ end }}`, "D1D2"},
 		{`{{ tpl "{{ .Template.Name }}" . }}`, "c/templates/t.txt"},
 		{`{{ .Values.nope }}`, ""},
 		{`{{ required "need" .Values.str }}`, "Hello"},
@@ -164,5 +168,28 @@ func TestRememberComparisons(t *testing.T) {
 	}
 	if calls != 3 {
 		t.Errorf("%d calls for 3 distinct questions asked 3 times each", calls)
+	}
+}
+
+// A string given to tpl that defines nothing is parsed once per render and name.
+func TestParseTplOnce(t *testing.T) {
+	var s treeSet
+	known := map[string]any{"include": true}
+	a, err := s.parseTpl("gotpl", "{{ .x }}", known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := s.parseTpl("gotpl", "{{ .x }}", known)
+	other, _ := s.parseTpl("other", "{{ .x }}", known)
+	if a["gotpl"] == nil || a["gotpl"] != b["gotpl"] || other["other"] == nil {
+		t.Errorf("trees %p, %p for the same text and name; %v for another name", a["gotpl"], b["gotpl"], other)
+	}
+	d1, _ := s.parseTpl("gotpl", `{{ define "d" }}{{ end }}`, known)
+	d2, _ := s.parseTpl("gotpl", `{{ define "d" }}{{ end }}`, known)
+	if d1["d"] == d2["d"] {
+		t.Error("a string that defines templates shares its trees between calls")
+	}
+	if _, err := s.parseTpl("gotpl", "{{ nope }}", known); err == nil {
+		t.Error("no error for an unknown function")
 	}
 }

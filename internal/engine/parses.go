@@ -29,6 +29,9 @@ type treeSet struct {
 	done  []chan struct{}
 	added []bool
 	defs  []int // files that may define templates, in parse order
+	// tpl holds the trees of the strings tpl has parsed that define no templates, by
+	// name and text: charts often pass tpl the same long string (a config file) many times.
+	tpl map[[2]string]map[string]*parse.Tree
 	// called holds the names {{template}} actions call. Only the trees of those
 	// templates count their bodies (see countBodies): include and tpl count their own
 	// calls, so the other trees need not.
@@ -209,4 +212,23 @@ func eachTemplateAction(n parse.Node, f func(name string)) {
 	case *parse.TemplateNode:
 		f(n.Name)
 	}
+}
+
+// parseTpl parses a string given to tpl as the template name. A string that
+// defines no templates is parsed once per render: executing a tree does not
+// change it, and what noteCalls adds to it is added once.
+func (s *treeSet) parseTpl(name, text string, known map[string]any) (map[string]*parse.Tree, error) {
+	key := [2]string{name, text}
+	if trees, ok := s.tpl[key]; ok {
+		return trees, nil
+	}
+	trees, err := parse.Parse(name, text, "", "", known)
+	if err != nil || len(trees) != 1 {
+		return trees, err
+	}
+	if s.tpl == nil {
+		s.tpl = map[[2]string]map[string]*parse.Tree{}
+	}
+	s.tpl[key] = trees
+	return trees, nil
 }
