@@ -49,7 +49,6 @@ func (a *app) newTemplateCmd() *cobra.Command {
 			default:
 				return fmt.Errorf("invalid dry-run value (%s). Must be \"none\", \"server\", or \"client\"", dry)
 			}
-			defer a.collectLess()()
 			t.Live = nil
 			if validate || dry == "server" {
 				live, err := a.templateCluster(&o)
