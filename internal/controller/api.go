@@ -46,6 +46,9 @@ const (
 	DependencyNotReadyReason = "DependencyNotReady"
 	ValuesErrorReason        = "ValuesError"
 	RetriesExceededReason    = "RetriesExceeded"
+	// InvalidSpecReason is Rudder's own: the spec cannot be acted on until it
+	// is changed (a post-renderer patch that is not YAML, say).
+	InvalidSpecReason = "InvalidSpec"
 	// ReleaseLockedReason is Rudder's own: another operation (a `rudder upgrade`,
 	// say) holds the release's lock.
 	ReleaseLockedReason = "ReleaseLocked"

@@ -71,8 +71,8 @@ func (r *releaseReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		// be reconciled until it is changed.
 		st := HelmReleaseStatus{}
 		_ = decodeStatus(u, &st)
-		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionFalse, "InvalidSpec", err.Error(), u.GetGeneration())
-		setCondition(&st.Conditions, StalledCondition, metav1.ConditionTrue, "InvalidSpec", err.Error(), u.GetGeneration())
+		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionFalse, InvalidSpecReason, err.Error(), u.GetGeneration())
+		setCondition(&st.Conditions, StalledCondition, metav1.ConditionTrue, InvalidSpecReason, err.Error(), u.GetGeneration())
 		st.ObservedGeneration = u.GetGeneration()
 		return ctrl.Result{}, r.writeStatus(ctx, u, st)
 	}
@@ -141,6 +141,11 @@ func (r *releaseReconciler) reconcile(ctx context.Context, u *unstructured.Unstr
 		fail(ValuesErrorReason, err)
 		return r.afterError(st, gen, err, interval)
 	}
+	post, err := hr.postRenderer()
+	if err != nil {
+		fail(InvalidSpecReason, err)
+		return r.afterError(st, gen, err, interval)
+	}
 	removeCondition(&st.Conditions, StalledCondition)
 
 	names := releaseNames(hr)
@@ -200,7 +205,7 @@ func (r *releaseReconciler) reconcile(ctx context.Context, u *unstructured.Unstr
 	if !installing {
 		op = r.upgrade
 	}
-	return op(ctx, u, hr, st, opRequest{cluster: cluster, names: names, chart: ch, values: vals, digest: digest, retries: retries})
+	return op(ctx, u, hr, st, opRequest{cluster: cluster, names: names, chart: ch, values: vals, digest: digest, retries: retries, post: post})
 }
 
 // afterError finishes a reconcile that failed before any release action: an
@@ -224,6 +229,8 @@ type opRequest struct {
 	values  map[string]any
 	digest  string
 	retries int
+	// post rewrites the rendered manifests (spec.postRenderers); nil: none.
+	post action.PostRenderer
 }
 
 func (r *releaseReconciler) install(ctx context.Context, u *unstructured.Unstructured, hr *HelmRelease, st *HelmReleaseStatus, q opRequest) ctrl.Result {
@@ -237,6 +244,7 @@ func (r *releaseReconciler) install(ctx context.Context, u *unstructured.Unstruc
 		CreateNamespace: spec.CreateNamespace, Replace: true, TakeOwnership: !spec.DisableTakeOwnership,
 		SkipCRDs: spec.SkipCRDs || spec.CRDs == "Skip", Labels: map[string]string{digestLabel: digestLabelValue(q.digest)}}
 	o.LifecycleOptions = hr.lifecycle(spec.Timeout, spec.DisableWait, spec.DisableWaitForJobs, spec.DisableHooks)
+	o.Render.PostRenderer = q.post
 	st.LastAttemptedReleaseAction = "install"
 	rel, err := (&action.Install{Cluster: q.cluster, InstallOptions: o}).Run(ctx, q.chart.chart, q.values)
 	if err != nil {
@@ -261,6 +269,7 @@ func (r *releaseReconciler) upgrade(ctx context.Context, u *unstructured.Unstruc
 	if spec.Force {
 		o.ServerSide, o.ForceConflicts = action.ServerSideTrue, true
 	}
+	o.Render.PostRenderer = q.post
 	st.LastAttemptedReleaseAction = "upgrade"
 	rel, err := (&action.Upgrade{Cluster: q.cluster, UpgradeOptions: o}).Run(ctx, q.names.release, q.chart.chart, q.values)
 	if err != nil {

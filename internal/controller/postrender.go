@@ -1,0 +1,80 @@
+package controller
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/rudderpm/rudder/internal/action"
+	"github.com/rudderpm/rudder/internal/manifest"
+)
+
+// PostRenderer is one entry of spec.postRenderers; Flux knows only Kustomize.
+type PostRenderer struct {
+	Kustomize *KustomizeSpec `json:"kustomize,omitempty"`
+}
+
+// KustomizeSpec is postRenderers[].kustomize: patches (strategic merge or
+// JSON 6902, with optional targets) and image overrides.
+type KustomizeSpec struct {
+	Patches []KustomizePatch `json:"patches,omitempty"`
+	Images  []KustomizeImage `json:"images,omitempty"`
+}
+
+// KustomizePatch is a patch and the objects it applies to.
+type KustomizePatch struct {
+	Patch  string             `json:"patch"`
+	Target *manifest.Selector `json:"target,omitempty"`
+}
+
+// KustomizeImage replaces an image's name, tag or digest.
+type KustomizeImage struct {
+	Name    string `json:"name"`
+	NewName string `json:"newName,omitempty"`
+	NewTag  string `json:"newTag,omitempty"`
+	Digest  string `json:"digest,omitempty"`
+}
+
+// postRenderer builds the post-renderer spec.postRenderers asks for, nil when
+// there are none. A spec that cannot apply is an errSpec.
+func (hr *HelmRelease) postRenderer() (action.PostRenderer, error) {
+	var chain postRenderers
+	for i, raw := range hr.Spec.PostRenderers {
+		var pr PostRenderer
+		if err := json.Unmarshal(raw, &pr); err != nil {
+			return nil, fmt.Errorf("%w: postRenderers[%d]: %w", errSpec, i, err)
+		}
+		if pr.Kustomize == nil {
+			continue
+		}
+		k := &action.Kustomize{}
+		for _, p := range pr.Kustomize.Patches {
+			k.Patches = append(k.Patches, action.KustomizePatch{Patch: p.Patch, Target: p.Target})
+		}
+		for _, img := range pr.Kustomize.Images {
+			k.Images = append(k.Images, action.KustomizeImage{Name: img.Name, NewName: img.NewName, NewTag: img.NewTag, Digest: img.Digest})
+		}
+		if err := k.Check(); err != nil {
+			return nil, fmt.Errorf("%w: postRenderers[%d]: %w", errSpec, i, err)
+		}
+		chain = append(chain, k)
+	}
+	if len(chain) == 0 {
+		return nil, nil
+	}
+	return chain, nil
+}
+
+// postRenderers run one after the other, each on the output of the last.
+type postRenderers []action.PostRenderer
+
+func (c postRenderers) Run(ctx context.Context, in *bytes.Buffer) (*bytes.Buffer, error) {
+	var err error
+	for _, pr := range c {
+		if in, err = pr.Run(ctx, in); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
+}
