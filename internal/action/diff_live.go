@@ -39,6 +39,9 @@ type LiveDiff struct {
 	TakeOwnership bool
 	// ForceConflicts takes fields other managers own, as upgrade would.
 	ForceConflicts bool
+	// Ignore leaves fields (or whole objects) out of the comparison; nil
+	// compares everything.
+	Ignore []IgnoreRule
 }
 
 // LiveResult is what a LiveDiff found.
@@ -177,6 +180,11 @@ func (d *LiveDiff) Drift(ctx context.Context, name string) (*LiveResult, error) 
 // compareLive reads the live objects of both revisions, dry-runs what may change,
 // and compares.
 func (d *LiveDiff) compareLive(ctx context.Context, original, target []*kube.Resource) (*LiveResult, error) {
+	ignores, err := compileIgnores(d.Ignore)
+	if err != nil {
+		return nil, err
+	}
+	original, target = ignores.keep(original), ignores.keep(target)
 	had := make(map[kube.Key]*kube.Resource, len(original))
 	for _, r := range original {
 		had[r.Key()] = r
@@ -247,8 +255,9 @@ func (d *LiveDiff) compareLive(ctx context.Context, original, target []*kube.Res
 			writeObject(&next, created[r.Key()])
 		case after[i] == nil: // unchanged
 		default:
-			writeObject(&before, live[i].Object)
-			writeObject(&next, after[i].Object)
+			paths, _ := ignores.pathsFor(r)
+			writeObject(&before, withoutPaths(live[i].Object, paths))
+			writeObject(&next, withoutPaths(after[i].Object, paths))
 			if had[r.Key()] == nil {
 				keyOf[i] = ""
 				adopted = append(adopted, r.Key().String())

@@ -11,22 +11,61 @@ import (
 
 	"github.com/rudderpm/rudder/internal/action"
 	"github.com/rudderpm/rudder/internal/diff"
+	"github.com/rudderpm/rudder/internal/manifest"
 )
 
 // DriftDetectedReason is the reason of the events about drift, as Flux names it.
 const DriftDetectedReason = "DriftDetected"
 
-// driftMode is spec.driftDetection.mode: "enabled" (detect and correct),
-// "warn" (detect and report) or "disabled" ("").
-func (hr *HelmRelease) driftMode() string {
+// DriftDetectionSpec is spec.driftDetection.
+type DriftDetectionSpec struct {
+	// Mode is "enabled" (detect and correct), "warn" (detect and report) or
+	// "disabled" ("").
+	Mode string `json:"mode,omitempty"`
+	// Ignore lists fields neither reported as drift nor corrected.
+	Ignore []IgnoreRule `json:"ignore,omitempty"`
+}
+
+// IgnoreRule is driftDetection.ignore[]: JSON pointers, in the objects Target
+// selects (all without one).
+type IgnoreRule struct {
+	Paths  []string           `json:"paths"`
+	Target *manifest.Selector `json:"target,omitempty"`
+}
+
+// driftDetection decodes spec.driftDetection; nil when it is not set.
+func (hr *HelmRelease) driftDetection() (*DriftDetectionSpec, error) {
 	if hr.Spec.DriftDetection == nil {
+		return nil, nil
+	}
+	var d DriftDetectionSpec
+	if err := json.Unmarshal(*hr.Spec.DriftDetection, &d); err != nil {
+		return nil, fmt.Errorf("driftDetection: %w", err)
+	}
+	return &d, nil
+}
+
+// driftMode is spec.driftDetection.mode.
+func (hr *HelmRelease) driftMode() string {
+	d, _ := hr.driftDetection()
+	if d == nil {
 		return ""
 	}
-	var d struct {
-		Mode string `json:"mode"`
-	}
-	_ = json.Unmarshal(*hr.Spec.DriftDetection, &d)
 	return d.Mode
+}
+
+// driftDisabledAnnotation on an object of the chart leaves it out of drift
+// detection, as with Flux.
+const driftDisabledAnnotation = "helm.toolkit.fluxcd.io/driftDetection"
+
+// ignoreRules are the use cases' form of spec.driftDetection.ignore, and of
+// the objects annotated to be left out.
+func (d *DriftDetectionSpec) ignoreRules() []action.IgnoreRule {
+	out := make([]action.IgnoreRule, 0, len(d.Ignore)+1)
+	for _, r := range d.Ignore {
+		out = append(out, action.IgnoreRule{Paths: r.Paths, Target: r.Target})
+	}
+	return append(out, action.IgnoreRule{Paths: []string{""}, Target: &manifest.Selector{AnnotationSelector: driftDisabledAnnotation + "=disabled"}})
 }
 
 // checkDrift compares the objects of an in-sync release with the cluster, as
@@ -34,11 +73,16 @@ func (hr *HelmRelease) driftMode() string {
 // changed or deleted by hand; correcting re-applies the deployed revision
 // without a new one.
 func (r *releaseReconciler) checkDrift(ctx context.Context, u *unstructured.Unstructured, hr *HelmRelease, cluster *action.Cluster, names releaseNameSet) {
-	mode := hr.driftMode()
-	if mode != "enabled" && mode != "warn" {
+	spec, err := hr.driftDetection()
+	if err != nil || spec == nil || (spec.Mode != "enabled" && spec.Mode != "warn") {
 		return
 	}
-	ld := &action.LiveDiff{Cluster: cluster, Live: r.kube, DiffOptions: action.DiffOptions{Namespace: names.target}, ForceConflicts: true}
+	mode, ignore := spec.Mode, spec.ignoreRules()
+	if err := action.CheckIgnoreRules(ignore); err != nil {
+		r.recorder.Event(u, corev1.EventTypeWarning, DriftDetectedReason, fmt.Sprintf("drift detection of release %s: driftDetection.%v", names.String(0), err))
+		return
+	}
+	ld := &action.LiveDiff{Cluster: cluster, Live: r.kube, DiffOptions: action.DiffOptions{Namespace: names.target}, ForceConflicts: true, Ignore: ignore}
 	res, err := ld.Drift(ctx, names.release)
 	if err != nil {
 		r.recorder.Event(u, corev1.EventTypeWarning, DriftDetectedReason, fmt.Sprintf("drift detection of release %s failed: %v", names.String(0), err))
@@ -53,7 +97,7 @@ func (r *releaseReconciler) checkDrift(ctx context.Context, u *unstructured.Unst
 		r.recorder.Event(u, corev1.EventTypeWarning, DriftDetectedReason, msg)
 		return
 	}
-	if _, err := cluster.Reapply(ctx, names.release); err != nil {
+	if _, err := cluster.ReapplyWith(ctx, names.release, action.ReapplyOptions{Ignore: ignore, Live: r.kube}); err != nil {
 		r.recorder.Event(u, corev1.EventTypeWarning, DriftDetectedReason, msg+"; correcting it failed: "+err.Error())
 		return
 	}
