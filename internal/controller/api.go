@@ -79,6 +79,7 @@ type HelmReleaseSpec struct {
 	Upgrade          *UpgradeSpec             `json:"upgrade,omitempty"`
 	Rollback         *RollbackSpec            `json:"rollback,omitempty"`
 	Uninstall        *UninstallSpec           `json:"uninstall,omitempty"`
+	Test             *TestSpec                `json:"test,omitempty"`
 	ValuesFrom       []ValuesReference        `json:"valuesFrom,omitempty"`
 	Values           map[string]any           `json:"values,omitempty"`
 	PostRenderers    []json.RawMessage        `json:"postRenderers,omitempty"`
@@ -156,6 +157,9 @@ type Remediation struct {
 	Retries              int    `json:"retries,omitempty"`
 	RemediateLastFailure *bool  `json:"remediateLastFailure,omitempty"`
 	Strategy             string `json:"strategy,omitempty"`
+	// IgnoreTestFailures, when set, overrides spec.test.ignoreFailures for
+	// the tests run after this action.
+	IgnoreTestFailures *bool `json:"ignoreTestFailures,omitempty"`
 }
 
 // RollbackSpec is spec.rollback.
@@ -212,6 +216,9 @@ type Snapshot struct {
 	LastDeployed  metav1.Time  `json:"lastDeployed"`
 	Deleted       *metav1.Time `json:"deleted,omitempty"`
 	OCIDigest     string       `json:"ociDigest,omitempty"`
+	// TestHooks are the test hooks the controller ran for this revision; nil
+	// when it has not been tested (empty: it has no tests).
+	TestHooks *map[string]*TestHookStatus `json:"testHooks,omitempty"`
 }
 
 // HelmRepository is the part of a source.toolkit.fluxcd.io/v1 HelmRepository

@@ -177,6 +177,7 @@ func (r *releaseReconciler) reconcile(ctx context.Context, u *unstructured.Unstr
 		msg := fmt.Sprintf("Helm %s succeeded for release %s with chart %s", verb, names.String(last.Version), chartID(last))
 		setCondition(&st.Conditions, ReleasedCondition, metav1.ConditionTrue, reason, msg, gen)
 		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionTrue, reason, msg, gen)
+		r.testsInSync(ctx, u, hr, st, opRequest{cluster: cluster, names: names, chart: ch, values: vals, digest: digest, post: post}, last)
 		r.checkDrift(ctx, u, hr, cluster, names)
 		return ctrl.Result{RequeueAfter: interval}
 	}
@@ -231,6 +232,10 @@ type opRequest struct {
 	retries int
 	// post rewrites the rendered manifests (spec.postRenderers); nil: none.
 	post action.PostRenderer
+	// rollbackBelow, when set, makes a rollback go to the newest successful
+	// revision below this one (which is deployed, but failed its tests) rather
+	// than to the deployed one.
+	rollbackBelow int
 }
 
 func (r *releaseReconciler) install(ctx context.Context, u *unstructured.Unstructured, hr *HelmRelease, st *HelmReleaseStatus, q opRequest) ctrl.Result {
@@ -254,7 +259,10 @@ func (r *releaseReconciler) install(ctx context.Context, u *unstructured.Unstruc
 		}
 		return res
 	}
-	return r.actionSucceeded(u, hr, st, q, rel, "install", InstallSucceededReason)
+	prior := countsOf(st)
+	res := r.actionSucceeded(u, hr, st, q, rel, "install", InstallSucceededReason)
+	r.afterAction(ctx, u, hr, st, q, "install", prior)
+	return res
 }
 
 func (r *releaseReconciler) upgrade(ctx context.Context, u *unstructured.Unstructured, hr *HelmRelease, st *HelmReleaseStatus, q opRequest) ctrl.Result {
@@ -283,7 +291,10 @@ func (r *releaseReconciler) upgrade(ctx context.Context, u *unstructured.Unstruc
 		}
 		return res
 	}
-	return r.actionSucceeded(u, hr, st, q, rel, "upgrade", UpgradeSucceededReason)
+	prior := countsOf(st)
+	res := r.actionSucceeded(u, hr, st, q, rel, "upgrade", UpgradeSucceededReason)
+	r.afterAction(ctx, u, hr, st, q, "upgrade", prior)
+	return res
 }
 
 func (r *releaseReconciler) actionSucceeded(u *unstructured.Unstructured, hr *HelmRelease, st *HelmReleaseStatus, q opRequest, rel *release.Release, verb, reason string) ctrl.Result {
@@ -343,7 +354,7 @@ func remediates(r *Remediation) bool {
 // runs); Remediated says what was done.
 func (r *releaseReconciler) rollBack(ctx context.Context, u *unstructured.Unstructured, hr *HelmRelease, st *HelmReleaseStatus, q opRequest) {
 	gen := hr.Generation
-	prev, err := q.cluster.Releases.Deployed(ctx, q.names.release)
+	prev, err := rollbackTarget(ctx, q)
 	if err != nil {
 		msg := fmt.Sprintf("Helm rollback of release %s failed: no deployed revision to go back to: %v", q.names.String(0), err)
 		setCondition(&st.Conditions, RemediatedCondition, metav1.ConditionFalse, RollbackFailedReason, msg, gen)
