@@ -351,6 +351,15 @@ func TestControllerReconcilesHelmReleases(t *testing.T) {
 // source is one Rudder does not support.
 func TestControllerWithFluxCRDs(t *testing.T) {
 	testenv.Start(t) // skips under -short
+	useCRDs(t, fluxCRDs(t))
+	t.Cleanup(func() { useCRDs(t, nil) })
+	controllerScenario(t, startControllerEnv(t), "GitRepository")
+}
+
+// fluxCRDs reads Flux's HelmRelease, HelmRepository and OCIRepository CRDs from
+// the module cache, skipping the test when they are not there.
+func fluxCRDs(t *testing.T) []*unstructured.Unstructured {
+	t.Helper()
 	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
 	if err != nil {
 		t.Fatalf("go env GOMODCACHE: %v", err)
@@ -373,9 +382,7 @@ func TestControllerWithFluxCRDs(t *testing.T) {
 		}
 		crds = append(crds, u)
 	}
-	useCRDs(t, crds)
-	t.Cleanup(func() { useCRDs(t, nil) })
-	controllerScenario(t, startControllerEnv(t), "GitRepository")
+	return crds
 }
 
 var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
