@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -79,29 +80,74 @@ func run(n int, ns, repoURL, chart string, timeout time.Duration) error {
 			return err
 		}
 	}
+	if err := waitReady(ctx, dc.Resource(releases).Namespace(ns), n); err != nil {
+		return err
+	}
+	fmt.Printf("%.1f\n", time.Since(start).Seconds())
+	return nil
+}
+
+// waitReady waits until n HelmReleases are Ready: one list, then a watch of
+// the changes (listed afresh when the watch ends), so that waiting costs the
+// API server no more than the releases' own updates; polling with full lists
+// grew with the square of the releases.
+func waitReady(ctx context.Context, rc dynamic.ResourceInterface, n int) error {
+	ready := map[string]bool{}
+	count := func() int {
+		c := 0
+		for _, r := range ready {
+			if r {
+				c++
+			}
+		}
+		return c
+	}
 	for {
-		list, err := dc.Resource(releases).Namespace(ns).List(ctx, metav1.ListOptions{})
+		list, err := rc.List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return err
 		}
-		ready := 0
-		for _, u := range list.Items {
-			conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
-			for _, c := range conds {
-				m, _ := c.(map[string]any)
-				if m["type"] == "Ready" && m["status"] == "True" {
-					ready++
-				}
-			}
+		clear(ready)
+		for i := range list.Items {
+			ready[list.Items[i].GetName()] = isReady(&list.Items[i])
 		}
-		if ready == n {
-			fmt.Printf("%.1f\n", time.Since(start).Seconds())
+		if count() == n {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%d of %d HelmReleases Ready after %s", ready, n, timeout)
-		case <-time.After(500 * time.Millisecond):
+		w, err := rc.Watch(ctx, metav1.ListOptions{ResourceVersion: list.GetResourceVersion()})
+		if err != nil {
+			return err
+		}
+		for ev := range w.ResultChan() {
+			u, ok := ev.Object.(*unstructured.Unstructured)
+			if !ok {
+				continue
+			}
+			switch ev.Type {
+			case watch.Added, watch.Modified:
+				ready[u.GetName()] = isReady(u)
+			case watch.Deleted:
+				delete(ready, u.GetName())
+			}
+			if count() == n {
+				w.Stop()
+				return nil
+			}
+		}
+		w.Stop()
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%d of %d HelmReleases Ready: %w", count(), n, err)
 		}
 	}
+}
+
+func isReady(u *unstructured.Unstructured) bool {
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		if m["type"] == "Ready" && m["status"] == "True" {
+			return true
+		}
+	}
+	return false
 }
