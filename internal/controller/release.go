@@ -467,11 +467,29 @@ func (r *releaseReconciler) dependenciesNotReady(ctx context.Context, hr *HelmRe
 
 // cluster is the release operations' view of the cluster for releases stored
 // in namespace ns, with the same lease locks the CLI takes.
+//
+// One reconcile lists the release's records once before it takes the lock
+// and once after; the operation's further reads (History, Last, Deployed,
+// pruning) are answered from that listing, kept until the operation writes:
+// with the lock held, nobody else changes them.
 func (r *releaseReconciler) cluster(ns string) *action.Cluster {
-	d := storage.NewSecrets(r.kube.CoreV1(), ns, storage.DriverOptions{})
+	d, memo := storage.NewSecretsMemo(r.kube.CoreV1(), ns, storage.DriverOptions{})
 	return &action.Cluster{Server: r.kube, Objects: r.kube, Waits: r.kube, Logs: r.kube,
 		Releases: storage.New(d, storage.Options{}),
-		Locks:    &storage.LeaseLocker{Leases: r.kube.CoordinationV1(), Namespace: ns, Holder: r.holder}}
+		Locks:    forgetOnLock{&storage.LeaseLocker{Leases: r.kube.CoordinationV1(), Namespace: ns, Holder: r.holder}, memo}}
+}
+
+// forgetOnLock makes a Memo forget what it remembers when a lock is taken, so
+// that the operation holding it reads what the last holder wrote.
+type forgetOnLock struct {
+	action.Locker
+	memo *storage.Memo
+}
+
+func (f forgetOnLock) Lock(ctx context.Context, name, op string) (*storage.Lock, error) {
+	l, err := f.Locker.Lock(ctx, name, op)
+	f.memo.Forget()
+	return l, err
 }
 
 // writeStatus replaces the status of u with st by a merge patch of the status
