@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -170,52 +168,15 @@ func TestAWSKMSUnreachable(t *testing.T) {
 // here, and files sealed here open with sops.
 func TestAWSKMSInteropWithSops(t *testing.T) {
 	sops := sopsBinary(t)
-	ctx := context.Background()
 	fake := &kmsServer{t: t}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	dir := t.TempDir()
-	runSops := func(args ...string) []byte {
-		t.Helper()
-		c := exec.Command(sops, args...)
-		c.Env = append(os.Environ(), "HOME="+dir, "SOPS_DISABLE_VERSION_CHECK=1", "AWS_ENDPOINT_URL="+srv.URL,
-			"AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=secret", "AWS_CONFIG_FILE="+filepath.Join(dir, "none"),
-			"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"), "AWS_PROFILE=", "AWS_SESSION_TOKEN=")
-		var stderr bytes.Buffer
-		c.Stderr = &stderr
-		out, err := c.Output()
-		if err != nil {
-			t.Fatalf("sops %v: %v\n%s", args, err, stderr.String())
-		}
-		return out
-	}
-	plainPath := filepath.Join(dir, "secrets.yaml")
-	if err := os.WriteFile(plainPath, []byte(plainYAML), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	none := filepath.Join(t.TempDir(), "none")
+	env := []string{"AWS_ENDPOINT_URL=" + srv.URL, "AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=secret",
+		"AWS_CONFIG_FILE=" + none, "AWS_SHARED_CREDENTIALS_FILE=" + none, "AWS_PROFILE=", "AWS_SESSION_TOKEN="}
 	a := staticAWS(srv.URL)
-	want := yamlValue(t, []byte(plainYAML))
-
-	byS := runSops("encrypt", "--kms", testKMSARN, plainPath)
-	got, err := Decrypt(ctx, "secrets.yaml", byS, Keys{NoGPG: true, AWS: a})
-	if err != nil {
-		t.Fatalf("decrypting what sops encrypted: %v\n%s", err, byS)
-	}
-	if !equalValues(asJSON(t, yamlValue(t, got)), asJSON(t, want)) {
-		t.Errorf("sops -> rudder changed the data:\n%s", got)
-	}
-
-	byR, err := Encrypt(ctx, "secrets.yaml", []byte(plainYAML), EncryptOptions{KMS: []string{testKMSARN}, AWS: a})
-	if err != nil {
-		t.Fatal(err)
-	}
-	encPath := filepath.Join(dir, "enc.yaml")
-	if err := os.WriteFile(encPath, byR, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if got := runSops("decrypt", encPath); !equalValues(asJSON(t, yamlValue(t, got)), asJSON(t, want)) {
-		t.Errorf("rudder -> sops changed the data:\n%s", got)
-	}
+	sopsBothWays(t, sops, env, "secrets.yaml", plainYAML, []string{"--kms", testKMSARN},
+		Keys{NoGPG: true, AWS: a}, EncryptOptions{KMS: []string{testKMSARN}, AWS: a})
 	if len(fake.keys) != 2 {
 		t.Errorf("server wrapped %d data keys, want 2 (one by sops, one by rudder)", len(fake.keys))
 	}

@@ -7,9 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -119,50 +116,13 @@ func TestGCPKMSRoundTripAndErrors(t *testing.T) {
 // that open here, and opens files sealed here.
 func TestGCPKMSInteropWithSops(t *testing.T) {
 	sops := sopsBinary(t)
-	ctx := context.Background()
 	fake := &gcpServer{t: t}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	dir := t.TempDir()
-	runSops := func(args ...string) []byte {
-		t.Helper()
-		c := exec.Command(sops, args...)
-		c.Env = append(os.Environ(), "HOME="+dir, "SOPS_DISABLE_VERSION_CHECK=1", "SOPS_GCP_KMS_CLIENT_TYPE=rest",
-			"SOPS_GCP_KMS_ENDPOINT="+srv.URL, "GOOGLE_OAUTH_ACCESS_TOKEN=test-token", "GOOGLE_CREDENTIALS=")
-		var stderr bytes.Buffer
-		c.Stderr = &stderr
-		out, err := c.Output()
-		if err != nil {
-			t.Fatalf("sops %v: %v\n%s", args, err, stderr.String())
-		}
-		return out
-	}
-	plainPath := filepath.Join(dir, "secrets.yaml")
-	if err := os.WriteFile(plainPath, []byte(plainYAML), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	env := []string{"SOPS_GCP_KMS_CLIENT_TYPE=rest", "SOPS_GCP_KMS_ENDPOINT=" + srv.URL, "GOOGLE_OAUTH_ACCESS_TOKEN=test-token", "GOOGLE_CREDENTIALS="}
 	g := staticGCP(srv.URL)
-	want := asJSON(t, yamlValue(t, []byte(plainYAML)))
-
-	byS := runSops("encrypt", "--gcp-kms", testGCPKey, plainPath)
-	got, err := Decrypt(ctx, "secrets.yaml", byS, Keys{NoGPG: true, GCP: g})
-	if err != nil {
-		t.Fatalf("decrypting what sops encrypted: %v\n%s", err, byS)
-	}
-	if !equalValues(asJSON(t, yamlValue(t, got)), want) {
-		t.Errorf("sops -> rudder changed the data:\n%s", got)
-	}
-	byR, err := Encrypt(ctx, "secrets.yaml", []byte(plainYAML), EncryptOptions{GCPKMS: []string{testGCPKey}, GCP: g})
-	if err != nil {
-		t.Fatal(err)
-	}
-	encPath := filepath.Join(dir, "enc.yaml")
-	if err := os.WriteFile(encPath, byR, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if got := runSops("decrypt", encPath); !equalValues(asJSON(t, yamlValue(t, got)), want) {
-		t.Errorf("rudder -> sops changed the data:\n%s", got)
-	}
+	sopsBothWays(t, sops, env, "secrets.yaml", plainYAML, []string{"--gcp-kms", testGCPKey},
+		Keys{NoGPG: true, GCP: g}, EncryptOptions{GCPKMS: []string{testGCPKey}, GCP: g})
 	if len(fake.keys) != 2 {
 		t.Errorf("server wrapped %d data keys, want 2 (one by sops, one by rudder)", len(fake.keys))
 	}
