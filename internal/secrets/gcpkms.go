@@ -1,13 +1,10 @@
 package secrets
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -79,42 +76,15 @@ func (g GCP) call(ctx context.Context, resourceID, verb string, in, out any) err
 	if err != nil {
 		return fmt.Errorf("gcp credentials: %s", firstLine(err.Error()))
 	}
-	payload, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
 	endpoint := g.Endpoint
 	if endpoint == "" {
 		endpoint = "https://cloudkms.googleapis.com"
 	}
 	url := strings.TrimRight(endpoint, "/") + "/v1/" + resourceID + ":" + verb
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	tok.SetAuthHeader(req)
 	client := g.HTTPClient
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("gcp kms unreachable: %w", err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error struct{ Message string } `json:"error"`
-		}
-		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
-			return fmt.Errorf("gcp kms answered %s: %s", resp.Status, firstLine(e.Error.Message))
-		}
-		return fmt.Errorf("gcp kms answered %s: %s", resp.Status, firstLine(string(data)))
-	}
-	return json.Unmarshal(data, out)
+	auth := http.Header{"Authorization": {tok.Type() + " " + tok.AccessToken}}
+	return postJSON(ctx, client, "gcp kms", url, auth, in, out)
 }

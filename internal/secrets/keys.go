@@ -215,7 +215,18 @@ func (k Keys) vaultCall(ctx context.Context, url string, body any, out any) erro
 	if k.VaultToken == "" {
 		return errors.New("no vault token given (set VAULT_TOKEN or log in with vault login)")
 	}
-	payload, err := json.Marshal(body)
+	client := k.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	return postJSON(ctx, client, "vault", url, http.Header{"X-Vault-Token": {k.VaultToken}}, body, out)
+}
+
+// postJSON posts in as JSON to url with header added and decodes a 200
+// answer into out. Errors name service: unreachable, or the status it
+// answered with the first line of its message.
+func postJSON(ctx context.Context, client *http.Client, service, url string, header http.Header, in, out any) error {
+	payload, err := json.Marshal(in)
 	if err != nil {
 		return err
 	}
@@ -223,15 +234,13 @@ func (k Keys) vaultCall(ctx context.Context, url string, body any, out any) erro
 	if err != nil {
 		return err
 	}
-	req.Header.Set("X-Vault-Token", k.VaultToken)
-	req.Header.Set("Content-Type", "application/json")
-	client := k.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
+	for name, v := range header {
+		req.Header[name] = v
 	}
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("vault unreachable: %w", err)
+		return fmt.Errorf("%s unreachable: %w", service, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -239,7 +248,15 @@ func (k Keys) vaultCall(ctx context.Context, url string, body any, out any) erro
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("vault answered %s: %s", resp.Status, firstLine(string(data)))
+		// Google APIs answer {"error":{"message":...}}; others, their body.
+		var e struct {
+			Error struct{ Message string } `json:"error"`
+		}
+		msg := string(data)
+		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
+			msg = e.Error.Message
+		}
+		return fmt.Errorf("%s answered %s: %s", service, resp.Status, firstLine(msg))
 	}
 	return json.Unmarshal(data, out)
 }
