@@ -12,7 +12,6 @@ import (
 	"github.com/rudderpm/rudder/internal/manifest"
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/storage"
-	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // InstallOptions control an install. The zero value installs for real, with
@@ -133,21 +132,9 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	// that the caller's chart serves other releases unchanged, at the same time
 	// or later.
 	ch = ch.Clone()
-	r, err := Render(ctx, ch, vals, ro)
+	r, batches, err := renderRelease(ctx, ch, vals, ro, o.ExpectManifestDigest, o.Wait)
 	if err != nil {
 		return nil, err
-	}
-	if o.ExpectManifestDigest != "" && digest([]byte(r.Manifest)) != o.ExpectManifestDigest {
-		return nil, fmt.Errorf("%w: the chart renders differently than when the plan was made", ErrStalePlan)
-	}
-	var batches []manifest.Batch
-	if o.Wait == WaitOrdered {
-		var ws []warn.Warning
-		batches, ws, err = Sequence(ch, r.Manifests)
-		ro.warn(ws)
-		if err != nil {
-			return nil, err
-		}
 	}
 
 	now := c.now()
@@ -370,3 +357,25 @@ func (e *UnreachableError) Error() string {
 	return "cluster reachability check failed: " + e.Err.Error()
 }
 func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// renderRelease renders ch for a release, refuses a manifest other than the
+// one a plan expects (expectDigest, when set), and for --wait=ordered splits
+// its objects into the batches they are applied in.
+func renderRelease(ctx context.Context, ch *chart.Chart, vals map[string]any, ro RenderOptions, expectDigest string, wait WaitStrategy) (*Rendered, []manifest.Batch, error) {
+	r, err := Render(ctx, ch, vals, ro)
+	if err != nil {
+		return nil, nil, err
+	}
+	if expectDigest != "" && digest([]byte(r.Manifest)) != expectDigest {
+		return nil, nil, fmt.Errorf("%w: the chart renders differently than when the plan was made", ErrStalePlan)
+	}
+	if wait != WaitOrdered {
+		return r, nil, nil
+	}
+	batches, ws, err := Sequence(ch, r.Manifests)
+	ro.warn(ws)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, batches, nil
+}

@@ -12,7 +12,6 @@ import (
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/storage"
 	"github.com/rudderpm/rudder/internal/values"
-	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // UpgradeOptions control an upgrade. The zero value upgrades for real, keeping the
@@ -149,21 +148,9 @@ func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals ma
 	ro := o.Render
 	ro.ReleaseName, ro.Namespace, ro.Revision, ro.IsUpgrade = name, current.Namespace, last.Version+1, true
 	ro.Capabilities, ro.Lookup = caps, c.Server.Lookup
-	r, err := Render(ctx, ch, vals, ro)
+	r, batches, err := renderRelease(ctx, ch, vals, ro, o.ExpectManifestDigest, o.Wait)
 	if err != nil {
 		return nil, err
-	}
-	if o.ExpectManifestDigest != "" && digest([]byte(r.Manifest)) != o.ExpectManifestDigest {
-		return nil, fmt.Errorf("%w: the chart renders differently than when the plan was made", ErrStalePlan)
-	}
-	var batches []manifest.Batch
-	if o.Wait == WaitOrdered {
-		var ws []warn.Warning
-		batches, ws, err = Sequence(ch, r.Manifests)
-		ro.warn(ws)
-		if err != nil {
-			return nil, err
-		}
 	}
 	serverSide, err := o.ServerSide.resolve(last.ApplyMethod)
 	if err != nil {
