@@ -65,6 +65,20 @@ func (f *secretsFileFlags) format(name string) (secrets.Format, error) {
 	return secrets.ParseFormat(f.inputType)
 }
 
+// read checks that the flags go together, then reads the file name and says
+// which format it is in.
+func (f *secretsFileFlags) read(name string) ([]byte, secrets.Format, error) {
+	if f.inPlace && f.output != "" {
+		return nil, 0, errors.New("--in-place and --output cannot be used together")
+	}
+	format, err := f.format(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	data, err := readSecretsFile(name)
+	return data, format, err
+}
+
 // write puts a result where the flags say: the file itself, --output, or stdout.
 func (a *app) writeSecretsResult(f *secretsFileFlags, name string, data []byte) error {
 	switch {
@@ -92,15 +106,8 @@ func (a *app) newSecretsEncryptCmd() *cobra.Command {
 		Short: "encrypt a file with SOPS, for the keys of --age/--pgp/--kms/--gcp-kms or .sops.yaml",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if f.inPlace && f.output != "" {
-				return errors.New("--in-place and --output cannot be used together")
-			}
 			name := args[0]
-			format, err := f.format(name)
-			if err != nil {
-				return err
-			}
-			plain, err := readSecretsFile(name)
+			plain, format, err := f.read(name)
 			if err != nil {
 				return err
 			}
@@ -205,15 +212,8 @@ func (a *app) newSecretsDecryptCmd(use string) *cobra.Command {
 		Short: short,
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if f.inPlace && f.output != "" {
-				return errors.New("--in-place and --output cannot be used together")
-			}
 			name := args[0]
-			format, err := f.format(name)
-			if err != nil {
-				return err
-			}
-			data, err := readSecretsFile(name)
+			data, format, err := f.read(name)
 			if err != nil {
 				return err
 			}
