@@ -119,11 +119,7 @@ func TestChartfile(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			l := &linter{fsys: chartFS(map[string]string{"Chart.yaml": c.chart}), dir: "/charts/demo"}
 			l.chartfile()
-			var got []string
-			for _, m := range l.messages {
-				got = append(got, m.Error())
-			}
-			assertMessages(t, got, c.want)
+			assertMessages(t, messageTexts(l.messages), c.want)
 		})
 	}
 }

@@ -43,18 +43,10 @@ func TestCRDsRule(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			files := map[string]string{"Chart.yaml": goodChart}
-			for k, v := range c.files {
-				files[k] = v
-			}
-			l := &linter{fsys: chartFS(files), dir: "/charts/demo"}
+			l := demoLinter(c.files)
 			ch, err := l.load()
 			l.crds(ch, err)
-			var got []string
-			for _, m := range l.messages {
-				got = append(got, m.Error())
-			}
-			assertMessages(t, got, c.want)
+			assertMessages(t, messageTexts(l.messages), c.want)
 		})
 	}
 }
@@ -98,18 +90,10 @@ func TestDependenciesRule(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			files := map[string]string{"Chart.yaml": goodChart}
-			for k, v := range c.files {
-				files[k] = v
-			}
-			l := &linter{fsys: chartFS(files), dir: "/charts/demo"}
+			l := demoLinter(c.files)
 			ch, err := l.load()
 			l.dependencies(ch, err)
-			var got []string
-			for _, m := range l.messages {
-				got = append(got, m.Error())
-			}
-			assertMessages(t, got, c.want)
+			assertMessages(t, messageTexts(l.messages), c.want)
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"maps"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -26,12 +27,24 @@ func chartFS(files map[string]string) fstest.MapFS {
 
 func lintStrings(t *testing.T, files map[string]string, o Options) []string {
 	t.Helper()
-	var out []string
 	msgs, _ := Chart(context.Background(), chartFS(files), "/charts/demo", o)
-	for _, m := range msgs {
+	return messageTexts(msgs)
+}
+
+// messageTexts is each message as the lint command prints it.
+func messageTexts(ms []Message) []string {
+	var out []string
+	for _, m := range ms {
 		out = append(out, m.Error())
 	}
 	return out
+}
+
+// demoLinter lints the chart goodChart describes, with files added or replaced.
+func demoLinter(files map[string]string) *linter {
+	all := map[string]string{"Chart.yaml": goodChart}
+	maps.Copy(all, files)
+	return &linter{fsys: chartFS(all), dir: "/charts/demo"}
 }
 
 // assertMessages compares messages in order.

@@ -52,14 +52,6 @@ func writeArchive(t *testing.T, name string, files [][2]string) {
 	}
 }
 
-func messageTexts(msgs []Message) []string {
-	var out []string
-	for _, m := range msgs {
-		out = append(out, m.Error())
-	}
-	return out
-}
-
 func TestPathDirectory(t *testing.T) {
 	dir := t.TempDir()
 	writeChart(t, dir, map[string]string{

@@ -173,21 +173,13 @@ func TestTemplatesRule(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			files := map[string]string{"Chart.yaml": goodChart}
-			for k, v := range c.files {
-				files[k] = v
-			}
-			l := &linter{fsys: chartFS(files), dir: "/charts/demo"}
+			l := demoLinter(c.files)
 			l.templates(t.Context(), Options{Values: c.user})
 			var warns []string
 			for _, w := range l.warnings {
 				warns = append(warns, w.Level.String()+" "+w.String())
 			}
-			var got []string
-			for _, m := range l.messages {
-				got = append(got, m.Error())
-			}
-			assertMessages(t, got, c.want)
+			assertMessages(t, messageTexts(l.messages), c.want)
 			assertMessages(t, warns, c.warns)
 		})
 	}

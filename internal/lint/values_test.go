@@ -66,11 +66,7 @@ func TestValuesRule(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			l := &linter{fsys: chartFS(c.files), dir: "/charts/demo"}
 			l.values(c.user, c.skipSchema)
-			var got []string
-			for _, m := range l.messages {
-				got = append(got, m.Error())
-			}
-			assertMessages(t, got, c.want)
+			assertMessages(t, messageTexts(l.messages), c.want)
 		})
 	}
 }
