@@ -10,26 +10,11 @@ import (
 	"testing"
 )
 
-func writeChartDir(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, data := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 var crdText = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n" + strings.Repeat("# padding\n", 2000)
 
 // LoadMapped gives the chart Load gives, CRD files included.
 func TestLoadMappedMatchesLoad(t *testing.T) {
-	dir := writeChartDir(t, map[string]string{
+	dir := writeFiles(t, t.TempDir(), map[string]string{
 		"Chart.yaml":                  "apiVersion: v2\nname: top\nversion: 1.0.0\n",
 		"crds/a.yaml":                 crdText,
 		"crds/empty.yaml":             "",
@@ -66,7 +51,7 @@ func TestMappedFileShortenedFaultsAsPanic(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("relies on Linux's SIGBUS for pages past the end of a file")
 	}
-	dir := writeChartDir(t, map[string]string{
+	dir := writeFiles(t, t.TempDir(), map[string]string{
 		"Chart.yaml":  "apiVersion: v2\nname: top\nversion: 1.0.0\n",
 		"crds/a.yaml": crdText + strings.Repeat("x", 3*os.Getpagesize()),
 	})
