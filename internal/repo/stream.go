@@ -36,6 +36,12 @@ func buildIndexCache(repoName string, data []byte, drop func(from, to int)) (*Ca
 	if c, names, warnings, ok := streamIndexCache(repoName, data, drop); ok {
 		return c, names, warnings, nil
 	}
+	return parsedIndexCache(repoName, data)
+}
+
+// parsedIndexCache builds the cache from the whole parse of the index: what
+// the single pass falls back to, and must agree with.
+func parsedIndexCache(repoName string, data []byte) (*Cache, []string, []IndexWarning, error) {
 	idx, warnings, err := ParseIndex(data)
 	if err != nil {
 		return nil, nil, warnings, err

@@ -18,20 +18,6 @@ import (
 	"github.com/rudderpm/rudder/internal/chart"
 )
 
-// fullBuild is what BuildIndexCache must answer: the whole parse, then the cache.
-func fullBuild(data []byte) (*Cache, []string, []IndexWarning, error) {
-	idx, warnings, err := ParseIndex(data)
-	if err != nil {
-		return nil, nil, warnings, err
-	}
-	names := make([]string, 0, len(idx.Entries))
-	for n := range idx.Entries {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return BuildCache("r", idx), names, warnings, nil
-}
-
 // sortedWarnings orders warnings by chart, keeping each chart's own order: the
 // whole parse visits charts in a map's order.
 func sortedWarnings(ws []IndexWarning) []string {
@@ -55,7 +41,7 @@ func sortedWarnings(ws []IndexWarning) []string {
 // disagree on anything: the cache's bytes, the charts, the warnings, the error.
 func compareBuilds(t *testing.T, data []byte) {
 	t.Helper()
-	wc, wnames, wwarn, werr := fullBuild(data)
+	wc, wnames, wwarn, werr := parsedIndexCache("r", data)
 	gc, gnames, gwarn, gerr := BuildIndexCache("r", data)
 	if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
 		t.Fatalf("error: stream %v, whole parse %v\n%s", gerr, werr, data)
