@@ -114,83 +114,69 @@ func (s *Storage) listStatus(ctx context.Context, status release.Status) ([]*rel
 // ErrReleaseNotFound when there are none. Over a driver for all namespaces it
 // gathers same-named releases of every namespace, as Helm does.
 func (s *Storage) History(ctx context.Context, name string) ([]*release.Release, error) {
-	if err := checkName(name); err != nil {
-		return nil, err
-	}
-	rels, err := s.list(ctx, labels.SelectorFromValidatedSet(labels.Set{labelName: name}))
-	if err != nil {
-		return nil, err
-	}
-	if len(rels) == 0 {
-		return nil, releaseError(s.namespace(), name, 0, ErrReleaseNotFound)
-	}
-	sortByVersion(rels)
-	return rels, nil
+	return s.history(ctx, name, labels.Set{labelName: name}, ErrReleaseNotFound)
 }
 
 // Last returns the newest revision of the release name, whatever its state,
 // or ErrReleaseNotFound.
 func (s *Storage) Last(ctx context.Context, name string) (*release.Release, error) {
-	if nr, ok := s.driver.(newestReader); ok {
-		if err := checkName(name); err != nil {
-			return nil, err
-		}
-		rel, err := s.newest(ctx, nr, labels.Set{labelName: name})
-		if err == nil && rel == nil {
-			err = releaseError(s.namespace(), name, 0, ErrReleaseNotFound)
-		}
-		return rel, err
-	}
-	h, err := s.History(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	return h[len(h)-1], nil
+	return s.newest(ctx, name, labels.Set{labelName: name}, ErrReleaseNotFound)
 }
 
 // DeployedAll returns the revisions of the release name in the deployed
 // state, oldest first, or ErrNoDeployedReleases. There is normally one;
 // interrupted or concurrent operations can leave more.
 func (s *Storage) DeployedAll(ctx context.Context, name string) ([]*release.Release, error) {
-	if err := checkName(name); err != nil {
-		return nil, err
-	}
-	rels, err := s.list(ctx, labels.SelectorFromValidatedSet(labels.Set{labelName: name, labelStatus: string(release.StatusDeployed)}))
-	if err != nil {
-		return nil, err
-	}
-	if len(rels) == 0 {
-		return nil, releaseError(s.namespace(), name, 0, ErrNoDeployedReleases)
-	}
-	sortByVersion(rels)
-	return rels, nil
+	return s.history(ctx, name, deployedLabels(name), ErrNoDeployedReleases)
 }
 
 // Deployed returns the newest deployed revision of the release name, or
 // ErrNoDeployedReleases.
 func (s *Storage) Deployed(ctx context.Context, name string) (*release.Release, error) {
-	if nr, ok := s.driver.(newestReader); ok {
-		if err := checkName(name); err != nil {
-			return nil, err
-		}
-		rel, err := s.newest(ctx, nr, labels.Set{labelName: name, labelStatus: string(release.StatusDeployed)})
-		if err == nil && rel == nil {
-			err = releaseError(s.namespace(), name, 0, ErrNoDeployedReleases)
-		}
-		return rel, err
+	return s.newest(ctx, name, deployedLabels(name), ErrNoDeployedReleases)
+}
+
+func deployedLabels(name string) labels.Set {
+	return labels.Set{labelName: name, labelStatus: string(release.StatusDeployed)}
+}
+
+// history returns the revisions of the release name that have the labels
+// set, oldest first, or notFound when there are none.
+func (s *Storage) history(ctx context.Context, name string, set labels.Set, notFound error) ([]*release.Release, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
 	}
-	rels, err := s.DeployedAll(ctx, name)
+	rels, err := s.list(ctx, labels.SelectorFromValidatedSet(set))
 	if err != nil {
 		return nil, err
 	}
-	return rels[len(rels)-1], nil
+	if len(rels) == 0 {
+		return nil, releaseError(s.namespace(), name, 0, notFound)
+	}
+	sortByVersion(rels)
+	return rels, nil
 }
 
-// newest asks the driver for the newest record with the labels set, reporting
-// the records it could not read.
-func (s *Storage) newest(ctx context.Context, nr newestReader, set labels.Set) (*release.Release, error) {
+// newest returns the newest revision of the release name that has the labels
+// set, or notFound: from the driver when it can tell (reporting the records it
+// could not read), else from all of them.
+func (s *Storage) newest(ctx context.Context, name string, set labels.Set, notFound error) (*release.Release, error) {
+	nr, ok := s.driver.(newestReader)
+	if !ok {
+		rels, err := s.history(ctx, name, set, notFound)
+		if err != nil {
+			return nil, err
+		}
+		return rels[len(rels)-1], nil
+	}
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
 	rel, err := nr.Newest(ctx, labels.SelectorFromValidatedSet(set))
-	return rel, s.reported(err)
+	if err = s.reported(err); err == nil && rel == nil {
+		err = releaseError(s.namespace(), name, 0, notFound)
+	}
+	return rel, err
 }
 
 // reported tells OnUnreadable of the records in an *UnreadableError and drops
