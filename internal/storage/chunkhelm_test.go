@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,17 +23,8 @@ func TestHelmSeesChunked(t *testing.T) {
 		t.Skip("set RUDDER_INTEROP_HELM to a Helm 4 binary to run")
 	}
 	env := testenv.Start(t)
-	chartDir := t.TempDir()
-	if err := os.CopyFS(chartDir, os.DirFS("testdata/chart")); err != nil {
-		t.Fatal(err)
-	}
-	keel := filepath.Join(chartDir, "keel")
 	home := t.TempDir()
-	dep := exec.Command(helmBin, "dependency", "update", keel)
-	dep.Env = append(os.Environ(), "HELM_CACHE_HOME="+home+"/cache", "HELM_CONFIG_HOME="+home+"/config", "HELM_DATA_HOME="+home+"/data")
-	if out, err := dep.CombinedOutput(); err != nil {
-		t.Fatalf("helm dependency update: %v\n%s", err, out)
-	}
+	keel := keelChart(t, helmRunner(t, helmBin, home))
 	for _, driver := range []string{"secret", "configmap"} {
 		t.Run(driver, func(t *testing.T) {
 			ctx := t.Context()

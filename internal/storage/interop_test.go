@@ -1,13 +1,10 @@
 package storage
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"maps"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,38 +28,21 @@ func TestHelmInterop(t *testing.T) {
 		t.Skip("set RUDDER_INTEROP_HELM to a Helm 4 binary to run")
 	}
 	env := testenv.Start(t)
-	chartDir := t.TempDir()
-	if err := os.CopyFS(chartDir, os.DirFS("testdata/chart")); err != nil {
-		t.Fatal(err)
-	}
-	keel := filepath.Join(chartDir, "keel")
 	home := t.TempDir()
 	// The sql driver's records go to a database of their own.
 	sqlConn := pgtest.Start(t).NewDatabase(t)
 	sqlDB := openSQL(t, sqlConn, DriverOptions{})
-	newHelm := func(driver, ns string) func(args ...string) string {
-		return func(args ...string) string {
-			t.Helper()
-			cmd := exec.Command(helmBin, append(args, "--kubeconfig", env.Kubeconfig(), "-n", ns)...)
-			cmd.Env = append(os.Environ(), "HELM_DRIVER="+driver, "HELM_CACHE_HOME="+home+"/cache",
-				"HELM_CONFIG_HOME="+home+"/config", "HELM_DATA_HOME="+home+"/data",
-				"HELM_DRIVER_SQL_CONNECTION_STRING="+sqlConn)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("helm %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.Bytes())
-			}
-			return string(out)
-		}
+	newHelm := func(t *testing.T, driver, ns string) func(args ...string) string {
+		return helmRunner(t, helmBin, home, "HELM_DRIVER="+driver, "HELM_DRIVER_SQL_CONNECTION_STRING="+sqlConn,
+			"KUBECONFIG="+env.Kubeconfig(), "HELM_NAMESPACE="+ns)
 	}
-	newHelm("secret", "default")("dependency", "update", keel)
+	keel := keelChart(t, newHelm(t, "secret", "default"))
 
 	for _, driver := range []string{"secret", "configmap", "sql"} {
 		t.Run(driver, func(t *testing.T) {
 			ctx := t.Context()
 			ns := env.Namespace(t)
-			helm := newHelm(driver, ns)
+			helm := newHelm(t, driver, ns)
 			d, err := Open(driver, Config{Namespace: ns, Core: env.Clientset().CoreV1(), SQL: sqlDB})
 			if err != nil {
 				t.Fatal(err)

@@ -250,13 +250,17 @@ current-context: c
 
 // sqlHelm runs Helm with HELM_DRIVER=sql on conn.
 func sqlHelm(t *testing.T, bin, conn, kubeconfig string) func(args ...string) string {
-	home := t.TempDir()
+	return helmRunner(t, bin, t.TempDir(), "HELM_DRIVER=sql", "HELM_DRIVER_SQL_CONNECTION_STRING="+conn, "KUBECONFIG="+kubeconfig)
+}
+
+// helmRunner runs bin with env added and its cache, config and data under
+// home, and returns what it printed; it fails t when helm fails.
+func helmRunner(t *testing.T, bin, home string, env ...string) func(args ...string) string {
 	return func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), "HELM_DRIVER=sql", "HELM_DRIVER_SQL_CONNECTION_STRING="+conn,
-			"KUBECONFIG="+kubeconfig, "HELM_CACHE_HOME="+home+"/cache",
-			"HELM_CONFIG_HOME="+home+"/config", "HELM_DATA_HOME="+home+"/data")
+		cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+home+"/cache", "HELM_CONFIG_HOME="+home+"/config", "HELM_DATA_HOME="+home+"/data")
+		cmd.Env = append(cmd.Env, env...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -265,6 +269,19 @@ func sqlHelm(t *testing.T, bin, conn, kubeconfig string) func(args ...string) st
 		}
 		return string(out)
 	}
+}
+
+// keelChart copies testdata/chart to a folder of the test's and fetches
+// keel's dependencies with helm; it returns keel's folder.
+func keelChart(t *testing.T, helm func(args ...string) string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/chart")); err != nil {
+		t.Fatal(err)
+	}
+	keel := filepath.Join(dir, "keel")
+	helm("dependency", "update", keel)
+	return keel
 }
 
 // objectlessChart is a chart that renders only notes: Helm installs it
