@@ -441,18 +441,20 @@ func ParseValues(data []byte) (map[string]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot unmarshal yaml document: %w", err)
 		}
-		vals = mergeMaps(vals, cur)
+		vals = MergeValues(vals, cur)
 	}
 }
 
-// mergeMaps deep-merges b over a into a new map; b wins, nested maps merge.
-func mergeMaps(a, b map[string]any) map[string]any {
+// MergeValues returns a new map with b over a: where both hold a map the two
+// are merged recursively, otherwise b's value wins (null included). Inputs are
+// not modified, though unmerged nested maps are shared.
+func MergeValues(a, b map[string]any) map[string]any {
 	out := make(map[string]any, len(a))
 	maps.Copy(out, a)
 	for k, v := range b {
 		if vm, ok := v.(map[string]any); ok {
 			if am, ok := out[k].(map[string]any); ok {
-				out[k] = mergeMaps(am, vm)
+				out[k] = MergeValues(am, vm)
 				continue
 			}
 		}

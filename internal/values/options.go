@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"strings"
 
 	"github.com/rudderpm/rudder/internal/chart"
@@ -49,7 +48,7 @@ func (o Options) Merge(read func(name string) ([]byte, error)) (map[string]any, 
 		if err != nil {
 			return nil, fmt.Errorf("failed to parse %s: %w", name, err)
 		}
-		base = deepMerge(base, vals)
+		base = chart.MergeValues(base, vals)
 	}
 
 	for _, s := range o.JSONValues {
@@ -60,7 +59,7 @@ func (o Options) Merge(read func(name string) ([]byte, error)) (map[string]any, 
 				// Helm's words, without the cause, which scripts match on.
 				return nil, rewordedError{fmt.Sprintf("failed parsing --set-json data JSON: %s", s), err}
 			}
-			base = deepMerge(base, obj)
+			base = chart.MergeValues(base, obj)
 			continue
 		}
 		if err := ParseSetJSON(s, base); err != nil {
@@ -93,24 +92,6 @@ func (o Options) Merge(read func(name string) ([]byte, error)) (map[string]any, 
 	}
 
 	return base, nil
-}
-
-// deepMerge returns a new map with b over a: where both hold a map the two are
-// merged recursively, otherwise b's value wins (null included). Inputs are not
-// modified, though unmerged nested maps are shared.
-func deepMerge(a, b map[string]any) map[string]any {
-	out := make(map[string]any, len(a))
-	maps.Copy(out, a)
-	for k, bv := range b {
-		if bm, ok := bv.(map[string]any); ok {
-			if am, ok := out[k].(map[string]any); ok {
-				out[k] = deepMerge(am, bm)
-				continue
-			}
-		}
-		out[k] = bv
-	}
-	return out
 }
 
 // rewordedError reads as text and unwraps to err.
