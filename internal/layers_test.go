@@ -14,8 +14,10 @@ const module = "github.com/rudderpm/rudder/"
 // or of its own rank when the rule below allows it.
 var layers = map[string]int{
 	// warn is the vocabulary of warnings every layer returns: it imports nothing of ours.
-	"internal/warn":  -1,
-	"internal/chart": 0, "internal/values": 0, "internal/manifest": 0, "internal/release": 0, "internal/scaffold": 0, "internal/diff": 0,
+	"internal/warn": -1,
+	// startup holds the collector off while packages initialise: cmd/rudder alone imports it.
+	"internal/startup": -1,
+	"internal/chart":   0, "internal/values": 0, "internal/manifest": 0, "internal/release": 0, "internal/scaffold": 0, "internal/diff": 0,
 	"internal/engine": 1, "internal/tlsconf": 1, "internal/atomicfile": 1,
 	"internal/kube": 2, "internal/storage": 2, "internal/repo": 2, "internal/registry": 2, "internal/provenance": 2, "internal/plugin": 2, "internal/secrets": 2,
 	"internal/action": 3, "internal/lint": 3,
