@@ -526,6 +526,10 @@ type decoder struct {
 }
 
 func (d *decoder) uv() uint64 {
+	if d.p < len(d.b) && d.b[d.p] < 0x80 { // one byte: most lengths
+		d.p++
+		return uint64(d.b[d.p-1])
+	}
 	v, n := binary.Uvarint(d.b[d.p:])
 	if n <= 0 {
 		d.bad = true

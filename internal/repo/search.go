@@ -58,36 +58,37 @@ func Search(caches []*Cache, o SearchOptions) ([]SearchResult, error) {
 	var found []SearchResult // of the current chart
 	var ranks []int
 	for _, c := range caches {
+		fields := newFieldMatcher(o, c.Repo)
 		var derr error
 		err := c.charts(func(ch *cachedChart) bool {
+			if fields != nil && !fields.start(ch) {
+				return true
+			}
 			found = found[:0]
 			best := -1
 			d := decoder{b: ch.search}
 			for k := range ch.n {
+				from := d.p
 				version, _, desc, keywords, chartName := d.str(), d.str(), d.str(), d.str(), d.str()
 				flags := d.byte()
 				if d.bad {
 					derr = errCorrupt
 					return false
 				}
-				if !accept(version, flags) {
+				if !accept(version, flags) || fields != nil && !fields.within(from, d.p) {
 					continue
 				}
 				name := ch.name
 				if chartName != "" {
 					name = chartName
 				}
-				// Helm's search line: name, repo/name, description, keywords.
-				line = append(line[:0], name...)
-				line = append(line, '\v')
-				line = append(line, c.Repo...)
-				line = append(line, '/')
-				line = append(line, name...)
-				line = append(line, '\v')
-				line = append(line, desc...)
-				line = append(line, '\v')
-				line = append(line, keywords...)
-				score := match(line)
+				var score int
+				if fields != nil {
+					score = fields.score(name, desc, keywords)
+				} else {
+					line = searchLine(line[:0], c.Repo, name, desc, keywords)
+					score = match(line)
+				}
 				if score < 0 || score >= searchMaxScore {
 					// Helm indexes each version on its own line, so a later version
 					// whose description matches still counts.
@@ -145,6 +146,135 @@ func Search(caches []*Cache, o SearchOptions) ([]SearchResult, error) {
 		return cmp.Compare(a.rank, b.rank)
 	})
 	return res, nil
+}
+
+// searchLine appends Helm's search line for a version to b: name, repo/name,
+// description and keywords, separated by '\v'.
+func searchLine(b []byte, repo, name, desc, keywords string) []byte {
+	b = append(b, name...)
+	b = append(b, '\v')
+	b = append(b, repo...)
+	b = append(b, '/')
+	b = append(b, name...)
+	b = append(b, '\v')
+	b = append(b, desc...)
+	b = append(b, '\v')
+	return append(b, keywords...)
+}
+
+// fieldMatcher scores versions for a plain term as matcher scores their search
+// lines, without building them: as a term without '\v' cannot match across the
+// separators, the first match is in the first field that holds the term. The
+// name fields, the same for every version of a chart, are scored once per chart,
+// and a chart whose name matches needs no look at its versions' other fields.
+type fieldMatcher struct {
+	term []byte // lower case
+	repo string
+	set  bool
+	// name is the name the name fields were scored for, nameScore their score
+	// (or -1) and nameSeps the separators in them.
+	name                string
+	nameScore, nameSeps int
+	buf                 []byte
+	// plainASCII: the term is ASCII without '/', so start may look for it in a
+	// chart's whole search part; hasI, hasK: it holds an i, a k.
+	plainASCII, hasI, hasK bool
+	// guided: block is the chart's search part lower-cased as ASCII, and the
+	// term's next occurrence in it is at next (-1: none).
+	guided bool
+	block  []byte
+	next   int
+}
+
+// newFieldMatcher returns a fieldMatcher for the options, or nil when they need
+// the whole line: no term, a regular expression, or a term holding a separator.
+func newFieldMatcher(o SearchOptions, repo string) *fieldMatcher {
+	if o.Term == "" || o.Regexp || strings.Contains(o.Term, "\v") {
+		return nil
+	}
+	m := &fieldMatcher{term: []byte(strings.ToLower(o.Term)), repo: repo, plainASCII: true}
+	for _, c := range m.term {
+		if c >= utf8.RuneSelf || c == '/' {
+			m.plainASCII = false
+		}
+	}
+	m.hasI, m.hasK = bytes.IndexByte(m.term, 'i') >= 0, bytes.IndexByte(m.term, 'k') >= 0
+	return m
+}
+
+// start prepares the scoring of a chart's versions and reports whether any of
+// them can match. When the entry's name fields do not match, it lower-cases the
+// chart's whole search part as ASCII, without decoding it, and finds the term
+// in there: a version whose record holds no occurrence has none in its
+// description, keywords or Chart.yaml name either, so within skips it. The
+// repository's name is in no search part, so a term with a '/' (which could
+// match across "repo/" and a Chart.yaml name) is not looked for this way. Two
+// runes outside ASCII lower-case into ASCII letters (İ to i, the Kelvin sign to
+// k): a part that holds one is not judged by this look when the term has that
+// letter.
+func (m *fieldMatcher) start(ch *cachedChart) bool {
+	m.guided = false
+	if m.score(ch.name, "", "") >= 0 || !m.plainASCII {
+		return true
+	}
+	var high bool
+	m.block, high = lowerASCII(m.block[:0], ch.search)
+	if high && (m.hasI && bytes.Contains(ch.search, []byte("\u0130")) || m.hasK && bytes.Contains(ch.search, []byte("\u212a"))) {
+		return true
+	}
+	m.guided, m.next = true, bytes.Index(m.block, m.term)
+	return m.next >= 0
+}
+
+// within reports whether the version whose record is search[from:to] may match:
+// always, unless start found where the term occurs in the chart's search part.
+func (m *fieldMatcher) within(from, to int) bool {
+	if !m.guided {
+		return true
+	}
+	if m.next >= 0 && m.next < from {
+		m.next = bytes.Index(m.block[from:], m.term)
+		if m.next >= 0 {
+			m.next += from
+		}
+	}
+	return m.next >= 0 && m.next < to
+}
+
+// score returns the version's score: the number of separators before the
+// term's first occurrence in its lower-cased search line, or -1.
+func (m *fieldMatcher) score(name, desc, keywords string) int {
+	if !m.set || name != m.name {
+		m.set, m.name = true, name
+		line := searchLine(m.buf[:0], m.repo, name, "", "")
+		line = line[:len(line)-2] // the name fields alone
+		m.nameSeps = bytes.Count(line, []byte{'\v'})
+		m.nameScore = -1
+		if at, low := m.index(string(line)); at >= 0 {
+			m.nameScore = bytes.Count(low[:at], []byte{'\v'})
+		}
+	}
+	if m.nameScore >= 0 {
+		return m.nameScore
+	}
+	if at, low := m.index(desc); at >= 0 {
+		return m.nameSeps + 1 + bytes.Count(low[:at], []byte{'\v'})
+	}
+	if at, low := m.index(keywords); at >= 0 {
+		return m.nameSeps + 1 + strings.Count(desc, "\v") + 1 + bytes.Count(low[:at], []byte{'\v'})
+	}
+	return -1
+}
+
+// index lower-cases s as strings.ToLower does and returns where the term first
+// occurs in it, and the lower-cased text.
+func (m *fieldMatcher) index(s string) (int, []byte) {
+	m.buf = append(m.buf[:0], s...)
+	low := m.buf
+	if !toLowerASCII(low) {
+		low = []byte(strings.ToLower(s))
+	}
+	return bytes.Index(low, m.term), low
 }
 
 // matcher returns a function that scores a search line: the number of fields
@@ -212,6 +342,34 @@ func toLowerASCII(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// lowerASCII appends src to dst with its ASCII letters lower-cased, and reports
+// whether src holds bytes outside ASCII, which it copies as they are.
+func lowerASCII(dst, src []byte) ([]byte, bool) {
+	n := len(dst)
+	dst = slices.Grow(dst, len(src))[:n+len(src)]
+	b := dst[n:]
+	var high uint64
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		w := binary.LittleEndian.Uint64(src[i:])
+		high |= w
+		// As in toLowerASCII, on the low seven bits of each byte, for the
+		// bytes whose high bit is clear.
+		x := w & 0x7f7f7f7f7f7f7f7f
+		upper := (x + 0x3f3f3f3f3f3f3f3f) &^ (x + 0x2525252525252525) &^ w & 0x8080808080808080
+		binary.LittleEndian.PutUint64(b[i:], w|upper>>2)
+	}
+	for ; i < len(src); i++ {
+		c := src[i]
+		high |= uint64(c)
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return dst, high&0x8080808080808080 != 0
 }
 
 // versionFilter turns the options' constraint into a test on cached versions. The

@@ -291,3 +291,75 @@ func TestToLowerASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchFieldsMatchReference checks the scoring of plain terms field by
+// field (and the skipping of whole charts from one look at their search part)
+// against Helm's one line per version, scores included, on indexes made to trip
+// it: upper case, separators and runes outside ASCII in descriptions (İ and the
+// Kelvin sign lower-case into ASCII letters), Chart.yaml names other than the
+// entry's, descriptions past 127 bytes, and terms across "repo/name".
+func TestSearchFieldsMatchReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	words := []string{"web", "DB", "Kube", "\u212aube", "\u0130ngress", "ingress", "tab\vbed", "proxy/cache", "é", "\xff", "monitor", strings.Repeat("long ", 30)}
+	names := []string{"web", "kube-db", "ingress-proxy", "MiXeD"}
+	versions := []string{"1.0.0", "1.1.0", "2.0.0-rc.1", "2.0.0"}
+	terms := []string{"k", "kube", "i", "ingress", "ngress", "db", "DB", "o/w", "repo0/k", "0/", "b\vb", "tab", "é", "\u212a", "long long", "monitor", "e", "xy/ca", "zzz"}
+	for round := range 40 {
+		var caches []*Cache
+		var indexes []*IndexFile
+		for ri := range 1 + r.IntN(2) {
+			idx := NewIndexFile(fixedTime)
+			for c := range 1 + r.IntN(5) {
+				name := fmt.Sprintf("%s-%d", names[r.IntN(len(names))], c)
+				for _, k := range r.Perm(len(versions))[:1+r.IntN(len(versions))] {
+					vname := name
+					if r.IntN(6) == 0 {
+						vname = names[r.IntN(len(names))] // a Chart.yaml name other than the entry's
+					}
+					desc := words[r.IntN(len(words))] + " " + words[r.IntN(len(words))]
+					idx.Entries[name] = append(idx.Entries[name], &ChartVersion{Metadata: chartMeta(vname, versions[k], desc, words[r.IntN(len(words))])})
+				}
+			}
+			idx.SortEntries()
+			caches = append(caches, BuildCache(fmt.Sprintf("repo%d", ri), idx))
+			indexes = append(indexes, idx)
+		}
+		for _, term := range terms {
+			for _, o := range []SearchOptions{{Term: term}, {Term: term, AllVersions: true, Devel: true}} {
+				got, err := Search(caches, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := referenceSearch(t, indexes, o)
+				if scoredHits(got) != scoredHits(want) {
+					t.Fatalf("round %d, term %q, %+v:\ngot  %s\nwant %s", round, o.Term, o, scoredHits(got), scoredHits(want))
+				}
+			}
+		}
+	}
+}
+
+func scoredHits(res []SearchResult) string {
+	var s []string
+	for _, r := range res {
+		s = append(s, fmt.Sprintf("%s@%s:%d", r.Name, r.Version.Version, r.Score))
+	}
+	return strings.Join(s, " ")
+}
+
+func TestLowerASCII(t *testing.T) {
+	for _, s := range []string{"", "A", "Hello, World! @[`{ AZaz09", "ABCDEFGHIJKLMNOPQRSTUVWXYZ@[", "\xc1\xdaAZ\xffé Kelvin \u212a İ ÀB", strings.Repeat("MiXeD \x80Z", 9)} {
+		got, high := lowerASCII([]byte("x"), []byte(s))
+		want, wantHigh := []byte("x"), false
+		for _, c := range []byte(s) {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			wantHigh = wantHigh || c >= 0x80
+			want = append(want, c)
+		}
+		if string(got) != string(want) || high != wantHigh {
+			t.Errorf("lowerASCII(%q) = %q, %v; want %q", s, got, high, want)
+		}
+	}
+}
