@@ -4,11 +4,12 @@
 // Every command pays for the init functions of every linked package before main
 // runs (issue 19). They allocate about 8 MiB that stays mostly live, and with the
 // default GOGC a heap that small is collected three times during initialisation:
-// a third of `rudder version`'s CPU. Importing this package turns collection off
-// as early as the init order allows (it imports only runtime/debug and sync, so it
-// runs before the heavy initialisers); Resume restores the setting the process
-// started with (GOGC from the environment, or 100). Only cmd/rudder imports it,
-// first thing in main:
+// a quarter of `rudder version`'s CPU. Importing this package turns collection
+// off as early as the init order allows (it imports only the runtime's own
+// packages and sync, so it runs before the heavy initialisers); Resume restores
+// the setting the process started with (GOGC from the environment, or 100), the
+// first collection waiting for the command's own allocations. Only cmd/rudder
+// imports it, first thing in main:
 //
 //	func main() {
 //		startup.Resume()

@@ -3,6 +3,7 @@ package startup
 import (
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 )
 
@@ -29,9 +30,15 @@ func Resume() {
 			debug.SetGCPercent(percent)
 			return
 		}
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		first := percent + int(m.HeapAlloc*100/minimumHeap)
+		// runtime/metrics reads the heap's size without stopping the world,
+		// as runtime.ReadMemStats would (about a millisecond here).
+		heap := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		metrics.Read(heap)
+		var size uint64
+		if heap[0].Value.Kind() == metrics.KindUint64 {
+			size = heap[0].Value.Uint64()
+		}
+		first := percent + int(size*100/minimumHeap)
 		debug.SetGCPercent(first)
 		if first == percent {
 			return
