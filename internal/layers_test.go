@@ -76,6 +76,11 @@ func TestLayers(t *testing.T) {
 			continue
 		}
 		checked++
+		// A program that links startup collects no garbage until it calls
+		// startup.Resume: only the rudder command, whose main does, may import it.
+		if from != "cmd/rudder" && contains(p.Imports, module+"internal/startup") {
+			t.Errorf("%s imports internal/startup: only cmd/rudder may (it turns the garbage collector off until main resumes it)", p.ImportPath)
+		}
 		for _, imp := range p.Imports {
 			to, ok := layerOf(imp)
 			if !ok || to == from {
