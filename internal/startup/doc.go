@@ -18,4 +18,6 @@
 //
 // A program that links it and never calls Resume never collects garbage, so no
 // library imports it. A GOMEMLIMIT still bounds the heap while collection is off.
+// The command's own window before its first collection is cli's (gcWindow):
+// Resume only makes sure none starts between main and that window.
 package startup
