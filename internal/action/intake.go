@@ -2,6 +2,7 @@ package action
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/rudderpm/rudder/internal/chart"
@@ -77,13 +78,30 @@ func (s *ChartSource) Load(ctx context.Context, req ChartRequest) (*chart.Chart,
 	return ch, lc, err
 }
 
-// checkChartDependencies refuses a chart whose declared dependencies are not in charts/.
+// checkChartDependencies refuses a chart whose declared dependencies are not in
+// charts/, and a v3 chart with more subcharts than it declares.
 func checkChartDependencies(ch *chart.Chart) error {
-	if len(ch.Metadata.Dependencies) == 0 {
-		return nil
+	err := checkV3Subcharts(ch)
+	if err == nil && len(ch.Metadata.Dependencies) > 0 {
+		err = CheckDependencies(ch)
 	}
-	if err := CheckDependencies(ch); err != nil {
+	if err != nil {
 		return fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: %w", err)
 	}
 	return nil
+}
+
+// errUnsupportedDependency is Helm's word for a v3 chart's subchart that no
+// declared dependency stands for.
+var errUnsupportedDependency = errors.New("unsupported chart dependency type")
+
+// checkV3Subcharts refuses a v3 chart with more subcharts in charts/ than
+// dependencies in Chart.yaml, as Helm v4.3.1 does: it pairs a v3 chart's
+// subcharts with its declared dependencies one for one and finds no dependency
+// for the extra ones.
+func checkV3Subcharts(ch *chart.Chart) error {
+	if ch.Metadata.APIVersion != chart.APIVersionV3 || len(ch.Dependencies()) <= len(ch.Metadata.Dependencies) {
+		return nil
+	}
+	return errUnsupportedDependency
 }

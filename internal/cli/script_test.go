@@ -111,6 +111,7 @@ func TestScripts(t *testing.T) {
 			"agekey":       ageKeyCmd,
 			"sealsecret":   sealSecretCmd,
 			"nosecret":     noSecretCmd,
+			"tgz":          tgzCmd,
 		},
 	})
 }
