@@ -19,6 +19,9 @@ type IntakeRequest struct {
 	// ReadValues reads a file or URL that Values names (-f, --set-file); nil
 	// refuses them.
 	ReadValues func(ctx context.Context, name string) ([]byte, error)
+	// Installable refuses a library chart before its dependencies are checked,
+	// as install and template do (upgrade refuses it later).
+	Installable bool
 }
 
 // Intake is a chart taken in for an install, an upgrade or a render.
@@ -56,6 +59,11 @@ func (s *ChartSource) Intake(ctx context.Context, req IntakeRequest) (*Intake, e
 	}
 	if in.Values, err = req.Values.Merge(read); err != nil {
 		return in, err
+	}
+	if req.Installable {
+		if err := CheckInstallable(ch); err != nil {
+			return in, err
+		}
 	}
 	if ch.Metadata.Deprecated {
 		in.Warnings = append(in.Warnings, warn.Warn("this chart is deprecated"))

@@ -66,6 +66,7 @@ func (a *app) newInstallCmd() *cobra.Command {
 
 // runInstall takes the chart in and installs it as the flags say.
 func (a *app) runInstall(ctx context.Context, name, ref string, o *installFlags, dry action.DryRun) (*release.Release, error) {
+	o.installable = true
 	in, err := a.intake(ctx, ref, o)
 	if err != nil {
 		return nil, err

@@ -52,6 +52,9 @@ type installFlags struct {
 	crds                     action.CRDPolicy // install and upgrade
 	forceCRDUpgrade          bool             // install and upgrade
 	logs                     bool
+	// installable is set by install and template, which refuse a library
+	// chart before they check its dependencies.
+	installable bool
 }
 
 func (o *installFlags) addFlags(cmd *cobra.Command, s *settings) {
@@ -168,7 +171,7 @@ func (a *app) intake(ctx context.Context, ref string, o *installFlags) (*action.
 	if err != nil {
 		return nil, err
 	}
-	in, err := src.Intake(ctx, action.IntakeRequest{Chart: o.chartPath.request(ref), Values: o.values, ReadValues: read})
+	in, err := src.Intake(ctx, action.IntakeRequest{Chart: o.chartPath.request(ref), Values: o.values, ReadValues: read, Installable: o.installable})
 	if in != nil {
 		a.reportPull(in.Located, &o.chartPath)
 		a.warnAll(in.Warnings)

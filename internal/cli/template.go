@@ -72,6 +72,7 @@ func (a *app) newTemplateCmd() *cobra.Command {
 				return err
 			}
 			o.chartPath.mapCRDs = true
+			o.installable = true
 			in, err := a.intake(cmd.Context(), ref, &o)
 			if err != nil {
 				return err
