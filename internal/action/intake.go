@@ -22,6 +22,10 @@ type IntakeRequest struct {
 	// Installable refuses a library chart before its dependencies are checked,
 	// as install and template do (upgrade refuses it later).
 	Installable bool
+	// UpdateDependencies, when set, updates the chart's dependencies (as
+	// 'dependency update' does) when the check of charts/ fails, and the chart
+	// is loaded again; nil leaves the failed check as the error.
+	UpdateDependencies *Dependencies
 }
 
 // Intake is a chart taken in for an install, an upgrade or a render.
@@ -68,7 +72,18 @@ func (s *ChartSource) Intake(ctx context.Context, req IntakeRequest) (*Intake, e
 	if ch.Metadata.Deprecated {
 		in.Warnings = append(in.Warnings, warn.Warn("this chart is deprecated"))
 	}
-	return in, checkChartDependencies(ch)
+	err = checkChartDependencies(ch)
+	if err == nil || req.UpdateDependencies == nil {
+		return in, err
+	}
+	if err := req.UpdateDependencies.Update(ctx, lc.Path); err != nil {
+		return in, err
+	}
+	// As Helm does, the chart is taken as it is after the update, not checked again.
+	if in.Chart, err = s.loadPath(req.Chart, lc.Path); err != nil {
+		return in, fmt.Errorf("failed reloading chart after repo update: %w", err)
+	}
+	return in, nil
 }
 
 // Load locates a chart and loads it with the source's limits. The located chart
@@ -78,12 +93,16 @@ func (s *ChartSource) Load(ctx context.Context, req ChartRequest) (*chart.Chart,
 	if err != nil {
 		return nil, nil, err
 	}
-	load := s.ChartLimits.Load
-	if req.MapCRDs {
-		load = s.ChartLimits.LoadMapped
-	}
-	ch, err := load(lc.Path)
+	ch, err := s.loadPath(req, lc.Path)
 	return ch, lc, err
+}
+
+// loadPath loads a located chart with the source's limits.
+func (s *ChartSource) loadPath(req ChartRequest, path string) (*chart.Chart, error) {
+	if req.MapCRDs {
+		return s.ChartLimits.LoadMapped(path)
+	}
+	return s.ChartLimits.Load(path)
 }
 
 // checkChartDependencies refuses a chart whose declared dependencies are not in

@@ -61,7 +61,8 @@ type TemplateResult struct {
 	Text string
 }
 
-// Run renders ch with the user's values.
+// Run renders ch with the user's values. That the dependencies Chart.yaml
+// declares are in charts/ is checked when the chart is taken in (Intake).
 //
 // When rendering fails after the values were accepted, Run returns the error together
 // with a result whose Text is what `helm template --debug` prints in that case: the raw
@@ -69,9 +70,6 @@ type TemplateResult struct {
 // an empty line; --show-only filters it, leaving nothing when a pattern matches nothing.
 func (t Template) Run(ctx context.Context, ch *chart.Chart, userVals map[string]any) (*TemplateResult, error) {
 	if err := CheckInstallable(ch); err != nil {
-		return nil, err
-	}
-	if err := checkChartDependencies(ch); err != nil {
 		return nil, err
 	}
 	if err := checkLabels(t.Labels); err != nil {

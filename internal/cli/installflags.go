@@ -171,12 +171,30 @@ func (a *app) intake(ctx context.Context, ref string, o *installFlags) (*action.
 	if err != nil {
 		return nil, err
 	}
-	in, err := src.Intake(ctx, action.IntakeRequest{Chart: o.chartPath.request(ref), Values: o.values, ReadValues: read, Installable: o.installable})
+	req := action.IntakeRequest{Chart: o.chartPath.request(ref), Values: o.values, ReadValues: read, Installable: o.installable}
+	if o.dependencyUpdate {
+		if req.UpdateDependencies, err = a.missingDependencies(src, &o.chartPath); err != nil {
+			return nil, err
+		}
+	}
+	in, err := src.Intake(ctx, req)
 	if in != nil {
 		a.reportPull(in.Located, &o.chartPath)
 		a.warnAll(in.Warnings)
 	}
 	return in, err
+}
+
+// missingDependencies is how --dependency-update fetches the dependencies a
+// chart lacks: as 'dependency update' does, without verifying, progress on
+// standard output.
+func (a *app) missingDependencies(src *action.ChartSource, o *chartPathOptions) (*action.Dependencies, error) {
+	epoch, err := sourceDateEpoch(a.streams.Getenv("SOURCE_DATE_EPOCH"))
+	if err != nil {
+		return nil, err
+	}
+	return &action.Dependencies{Source: src, Keyring: o.Keyring, SourceDateEpoch: epoch,
+		Progress: func(line string) { fmt.Fprintln(a.streams.Out, line) }, Warnings: a.warn}, nil
 }
 
 func (o *installFlags) checkHideSecret(dry action.DryRun) error {
