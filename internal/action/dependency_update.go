@@ -138,11 +138,36 @@ func (d *Dependencies) Build(ctx context.Context, chartPath string) error {
 	if sum, err := LockDigest(req, c.Lock.Dependencies); err != nil || sum != c.Lock.Digest {
 		return ErrLockOutOfSync
 	}
+	if err := d.checkLockedRepos(c.Lock.Dependencies); err != nil {
+		return err
+	}
 	repos, err := d.repositories(ctx, c.Lock.Dependencies)
 	if err != nil {
 		return err
 	}
 	return d.downloadAll(ctx, chartPath, c.Lock.Dependencies, repos)
+}
+
+// checkLockedRepos refuses a lock whose chart repositories are not all
+// configured (repo add): unlike update, Helm's build fetches from no
+// repository it was not told about, even one Chart.yaml names by URL.
+func (d *Dependencies) checkLockedRepos(locked []*chart.Dependency) error {
+	f, err := repo.LoadFile(d.Source.RepositoryConfig)
+	if err != nil && !errors.Is(err, repo.ErrNoFile) {
+		return err
+	}
+	var missing []string
+	for _, dep := range locked {
+		r := dep.Repository
+		if r == "" || strings.HasPrefix(r, "file://") || strings.HasPrefix(r, "oci://") || f.ByURL(r) != nil {
+			continue
+		}
+		missing = append(missing, r)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("no repository definition for %s. Please add the missing repos via 'helm repo add'", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 func loadChartDir(p string) (*chart.Chart, error) {
@@ -233,14 +258,7 @@ func (d *Dependencies) repositories(ctx context.Context, deps []*chart.Dependenc
 			refresh = append(refresh, e)
 			continue
 		}
-		var found *repo.Entry
-		for _, e := range f.Repositories {
-			if strings.TrimSuffix(e.URL, "/") == strings.TrimSuffix(r, "/") {
-				found = e
-				break
-			}
-		}
-		if found != nil {
+		if found := f.ByURL(r); found != nil {
 			out[r] = &depRepo{entry: found}
 			refresh = append(refresh, found)
 			continue

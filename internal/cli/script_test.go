@@ -112,6 +112,7 @@ func TestScripts(t *testing.T) {
 			"sealsecret":   sealSecretCmd,
 			"nosecret":     noSecretCmd,
 			"tgz":          tgzCmd,
+			"expand":       expandCmd,
 		},
 	})
 }

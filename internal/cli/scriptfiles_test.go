@@ -51,3 +51,15 @@ func tgzCmd(ts *testscript.TestScript, neg bool, args []string) {
 		return zw.Close()
 	})
 }
+
+// expandCmd is the scripts' "expand SRC DST": DST is SRC with $NAME and ${NAME}
+// replaced by the script's environment, for files that must name a port picked
+// at run time.
+func expandCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: expand src dst")
+	}
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(os.Expand(string(data), ts.Getenv)), 0o644))
+}

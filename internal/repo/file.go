@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"sigs.k8s.io/yaml"
@@ -63,6 +64,17 @@ func (f *File) Has(name string) bool { return f.Get(name) != nil }
 func (f *File) Get(name string) *Entry {
 	for _, e := range f.Repositories {
 		if e.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// ByURL returns the first repository at url, a trailing slash aside, or nil.
+func (f *File) ByURL(url string) *Entry {
+	url = strings.TrimSuffix(url, "/")
+	for _, e := range f.Repositories {
+		if strings.TrimSuffix(e.URL, "/") == url {
 			return e
 		}
 	}
