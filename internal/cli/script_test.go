@@ -102,19 +102,24 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:   "testdata/script",
 		Setup: freshHome,
-		Cmds: map[string]func(*testscript.TestScript, bool, []string){
-			"freeport":     freeportCmd,
-			"waitserver":   waitServerCmd,
-			"tlscert":      tlsCertCmd,
-			"httpdo":       httpCmd,
-			"replayserver": replayServerCmd,
-			"agekey":       ageKeyCmd,
-			"sealsecret":   sealSecretCmd,
-			"nosecret":     noSecretCmd,
-			"tgz":          tgzCmd,
-			"expand":       expandCmd,
-		},
+		Cmds:  scriptCmds(),
 	})
+}
+
+// scriptCmds are the commands testdata/script's scripts may use beside rudder.
+func scriptCmds() map[string]func(*testscript.TestScript, bool, []string) {
+	return map[string]func(*testscript.TestScript, bool, []string){
+		"freeport":     freeportCmd,
+		"waitserver":   waitServerCmd,
+		"tlscert":      tlsCertCmd,
+		"httpdo":       httpCmd,
+		"replayserver": replayServerCmd,
+		"agekey":       ageKeyCmd,
+		"sealsecret":   sealSecretCmd,
+		"nosecret":     noSecretCmd,
+		"tgz":          tgzCmd,
+		"expand":       expandCmd,
+	}
 }
 
 // helmPeerDir is the directory of the Helm v4.3.1 binary hack/peer builds and
