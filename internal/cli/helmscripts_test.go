@@ -16,6 +16,7 @@ var helmRecordedScripts = []string{
 	"chart_v3_deps",
 	"dependency_build_repos",
 	"library_chart",
+	"lint_v3",
 	"template_dependency_update",
 }
 
