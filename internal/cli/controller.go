@@ -46,7 +46,11 @@ With leader election (the default) only the replica holding the Lease
 --leader-election-id in --leader-election-namespace (the namespace of the
 kubeconfig context or --namespace) reconciles. --watch-label-selector makes the
 controller a shard: it reconciles only the HelmReleases and HelmRepositories
-with matching labels (Flux's sharding.fluxcd.io/key=NAME).`,
+with matching labels (Flux's sharding.fluxcd.io/key=NAME).
+
+A HelmRelease's actions run as its spec.serviceAccountName (or
+--default-service-account), impersonated in its namespace, and in the cluster of
+its spec.kubeConfig.secretRef when it names one, as with Flux.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.restConfig()
@@ -76,6 +80,9 @@ with matching labels (Flux's sharding.fluxcd.io/key=NAME).`,
 	f.BoolVar(&o.Profiling, "enable-pprof", false, "serve Go's profiles under /debug/pprof/ on the metrics address")
 	f.StringVar(&o.HealthAddress, "health-addr", ":9440", "the address /healthz and /readyz are served on (empty serves none)")
 	f.DurationVar(&o.DependencyRequeue, "requeue-dependency", 5*time.Second, "how soon a HelmRelease whose dependencies are not ready is looked at again")
+	f.StringVar(&o.Access.DefaultServiceAccount, "default-service-account", "", "the service account (of each HelmRelease's namespace) impersonated when spec.serviceAccountName is empty")
+	f.BoolVar(&o.Access.InsecureKubeConfigExec, "insecure-kubeconfig-exec", false, "let a spec.kubeConfig run its user's exec credential plugin")
+	f.BoolVar(&o.Access.InsecureKubeConfigTLS, "insecure-kubeconfig-tls", false, "let a spec.kubeConfig turn off TLS verification")
 	return cmd
 }
 

@@ -85,6 +85,10 @@ type HelmReleaseSpec struct {
 	PostRenderers    []json.RawMessage        `json:"postRenderers,omitempty"`
 	CommonMetadata   *json.RawMessage         `json:"commonMetadata,omitempty"`
 	DriftDetection   *json.RawMessage         `json:"driftDetection,omitempty"`
+	// ServiceAccountName is impersonated by the release's actions;
+	// KubeConfig puts the release in another cluster (access.go).
+	ServiceAccountName string               `json:"serviceAccountName,omitempty"`
+	KubeConfig         *KubeConfigReference `json:"kubeConfig,omitempty"`
 }
 
 // HelmChartTemplate is spec.chart: a chart from a source, by name and version.

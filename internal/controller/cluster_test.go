@@ -35,8 +35,7 @@ func TestClusterReadsAfreshUnderLock(t *testing.T) {
 	}
 	write(1, release.StatusDeployed)
 
-	r := &releaseReconciler{kube: kc, holder: "controller-test"}
-	c := r.cluster(ns)
+	c := (&target{kube: kc, locks: kc}).cluster(ns, "controller-test")
 	if last, err := c.Releases.Last(ctx, "web"); err != nil || last.Version != 1 {
 		t.Fatalf("first look: %v, %v", last, err)
 	}

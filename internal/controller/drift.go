@@ -82,7 +82,7 @@ func (r *releaseReconciler) checkDrift(ctx context.Context, u *unstructured.Unst
 		r.recorder.Event(u, corev1.EventTypeWarning, DriftDetectedReason, fmt.Sprintf("drift detection of release %s: driftDetection.%v", names.String(0), err))
 		return
 	}
-	ld := &action.LiveDiff{Cluster: cluster, Live: r.kube, DiffOptions: action.DiffOptions{Namespace: names.target}, ForceConflicts: true, Ignore: ignore}
+	ld := &action.LiveDiff{Cluster: cluster, Live: liveReader(cluster), DiffOptions: action.DiffOptions{Namespace: names.target}, ForceConflicts: true, Ignore: ignore}
 	res, err := ld.Drift(ctx, names.release)
 	if err != nil {
 		r.recorder.Event(u, corev1.EventTypeWarning, DriftDetectedReason, fmt.Sprintf("drift detection of release %s failed: %v", names.String(0), err))
@@ -97,7 +97,7 @@ func (r *releaseReconciler) checkDrift(ctx context.Context, u *unstructured.Unst
 		r.recorder.Event(u, corev1.EventTypeWarning, DriftDetectedReason, msg)
 		return
 	}
-	if _, err := cluster.ReapplyWith(ctx, names.release, action.ReapplyOptions{Ignore: ignore, Live: r.kube}); err != nil {
+	if _, err := cluster.ReapplyWith(ctx, names.release, action.ReapplyOptions{Ignore: ignore, Live: liveReader(cluster)}); err != nil {
 		r.recorder.Event(u, corev1.EventTypeWarning, DriftDetectedReason, msg+"; correcting it failed: "+err.Error())
 		return
 	}

@@ -67,6 +67,9 @@ type Options struct {
 	// Holder names the controller in release locks; "" means the process
 	// (storage.ProcessHolder("rudder-controller")).
 	Holder string
+	// Access says how releases reach their clusters: service accounts to
+	// impersonate, what a spec.kubeConfig may do.
+	Access AccessOptions
 	// Logger receives the controller's structured logs; the zero Logger drops
 	// them.
 	Logger logr.Logger
@@ -150,7 +153,8 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		return fmt.Errorf("helmrepository controller: %w", err)
 	}
 
-	rels := &releaseReconciler{client: mgr.GetClient(), reader: mgr.GetAPIReader(), kube: kc, sources: src, recorder: recorder,
+	acc := &access{config: cfg, local: kc, reader: mgr.GetAPIReader(), opts: o.Access}
+	rels := &releaseReconciler{client: mgr.GetClient(), reader: mgr.GetAPIReader(), access: acc, sources: src, recorder: recorder,
 		ready:             newReadyGauge(),
 		holder:            cmp.Or(o.Holder, storage.ProcessHolder("rudder-controller")),
 		dependencyRequeue: cmp.Or(o.DependencyRequeue, 5*time.Second)}

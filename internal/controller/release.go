@@ -23,7 +23,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/rudderpm/rudder/internal/action"
-	"github.com/rudderpm/rudder/internal/kube"
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/storage"
 )
@@ -41,7 +40,7 @@ const (
 type releaseReconciler struct {
 	client   client.Client // HelmReleases and sources (cached)
 	reader   client.Reader // ConfigMaps and Secrets (not cached)
-	kube     *kube.Client
+	access   *access
 	sources  *sources
 	recorder record.EventRecorder
 	// holder names the controller in release locks.
@@ -149,8 +148,13 @@ func (r *releaseReconciler) reconcile(ctx context.Context, u *unstructured.Unstr
 	removeCondition(&st.Conditions, StalledCondition)
 
 	names := releaseNames(hr)
+	tgt, err := r.access.target(ctx, hr)
+	if err != nil {
+		fail(RESTClientErrorReason, err)
+		return r.afterError(st, gen, err, interval)
+	}
 	st.StorageNamespace = names.storage
-	cluster := r.cluster(names.storage)
+	cluster := tgt.cluster(names.storage, r.holder)
 	configDigest := digestJSON(vals)
 	digest := inputDigest(ch.digest, configDigest, hr)
 
@@ -159,8 +163,9 @@ func (r *releaseReconciler) reconcile(ctx context.Context, u *unstructured.Unstr
 		last, err = nil, nil
 	}
 	if err != nil {
-		fail(FailedReason, fmt.Errorf("release %s/%s: %w", names.storage, names.release, err))
-		return ctrl.Result{RequeueAfter: interval}
+		err = fmt.Errorf("could not determine the state of release %s/%s: %w", names.storage, names.release, err)
+		fail(StateErrorReason, err)
+		return r.afterError(st, gen, err, interval)
 	}
 	if inSync(last, digest) {
 		st.ObservedGeneration = gen
@@ -423,7 +428,11 @@ func (r *releaseReconciler) finalize(ctx context.Context, u *unstructured.Unstru
 		if spec.DeletionPropagation != nil {
 			o.Cascade = *spec.DeletionPropagation
 		}
-		res, err := (&action.Uninstall{Cluster: r.cluster(names.storage), UninstallOptions: o}).Run(ctx, names.release)
+		cluster, skip, err := r.uninstallTarget(ctx, hr, names)
+		var res *action.UninstallResult
+		if err == nil && !skip {
+			res, err = (&action.Uninstall{Cluster: cluster, UninstallOptions: o}).Run(ctx, names.release)
+		}
 		if err != nil {
 			msg := fmt.Sprintf("Helm uninstall failed for release %s: %v", names.String(0), err)
 			st := hr.Status
@@ -463,20 +472,6 @@ func (r *releaseReconciler) dependenciesNotReady(ctx context.Context, hr *HelmRe
 		}
 	}
 	return ""
-}
-
-// cluster is the release operations' view of the cluster for releases stored
-// in namespace ns, with the same lease locks the CLI takes.
-//
-// One reconcile lists the release's records once before it takes the lock
-// and once after; the operation's further reads (History, Last, Deployed,
-// pruning) are answered from that listing, kept until the operation writes:
-// with the lock held, nobody else changes them.
-func (r *releaseReconciler) cluster(ns string) *action.Cluster {
-	d, memo := storage.NewSecretsMemo(r.kube.CoreV1(), ns, storage.DriverOptions{})
-	return &action.Cluster{Server: r.kube, Objects: r.kube, Waits: r.kube, Logs: r.kube,
-		Releases: storage.New(d, storage.Options{}),
-		Locks:    forgetOnLock{&storage.LeaseLocker{Leases: r.kube.CoordinationV1(), Namespace: ns, Holder: r.holder}, memo}}
 }
 
 // forgetOnLock makes a Memo forget what it remembers when a lock is taken, so
