@@ -130,16 +130,25 @@ type controllerEnv struct {
 // startControllerEnv installs the CRDs, serves the test charts with `rudder
 // serve` on loopback and starts `rudder controller run` for one namespace.
 func startControllerEnv(t *testing.T) *controllerEnv {
-	env := testenv.Start(t)
+	return startControllerEnvOn(t, testenv.Start(t), "")
+}
+
+// startControllerEnvOn is startControllerEnv on env's cluster, serving the
+// chart folders of the txtar archive charts as well.
+func startControllerEnvOn(t *testing.T, env *testenv.Env, charts string) *controllerEnv {
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &controllerEnv{t: t, env: env, ns: env.Namespace(t), dir: t.TempDir(), self: self, dyn: env.Dynamic()}
-	writeTxtarFiles(t, filepath.Join(c.dir, "charts"), controllerCharts)
+	writeTxtarFiles(t, filepath.Join(c.dir, "charts"), controllerCharts+charts)
 	store := filepath.Join(c.dir, "store")
-	for _, ch := range []string{"web", "web2", "broken"} {
-		c.rudder("package", filepath.Join(c.dir, "charts", ch), "-d", store)
+	dirs, err := os.ReadDir(filepath.Join(c.dir, "charts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range dirs {
+		c.rudder("package", filepath.Join(c.dir, "charts", ch.Name()), "-d", store)
 	}
 	c.rudder("controller", "install-crds")
 

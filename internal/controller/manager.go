@@ -48,6 +48,10 @@ type Options struct {
 	LeaderElection          bool
 	LeaderElectionID        string
 	LeaderElectionNamespace string
+	// LeaseDuration, RenewDeadline and RetryPeriod time the leader election;
+	// 0 means Flux's 35 s, 30 s and 5 s, with which a leader rides out an API
+	// server that is away for up to half a minute instead of exiting.
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// MetricsAddress serves Prometheus metrics (host:port); "" or "0" serves
 	// none.
 	MetricsAddress string
@@ -121,6 +125,9 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		LeaderElectionNamespace:       o.LeaderElectionNamespace,
 		LeaderElectionResourceLock:    "leases",
 		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 ptrTo(cmp.Or(o.LeaseDuration, 35*time.Second)),
+		RenewDeadline:                 ptrTo(cmp.Or(o.RenewDeadline, 30*time.Second)),
+		RetryPeriod:                   ptrTo(cmp.Or(o.RetryPeriod, 5*time.Second)),
 	})
 	if err != nil {
 		return fmt.Errorf("controller manager: %w", err)
@@ -163,7 +170,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		For(newObject(HelmReleaseGVK), builder.WithPredicates(
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(newObject(HelmRepositoryGVK), handler.EnqueueRequestsFromMapFunc(releasesOfRepository(mgr.GetClient())),
-			builder.WithPredicates(artifactChanged())).
+			builder.WithPredicates(predicate.Or(artifactChanged(), repositoryRecovered()))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: concurrent}).
 		Complete(rels)
 	if err != nil {
@@ -227,3 +234,5 @@ func unthrottled(cfg *rest.Config) *rest.Config {
 	c.QPS = -1
 	return c
 }
+
+func ptrTo[T any](v T) *T { return &v }

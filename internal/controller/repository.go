@@ -73,10 +73,10 @@ func (r *repositoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	snap, err := r.fetch(ctx, &hrepo)
 	st.ObservedGeneration = gen
 	if err != nil {
-		msg := err.Error()
-		setCondition(&st.Conditions, FetchFailedCondition, metav1.ConditionTrue, IndexationFailedReason, msg, gen)
-		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionFalse, IndexationFailedReason, msg, gen)
-		r.recorder.Event(u, corev1.EventTypeWarning, IndexationFailedReason, msg)
+		msg, reason := err.Error(), fetchFailedReason(err)
+		setCondition(&st.Conditions, FetchFailedCondition, metav1.ConditionTrue, reason, msg, gen)
+		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionFalse, reason, msg, gen)
+		r.recorder.Event(u, corev1.EventTypeWarning, reason, msg)
 	} else {
 		removeCondition(&st.Conditions, FetchFailedCondition)
 		if st.Artifact == nil || st.Artifact.Revision != snap.revision {

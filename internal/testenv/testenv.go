@@ -223,6 +223,10 @@ func external(path string) (*Env, error) {
 	return env, nil
 }
 
+// Open is an Env for the cluster of an admin kubeconfig, such as one a test
+// started for itself (localcluster.Up); it starts nothing.
+func Open(kubeconfig string) (*Env, error) { return newEnv(kubeconfig) }
+
 func newEnv(kubeconfig string) (*Env, error) {
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
