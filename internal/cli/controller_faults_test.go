@@ -260,27 +260,40 @@ spec: {url: %q, interval: 2s, timeout: 3s}
 		c.waitRepository("flaky", "False", "Failed", "failed to fetch Helm repository index")
 		c.waitReady("healthy", "True", "InstallSucceeded")
 		flaky.mode.Store(repoUp)
+		up := time.Now()
 		c.waitReady("down", "True", "InstallSucceeded")
+		t.Logf("HelmRelease/down installed %v after the repository answered again", time.Since(up).Round(100*time.Millisecond))
 		c.waitRepository("flaky", "True", "Succeeded", "stored artifact")
 	})
 
 	t.Run("slow", func(t *testing.T) {
 		c.t = t
+		// A repository whose index was never fetched, so that nothing of it is
+		// in memory: its answers come after 20 s, past its 3 s timeout.
 		flaky.mode.Store(repoSlow)
-		c.apply(helmReleaseGVR, fromFlaky("slow"))
-		c.waitRepository("flaky", "False", "Failed", "failed to fetch Helm repository index")
+		c.apply(helmRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: sluggish}
+spec: {url: %q, interval: 2s, timeout: 3s}
+`, flakyURL))
 		began := time.Now()
+		c.apply(helmReleaseGVR, strings.Replace(helmRelease("slow", ""), "name: charts}", "name: sluggish}", 1))
 		c.apply(helmReleaseGVR, helmRelease("meanwhile", ""))
 		c.waitReady("meanwhile", "True", "InstallSucceeded")
 		if d := time.Since(began); d > 15*time.Second {
 			t.Errorf("a HelmRelease of a healthy repository took %v while another repository was slow", d.Round(time.Second))
 		}
+		c.waitRepository("sluggish", "False", "Failed", "failed to fetch Helm repository index")
 		u := c.waitReady("slow", "False", "ArtifactFailed")
-		if _, _, msg := condition(u, "Ready"); !strings.Contains(msg, "HelmRepository/"+c.ns+"/flaky") {
+		t.Logf("HelmRelease/slow failed %v after it was applied", time.Since(began).Round(100*time.Millisecond))
+		if _, _, msg := condition(u, "Ready"); !strings.Contains(msg, "HelmRepository/"+c.ns+"/sluggish") {
 			t.Errorf("HelmRelease/slow: Ready message %q does not name the repository", msg)
 		}
 		flaky.mode.Store(repoUp)
+		up := time.Now()
 		c.waitReady("slow", "True", "InstallSucceeded")
+		t.Logf("HelmRelease/slow installed %v after the repository answered again", time.Since(up).Round(100*time.Millisecond))
 	})
 }
 
