@@ -52,6 +52,7 @@ bench() {
 		shift 2
 		printf '%-52s %10s %10s %10s\n' "$name: $label" $("$work/measure" -cpu -n "$k" -- "$bin" "$@")
 	}
+	step "version (the start-up floor)" "$n" version
 	step "repo add" 1 repo add bench "$url"
 	step "repo update" "$(( n < 3 ? n : 3 ))" repo update
 	step "search repo monitoring (name hits)" "$n" search repo monitoring
