@@ -2,6 +2,7 @@ package repo
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -28,7 +29,7 @@ import (
 // and chart resolution need, in a flat binary layout that is mapped into memory
 // and searched in place, without decoding it into objects:
 //
-//	magic   "RDRIDX02"
+//	magic   "RDRIDX03"
 //	uint32  CRC-32C of everything after it (little endian)
 //	uvarint size of the index.yaml it was made from
 //	varint  its modification time (Unix nanoseconds)
@@ -40,6 +41,10 @@ import (
 //	          string version, appVersion, description, keywords (space
 //	          separated), the name in Chart.yaml when it is not the entry's;
 //	          byte flags
+//	  the search part again, its ASCII letters lower-cased (so of the same
+//	          length, and a record at the same offsets in both)
+//	  byte    which runes outside ASCII that lower-case into ASCII letters the
+//	          search part holds: 1 (U+0130, to i), 2 (U+212A, to k)
 //	  uvarint length of the fetch part, then per version:
 //	          digest: byte 0 (none), 1 (then the 32 bytes of a lower-case hex
 //	          SHA-256) or 2 (then the string as it was)
@@ -49,8 +54,17 @@ import (
 //
 // A string is a uvarint length and its bytes. Search reads only the search parts;
 // resolving a chart decodes only that chart. The size and modification time let
-// readers notice that another program (Helm) rewrote index.yaml since.
-const cacheMagic = "RDRIDX02"
+// readers notice that another program (Helm) rewrote index.yaml since. The
+// lower-cased copy lets a search scan for a term without lower-casing every
+// chart's text at query time. A file of an older layout has another magic, so
+// it is read as stale and rebuilt, never misread.
+const cacheMagic = "RDRIDX03"
+
+// Marks of a search part's runes outside ASCII that lower-case into ASCII.
+const (
+	markDottedI = 1 << iota // U+0130, to "i"
+	markKelvin              // U+212A, to "k"
+)
 
 // Version flags of the compact cache.
 const (
@@ -191,6 +205,16 @@ func (b *cacheBuilder) chart(e *encoder, name string, vs []*ChartVersion) {
 	e.str(name)
 	e.uv(uint64(len(vs)))
 	e.bytes(search.b)
+	var high bool
+	e.b, high = lowerASCII(e.b, search.b)
+	var mark byte
+	if high && bytes.Contains(search.b, []byte("\u0130")) {
+		mark |= markDottedI
+	}
+	if high && bytes.Contains(search.b, []byte("\u212a")) {
+		mark |= markKelvin
+	}
+	e.b = append(e.b, mark)
 	e.bytes(fetch.b)
 }
 
@@ -371,6 +395,10 @@ type cachedChart struct {
 	name          string
 	n             int
 	search, fetch []byte
+	// lower is search with its ASCII letters lower-cased; mark says which
+	// runes outside ASCII that lower-case into ASCII letters search holds.
+	lower []byte
+	mark  byte
 }
 
 // charts calls fn with every chart of the cache, in name order, until fn
@@ -382,7 +410,10 @@ func (c *Cache) charts(fn func(ch *cachedChart) bool) error {
 	for i := uint64(0); i < n && !d.bad; i++ {
 		ch.name = d.str()
 		ch.n = int(min(d.uv(), uint64(len(c.body))))
-		ch.search, ch.fetch = d.bytes(), d.bytes()
+		ch.search = d.bytes()
+		ch.lower = d.next(uint64(len(ch.search)))
+		ch.mark = d.byte()
+		ch.fetch = d.bytes()
 		if d.bad {
 			break
 		}

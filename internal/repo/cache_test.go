@@ -1,8 +1,10 @@
 package repo
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -269,4 +271,89 @@ func FuzzParseIndex(f *testing.F) {
 			}
 		}
 	})
+}
+
+// oldLayoutCache returns the file that Rudder before the lower-cased search
+// parts wrote for c ("RDRIDX02": per chart its name, number of versions, search
+// part and fetch part), stamped for the index.yaml described by index.
+func oldLayoutCache(t *testing.T, c *Cache, index os.FileInfo) []byte {
+	t.Helper()
+	var body encoder
+	d := decoder{b: c.body}
+	body.uv(d.uv())
+	if err := c.charts(func(ch *cachedChart) bool {
+		body.str(ch.name)
+		body.uv(uint64(ch.n))
+		body.bytes(ch.search)
+		body.bytes(ch.fetch)
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b := append([]byte("RDRIDX02"), 0, 0, 0, 0)
+	b = binary.AppendUvarint(b, uint64(index.Size()))
+	b = binary.AppendVarint(b, index.ModTime().UnixNano())
+	b = append(b, body.b...)
+	binary.LittleEndian.PutUint32(b[8:], crc32.Checksum(b[12:], castagnoli))
+	return b
+}
+
+// A compact cache written by an older Rudder, whole and stamped for the
+// current index.yaml, is read as stale, never misread with the new layout:
+// LoadCache rebuilds it, and a search gives what a full parse gives.
+func TestOldCacheLayoutIsRebuilt(t *testing.T) {
+	dir := t.TempDir()
+	writeIndexCache(t, dir, "repo0", cacheTestIndex)
+	indexPath := filepath.Join(dir, CacheIndexFile("repo0"))
+	idx, _, err := LoadIndexFile(indexPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(indexPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := oldLayoutCache(t, BuildCache("repo0", idx), fi)
+	cachePath := filepath.Join(dir, CacheCompactFile("repo0"))
+	if err := os.WriteFile(cachePath, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The stamp an older Rudder wrote beside it, so the sum is not checked.
+	cfi, err := os.Stat(cachePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp := binary.AppendUvarint([]byte("RDRIDX02"), uint64(cfi.Size()))
+	stamp = binary.AppendVarint(stamp, cfi.ModTime().UnixNano())
+	stamp = append(stamp, old[8:12]...)
+	if err := os.WriteFile(filepath.Join(dir, CacheStampFile("repo0")), stamp, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := ReadCache(dir, "repo0"); !errors.Is(err, ErrStaleCache) {
+		t.Fatalf("old layout: err = %v, want ErrStaleCache", err)
+	}
+	c, _, err := LoadCache(dir, "repo0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []SearchOptions{{Term: "web"}, {Term: "PROXY", AllVersions: true, Devel: true}, {Term: "other"}, {AllVersions: true}} {
+		got, err := Search([]*Cache{c}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := referenceSearch(t, []*IndexFile{idx}, o); scoredHits(got) != scoredHits(want) || len(got) == 0 {
+			t.Errorf("%+v: got %s, want %s", o, scoredHits(got), scoredHits(want))
+		}
+	}
+	data, err := os.ReadFile(cachePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(data), cacheMagic) {
+		t.Errorf("the cache file was not rewritten in the current layout: starts %q", data[:8])
+	}
+	if _, err := ReadCache(dir, "repo0"); err != nil {
+		t.Errorf("rewritten cache: %v", err)
+	}
 }

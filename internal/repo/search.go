@@ -179,8 +179,9 @@ type fieldMatcher struct {
 	// plainASCII: the term is ASCII without '/', so start may look for it in a
 	// chart's whole search part; hasI, hasK: it holds an i, a k.
 	plainASCII, hasI, hasK bool
-	// guided: block is the chart's search part lower-cased as ASCII, and the
-	// term's next occurrence in it is at next (-1: none).
+	// guided: block is the chart's search part lower-cased as ASCII (as the
+	// cache stores it), and the term's next occurrence in it is at next (-1:
+	// none).
 	guided bool
 	block  []byte
 	next   int
@@ -203,25 +204,24 @@ func newFieldMatcher(o SearchOptions, repo string) *fieldMatcher {
 }
 
 // start prepares the scoring of a chart's versions and reports whether any of
-// them can match. When the entry's name fields do not match, it lower-cases the
-// chart's whole search part as ASCII, without decoding it, and finds the term
-// in there: a version whose record holds no occurrence has none in its
+// them can match. When the entry's name fields do not match, it finds the term
+// in the chart's whole search part lower-cased as ASCII, which the cache keeps
+// beside it, without decoding it: a version whose record holds no occurrence has none in its
 // description, keywords or Chart.yaml name either, so within skips it. The
 // repository's name is in no search part, so a term with a '/' (which could
 // match across "repo/" and a Chart.yaml name) is not looked for this way. Two
 // runes outside ASCII lower-case into ASCII letters (İ to i, the Kelvin sign to
-// k): a part that holds one is not judged by this look when the term has that
-// letter.
+// k): a part that holds one (the cache marks it) is not judged by this look
+// when the term has that letter.
 func (m *fieldMatcher) start(ch *cachedChart) bool {
 	m.guided = false
 	if m.score(ch.name, "", "") >= 0 || !m.plainASCII {
 		return true
 	}
-	var high bool
-	m.block, high = lowerASCII(m.block[:0], ch.search)
-	if high && (m.hasI && bytes.Contains(ch.search, []byte("\u0130")) || m.hasK && bytes.Contains(ch.search, []byte("\u212a"))) {
+	if m.hasI && ch.mark&markDottedI != 0 || m.hasK && ch.mark&markKelvin != 0 {
 		return true
 	}
+	m.block = ch.lower
 	m.guided, m.next = true, bytes.Index(m.block, m.term)
 	return m.next >= 0
 }
