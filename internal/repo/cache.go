@@ -43,8 +43,9 @@ import (
 //	          byte flags
 //	  the search part again, its ASCII letters lower-cased (so of the same
 //	          length, and a record at the same offsets in both)
-//	  byte    which runes outside ASCII that lower-case into ASCII letters the
-//	          search part holds: 1 (U+0130, to i), 2 (U+212A, to k)
+//	  byte    marks: which runes outside ASCII that lower-case into ASCII
+//	          letters the search part holds, 1 (U+0130, to i) and 2 (U+212A,
+//	          to k); 4 when a version has a Chart.yaml name of its own
 //	  uvarint length of the fetch part, then per version:
 //	          digest: byte 0 (none), 1 (then the 32 bytes of a lower-case hex
 //	          SHA-256) or 2 (then the string as it was)
@@ -60,10 +61,11 @@ import (
 // it is read as stale and rebuilt, never misread.
 const cacheMagic = "RDRIDX03"
 
-// Marks of a search part's runes outside ASCII that lower-case into ASCII.
+// Marks of a chart's search part.
 const (
-	markDottedI = 1 << iota // U+0130, to "i"
-	markKelvin              // U+212A, to "k"
+	markDottedI  = 1 << iota // it holds U+0130, which lower-cases to "i"
+	markKelvin               // it holds U+212A, which lower-cases to "k"
+	markOwnNames             // a version has a Chart.yaml name other than the entry's
 )
 
 // Version flags of the compact cache.
@@ -151,6 +153,7 @@ func (b *cacheBuilder) chart(e *encoder, name string, vs []*ChartVersion) {
 	search, fetch := &b.search, &b.fetch
 	search.b, fetch.b = search.b[:0], fetch.b[:0]
 	prevURL := ""
+	var mark byte
 	for _, v := range vs {
 		var flags byte
 		if sv, err := chart.ParseVersion(v.Version); err == nil {
@@ -174,6 +177,7 @@ func (b *cacheBuilder) chart(e *encoder, name string, vs []*ChartVersion) {
 		chartName := ""
 		if v.Name != name {
 			chartName = v.Name
+			mark |= markOwnNames
 		}
 		search.str(v.Version)
 		search.str(v.AppVersion)
@@ -207,7 +211,6 @@ func (b *cacheBuilder) chart(e *encoder, name string, vs []*ChartVersion) {
 	e.bytes(search.b)
 	var high bool
 	e.b, high = lowerASCII(e.b, search.b)
-	var mark byte
 	if high && bytes.Contains(search.b, []byte("\u0130")) {
 		mark |= markDottedI
 	}
@@ -244,20 +247,31 @@ func WriteCache(cacheDir string, c *Cache) error {
 	if err != nil {
 		return err
 	}
-	b := make([]byte, 0, len(cacheMagic)+4+2*binary.MaxVarintLen64+len(c.body))
-	b = append(b, cacheMagic...)
-	b = append(b, 0, 0, 0, 0) // the CRC, below
-	b = binary.AppendUvarint(b, uint64(fi.Size()))
-	b = binary.AppendVarint(b, fi.ModTime().UnixNano())
-	b = append(b, c.body...)
-	binary.LittleEndian.PutUint32(b[len(cacheMagic):], crc32.Checksum(b[len(cacheMagic)+4:], castagnoli))
-	name := filepath.Join(cacheDir, CacheCompactFile(c.Repo))
-	if err := atomicfile.Write(name, b, 0o644); err != nil {
+	// The head, then the body as it is: the body is not copied.
+	head := make([]byte, 0, len(cacheMagic)+4+2*binary.MaxVarintLen64)
+	head = append(head, cacheMagic...)
+	head = append(head, 0, 0, 0, 0) // the CRC, below
+	head = binary.AppendUvarint(head, uint64(fi.Size()))
+	head = binary.AppendVarint(head, fi.ModTime().UnixNano())
+	sum := crc32.Checksum(head[len(cacheMagic)+4:], castagnoli)
+	binary.LittleEndian.PutUint32(head[len(cacheMagic):], crc32.Update(sum, castagnoli, c.body))
+	f, err := atomicfile.Create(cacheDir)
+	if err != nil {
 		return err
 	}
-	if fi, err := os.Stat(name); err == nil {
+	defer f.Discard()
+	if _, err := f.Write(head); err != nil {
+		return err
+	}
+	if _, err := f.Write(c.body); err != nil {
+		return err
+	}
+	if err := f.Commit(CacheCompactFile(c.Repo), 0o644); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(filepath.Join(cacheDir, CacheCompactFile(c.Repo))); err == nil {
 		// Best effort: without the stamp, readers check the whole checksum.
-		_ = atomicfile.Write(filepath.Join(cacheDir, CacheStampFile(c.Repo)), cacheStamp(fi, b), 0o644)
+		_ = atomicfile.Write(filepath.Join(cacheDir, CacheStampFile(c.Repo)), cacheStamp(fi, head), 0o644)
 	}
 	return nil
 }

@@ -66,6 +66,10 @@ func Search(caches []*Cache, o SearchOptions) ([]SearchResult, error) {
 			}
 			found = found[:0]
 			best := -1
+			least := 0 // the lowest score a version of the chart can get
+			if fields != nil {
+				least = fields.least(ch)
+			}
 			d := decoder{b: ch.search}
 			for k := range ch.n {
 				from := d.p
@@ -106,7 +110,7 @@ func Search(caches []*Cache, o SearchOptions) ([]SearchResult, error) {
 					// newest among equals.
 					found[best] = r
 				}
-				if !o.AllVersions && score == 0 {
+				if !o.AllVersions && score == least {
 					break // nothing older can beat it
 				}
 			}
@@ -224,6 +228,20 @@ func (m *fieldMatcher) start(ch *cachedChart) bool {
 	m.block = ch.lower
 	m.guided, m.next = true, bytes.Index(m.block, m.term)
 	return m.next >= 0
+}
+
+// least returns the lowest score a version of the chart that start prepared
+// can get: its name fields' score when they match, else that of a match in the
+// description, unless a version has a Chart.yaml name of its own, whose name
+// fields may match.
+func (m *fieldMatcher) least(ch *cachedChart) int {
+	switch {
+	case ch.mark&markOwnNames != 0:
+		return 0
+	case m.nameScore >= 0:
+		return m.nameScore
+	}
+	return m.nameSeps + 1
 }
 
 // within reports whether the version whose record is search[from:to] may match:

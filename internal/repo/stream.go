@@ -85,7 +85,7 @@ func streamIndexCache(repoName string, data []byte, drop func(from, to int)) (*C
 		seen     = make(map[string]bool, len(charts))
 		records  = make([]record, 0, len(charts))
 		warnings []IndexWarning
-		all      = encoder{b: make([]byte, binaryMaxUvarint, binaryMaxUvarint+len(data)/4)}
+		all      = encoder{b: make([]byte, binaryMaxUvarint, binaryMaxUvarint+len(data)*3/8)} // room for the cache of a typical index, search parts twice
 		b        = newCacheBuilder()
 		buf      []byte
 		sc       chartScanner
