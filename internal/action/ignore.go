@@ -7,6 +7,7 @@ import (
 
 	"github.com/rudderpm/rudder/internal/kube"
 	"github.com/rudderpm/rudder/internal/manifest"
+	"github.com/rudderpm/rudder/internal/values"
 )
 
 // IgnoreRule leaves fields out of drift detection and correction, as Flux's
@@ -214,36 +215,13 @@ func setAt(obj map[string]any, path []string, val any) {
 // keepLive makes desired carry the live values of the ignored paths (and lack
 // the fields live lacks), so that applying it leaves them as they are.
 func keepLive(desired, live map[string]any, paths [][]string) map[string]any {
-	out := deepCopyJSON(desired)
+	out := values.DeepCopy(desired)
 	for _, p := range paths {
 		if v, ok := lookupAt(live, p); ok {
-			setAt(out, p, deepCopyValue(v))
+			setAt(out, p, values.DeepCopyValue(v))
 		} else {
 			out = withoutPaths(out, [][]string{p})
 		}
 	}
 	return out
-}
-
-func deepCopyJSON(m map[string]any) map[string]any {
-	out, _ := deepCopyValue(m).(map[string]any)
-	return out
-}
-
-func deepCopyValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = deepCopyValue(e)
-		}
-		return m
-	case []any:
-		s := make([]any, len(x))
-		for i, e := range x {
-			s[i] = deepCopyValue(e)
-		}
-		return s
-	}
-	return v
 }

@@ -242,6 +242,9 @@ func DeepCopy(m map[string]any) map[string]any {
 	return deepCopyValue(m).(map[string]any)
 }
 
+// DeepCopyValue copies one value of a tree as DeepCopy copies a whole one.
+func DeepCopyValue(v any) any { return deepCopyValue(v) }
+
 func deepCopyValue(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
