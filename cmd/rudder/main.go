@@ -10,7 +10,7 @@ import (
 
 func main() {
 	// Package initialisation ran with the garbage collector off (see startup).
-	startup.Resume()
+	startup.Resume(os.Getenv)
 	// cli.Main owns SIGINT and SIGTERM: which of them waits for cleanup depends
 	// on what the command is doing when they arrive.
 	os.Exit(cli.Main(os.Args[1:], cli.OSStreams()))

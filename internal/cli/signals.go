@@ -28,7 +28,6 @@ const sigtermGrace = 5 * time.Second
 // it is waited for (a second signal exits at once), after SIGTERM for at most
 // sigtermGrace.
 func Main(args []string, s Streams) int {
-	gcWindow(s.Getenv, gcWindowBytes)
 	raw := make(chan os.Signal, 2)
 	signal.Notify(raw, os.Interrupt, syscall.SIGTERM)
 	defer func() {

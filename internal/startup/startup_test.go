@@ -1,6 +1,7 @@
 package startup
 
 import (
+	"math"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -10,42 +11,30 @@ import (
 
 var sink [][]byte
 
-// resumed: a previous run (-count) has resumed collection already.
-var resumed bool
-
-// TestResume checks the whole life of the setting in this test binary, which
-// links the package as cmd/rudder does: off until Resume, then a first
-// collection only after new allocation, then the process's own GOGC.
-func TestResume(t *testing.T) {
-	if resumed {
-		t.Skip("Resume works once per process: run again with -count=1")
-	}
-	resumed = true
-	if got := debug.SetGCPercent(-1); got != -1 {
-		t.Fatalf("before Resume GOGC is %d, want -1 (collection off)", got)
+// Collection is off from initialisation to Resume, then held off until the window
+// is used, and the first collection puts GOGC=100 back with no limit.
+func TestResumeOpensTheWindow(t *testing.T) {
+	t.Cleanup(func() { debug.SetGCPercent(100); debug.SetMemoryLimit(math.MaxInt64) })
+	if p, _ := settings(); p != -1 {
+		t.Fatalf("before Resume GOGC is %d, want -1 (collection off)", p)
 	}
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
-	Resume()
-	Resume()         // a second call changes nothing
-	if percent < 0 { // GOGC=off: it stays off
-		if got := current(); got != -1 {
-			t.Fatalf("with GOGC=off, after Resume GOGC is %d", got)
-		}
-		return
+	resume(func(string) string { return "" })
+	if p, l := settings(); p != -1 || l != Window {
+		t.Fatalf("in the window: GOGC %d, limit %d; want -1 and %d", p, l, Window)
 	}
-	if got := current(); got <= percent {
-		t.Fatalf("after Resume GOGC is %d, want the first cycle's larger setting (process's %d)", got, percent)
-	}
-	// Allocate until a collection has run and the cleanup has restored the
-	// process's setting.
 	deadline := time.Now().Add(10 * time.Second)
-	for current() != percent {
+	for {
+		if p, l := settings(); p == 100 && l == math.MaxInt64 {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("GOGC still %d after collections, want %d", current(), percent)
+			p, l := settings()
+			t.Fatalf("after the window: GOGC %d, limit %d; want 100 and no limit", p, l)
 		}
 		sink = append(sink, make([]byte, 1<<20))
-		if len(sink) > 64 {
+		if len(sink) > 96 {
 			sink = sink[:0]
 		}
 		runtime.Gosched()
@@ -53,14 +42,33 @@ func TestResume(t *testing.T) {
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	if after.NumGC == before.NumGC {
-		t.Fatalf("GOGC restored to %d with no collection", percent)
+		t.Fatal("GOGC restored with no collection")
 	}
 }
 
-// current reads GOGC without changing it (setting it to read it back would race
-// with the cleanup that restores it).
-func current() int {
+// A GOGC or GOMEMLIMIT from the user wins: the process's own GOGC comes back at
+// once and no window is set.
+func TestResumeLeavesTheUsersSettings(t *testing.T) {
+	t.Cleanup(func() { debug.SetGCPercent(100); debug.SetMemoryLimit(math.MaxInt64) })
+	for _, env := range []string{"GOGC", "GOMEMLIMIT"} {
+		debug.SetGCPercent(-1)
+		debug.SetMemoryLimit(math.MaxInt64)
+		resume(func(k string) string {
+			if k == env {
+				return "50"
+			}
+			return ""
+		})
+		if p, l := settings(); p != percent || l != math.MaxInt64 {
+			t.Errorf("with %s set: GOGC %d, limit %d; want %d and no limit", env, p, l, percent)
+		}
+	}
+}
+
+// settings reads GOGC and the memory limit without changing them (setting GOGC to
+// read it back would race with the cleanup that restores it).
+func settings() (int, int64) {
 	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
 	metrics.Read(s)
-	return int(int32(s[0].Value.Uint64())) // off is -1
+	return int(int32(s[0].Value.Uint64())), debug.SetMemoryLimit(-1) // off is -1
 }
