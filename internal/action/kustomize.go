@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/api/filters/patchstrategicmerge"
 	kusttypes "sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/resid"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/rudderpm/rudder/internal/manifest"
@@ -29,8 +30,8 @@ type Kustomize struct {
 
 // KustomizePatch is a strategic merge patch (a YAML map) or a JSON 6902 patch
 // (a list of operations) applied to the objects Target selects. A strategic
-// merge patch without a target applies to the object its apiVersion, kind and
-// name (and namespace, if given) name; a JSON 6902 patch needs a target.
+// merge patch without a target applies to the object its apiVersion, kind,
+// name and namespace name (see namedBy); a JSON 6902 patch needs a target.
 type KustomizePatch struct {
 	Patch  string
 	Target *manifest.Selector
@@ -132,14 +133,7 @@ func (p KustomizePatch) apply(nodes []*kyaml.RNode) ([]*kyaml.RNode, error) {
 		}
 		match = func(n *kyaml.RNode) bool { return m.Matches(nodeID(n)) }
 	} else {
-		// The patch names its object; without a namespace it matches the name
-		// in any namespace.
-		want, wantNS := nodeID(sm), sm.GetNamespace()
-		match = func(n *kyaml.RNode) bool {
-			id := nodeID(n)
-			return id.Group == want.Group && id.Version == want.Version && id.Kind == want.Kind && id.Name == want.Name &&
-				(wantNS == "" || id.Namespace == wantNS)
-		}
+		match = namedBy(sm)
 	}
 	out := nodes[:0:0]
 	found := false
@@ -166,6 +160,23 @@ func (p KustomizePatch) apply(nodes []*kyaml.RNode) ([]*kyaml.RNode, error) {
 		return nil, fmt.Errorf("no object matches the strategic merge patch for %s", nodeID(sm).String())
 	}
 	return out, nil
+}
+
+// namedBy matches the objects a strategic merge patch without a target names,
+// as Kustomize matches them: the same group, version, kind and name, and the
+// same namespace, where no namespace is "default" (so a patch without one
+// does not match an object in another namespace, and one for namespace "prod"
+// does not match an object rendered without one, whatever namespace the
+// release goes to), and where kinds known to be cluster-scoped have none.
+func namedBy(patch *kyaml.RNode) func(*kyaml.RNode) bool {
+	want := kustomizeID(patch)
+	return func(n *kyaml.RNode) bool { return kustomizeID(n).Equals(want) }
+}
+
+// kustomizeID is n's identity as Kustomize's resources have it, which knows
+// the cluster-scoped kinds (resid.FromRNode does not).
+func kustomizeID(n *kyaml.RNode) resid.ResId {
+	return resid.NewResIdWithNamespace(resid.GvkFromNode(n), n.GetName(), n.GetNamespace())
 }
 
 // patchStrategic merges patch into n, keeping n's kind, name and namespace; it

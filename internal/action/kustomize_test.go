@@ -2,6 +2,7 @@ package action
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -149,5 +150,39 @@ func TestKustomizePostRendererErrors(t *testing.T) {
 	k := Kustomize{Patches: []KustomizePatch{{Patch: "apiVersion: v1\nkind: Secret\nmetadata: {name: nope}\n"}}}
 	if _, err := k.Run(t.Context(), bytes.NewBufferString(kustomizeInput)); err == nil || !strings.Contains(err.Error(), "no object matches the strategic merge patch for Secret/default/nope") {
 		t.Errorf("a patch of a missing object: %v", err)
+	}
+}
+
+// A strategic merge patch without a target names its object's namespace as
+// Kustomize reads it: no namespace is "default", and cluster-scoped kinds
+// have none. The objects of a release installed into "prod" are rendered
+// without one, so a patch naming "prod" misses them.
+func TestStrategicPatchNamespace(t *testing.T) {
+	const role, widget = "rbac.authorization.k8s.io/v1 ClusterRole", "example.com/v1 Widget"
+	for _, tc := range []struct {
+		kind, objectNS, patchNS string
+		match                   bool
+	}{
+		{"v1 ConfigMap", "", "", true},
+		{"v1 ConfigMap", "default", "", true},
+		{"v1 ConfigMap", "", "default", true},
+		{"v1 ConfigMap", "prod", "prod", true},
+		{"v1 ConfigMap", "prod", "", false},
+		{"v1 ConfigMap", "", "prod", false},
+		{"v1 ConfigMap", "prod", "dev", false},
+		{role, "", "prod", true},
+		{role, "prod", "", true},
+		{widget, "prod", "", false}, // a kind Kustomize does not know is namespaced
+		{widget, "prod", "prod", true},
+	} {
+		api, kind, _ := strings.Cut(tc.kind, " ")
+		obj := fmt.Sprintf("apiVersion: %s\nkind: %s\nmetadata:\n  name: x\n  namespace: %q\n", api, kind, tc.objectNS)
+		patch := fmt.Sprintf("apiVersion: %s\nkind: %s\nmetadata:\n  name: x\n  namespace: %q\n  labels: {patched: \"yes\"}\n", api, kind, tc.patchNS)
+		k := Kustomize{Patches: []KustomizePatch{{Patch: patch}}}
+		out, err := k.Run(t.Context(), bytes.NewBufferString(obj))
+		matched := err == nil && strings.Contains(out.String(), "patched: \"yes\"")
+		if matched != tc.match || (err != nil && !strings.Contains(err.Error(), "no object matches")) {
+			t.Errorf("%s in %q, patch for %q: matched = %v (%v), want %v", tc.kind, tc.objectNS, tc.patchNS, matched, err, tc.match)
+		}
 	}
 }
