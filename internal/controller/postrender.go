@@ -36,8 +36,17 @@ type KustomizeImage struct {
 	Digest  string `json:"digest,omitempty"`
 }
 
-// postRenderer builds the post-renderer spec.postRenderers asks for, nil when
-// there are none. A spec that cannot apply is an errSpec.
+// CommonMetadata is spec.commonMetadata: labels and annotations for every
+// object the release renders.
+type CommonMetadata struct {
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// postRenderer builds the post-renderer spec.postRenderers and
+// spec.commonMetadata ask for, nil when there are none: the post-renderers in
+// order, then the common metadata, as Flux runs them. A spec that cannot apply
+// is an errSpec.
 func (hr *HelmRelease) postRenderer() (action.PostRenderer, error) {
 	var chain postRenderers
 	for i, raw := range hr.Spec.PostRenderers {
@@ -59,6 +68,15 @@ func (hr *HelmRelease) postRenderer() (action.PostRenderer, error) {
 			return nil, fmt.Errorf("%w: postRenderers[%d]: %w", errSpec, i, err)
 		}
 		chain = append(chain, k)
+	}
+	if hr.Spec.CommonMetadata != nil {
+		var cm CommonMetadata
+		if err := json.Unmarshal(*hr.Spec.CommonMetadata, &cm); err != nil {
+			return nil, fmt.Errorf("%w: commonMetadata: %w", errSpec, err)
+		}
+		if len(cm.Labels)+len(cm.Annotations) > 0 {
+			chain = append(chain, &action.CommonMetadata{Labels: cm.Labels, Annotations: cm.Annotations})
+		}
 	}
 	if len(chain) == 0 {
 		return nil, nil

@@ -38,9 +38,11 @@ func TestReleaseNames(t *testing.T) {
 }
 
 // A release is in sync only when it is deployed with the digest of the same
-// inputs; a change of chart, values or post-renderers changes the digest.
+// inputs; a change of chart, values, post-renderers or common metadata
+// changes the digest.
 func TestInSync(t *testing.T) {
 	hr := &HelmRelease{}
+	commonMeta := json.RawMessage(`{"labels":{"team":"a"}}`)
 	d := inputDigest("sha256:chart", digestJSON(map[string]any{"v": 1}), hr)
 	rel := &release.Release{Name: "r", Version: 3, Info: &release.Info{Status: release.StatusDeployed},
 		Labels: map[string]string{digestLabel: digestLabelValue(d)}}
@@ -48,9 +50,10 @@ func TestInSync(t *testing.T) {
 		t.Fatal("a deployed release of the same inputs is not in sync")
 	}
 	for name, other := range map[string]string{
-		"values":        inputDigest("sha256:chart", digestJSON(map[string]any{"v": 2}), hr),
-		"chart":         inputDigest("sha256:chart2", digestJSON(map[string]any{"v": 1}), hr),
-		"postRenderers": inputDigest("sha256:chart", digestJSON(map[string]any{"v": 1}), &HelmRelease{Spec: HelmReleaseSpec{PostRenderers: []json.RawMessage{json.RawMessage(`{}`)}}}),
+		"values":         inputDigest("sha256:chart", digestJSON(map[string]any{"v": 2}), hr),
+		"chart":          inputDigest("sha256:chart2", digestJSON(map[string]any{"v": 1}), hr),
+		"postRenderers":  inputDigest("sha256:chart", digestJSON(map[string]any{"v": 1}), &HelmRelease{Spec: HelmReleaseSpec{PostRenderers: []json.RawMessage{json.RawMessage(`{}`)}}}),
+		"commonMetadata": inputDigest("sha256:chart", digestJSON(map[string]any{"v": 1}), &HelmRelease{Spec: HelmReleaseSpec{CommonMetadata: &commonMeta}}),
 	} {
 		if other == d || inSync(rel, other) {
 			t.Errorf("a change of %s leaves the release in sync", name)
