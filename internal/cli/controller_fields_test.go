@@ -64,7 +64,7 @@ spec:
     image: busybox
 `
 
-// TestControllerFields checks postRenderers, driftDetection.ignore and test
+// TestControllerFields checks postRenderers, commonMetadata, driftDetection.ignore and test
 // with Rudder's CRDs, and TestControllerFieldsWithFluxCRDs the same manifests
 // with Flux's own.
 func TestControllerFields(t *testing.T) {
@@ -119,6 +119,16 @@ func (c *controllerEnv) image(deployment string) string {
 	return d.Spec.Template.Spec.Containers[0].Image
 }
 
+// configMapMeta reads a ConfigMap's metadata.
+func (c *controllerEnv) configMapMeta(name string) metav1.ObjectMeta {
+	c.t.Helper()
+	cm, err := c.env.Clientset().CoreV1().ConfigMaps(c.ns).Get(c.t.Context(), name, metav1.GetOptions{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return cm.ObjectMeta
+}
+
 func controllerFieldsScenario(t *testing.T, c *controllerEnv) {
 	c.serveFieldsChart()
 
@@ -161,6 +171,28 @@ func controllerFieldsScenario(t *testing.T, c *controllerEnv) {
 		}
 		if cm := c.configMap("kust-cm"); cm["a"] != "1" || cm["added"] != "" {
 			t.Errorf("the patches dropped from the spec still apply: %v", cm)
+		}
+	})
+
+	t.Run("common-metadata", func(t *testing.T) {
+		c.t = t
+		c.apply(helmReleaseGVR, fieldsRelease("meta", `  commonMetadata:
+    labels: {team: a, part: common}
+    annotations: {owner: ops}
+`))
+		c.waitReady("meta", "True", "InstallSucceeded")
+		cm := c.configMapMeta("meta-cm")
+		if cm.Labels["team"] != "a" || cm.Labels["part"] != "common" || cm.Annotations["owner"] != "ops" {
+			t.Errorf("ConfigMap meta-cm labels %v annotations %v: want team=a, part=common (overwritten), owner=ops", cm.Labels, cm.Annotations)
+		}
+		// A change of the common metadata alone upgrades the release.
+		c.patch("meta", `{"spec":{"commonMetadata":{"labels":{"team":"b","part":null},"annotations":null}}}`)
+		u := c.waitReady("meta", "True", "UpgradeSucceeded")
+		if v := historyVersion(u); v != 2 {
+			t.Errorf("history version %d after a commonMetadata change, want 2", v)
+		}
+		if cm := c.configMapMeta("meta-cm"); cm.Labels["team"] != "b" || cm.Labels["part"] != "config" || cm.Annotations["owner"] != "" {
+			t.Errorf("after the change: labels %v annotations %v, want team=b, part=config, no owner", cm.Labels, cm.Annotations)
 		}
 	})
 
