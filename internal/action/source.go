@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 
@@ -71,6 +72,9 @@ type ChartRequest struct {
 	// MapCRDs has Load map a chart folder's CRD files instead of reading them,
 	// for callers that only read the chart and end soon.
 	MapCRDs bool
+	// Timeout bounds each HTTP request of the chart (index, archive,
+	// provenance); 0 means the repository client's default.
+	Timeout time.Duration
 }
 
 // LocatedChart is a chart on disk.
@@ -225,7 +229,7 @@ func (s *ChartSource) repoForURL(u string) *repo.Entry {
 func (r ChartRequest) clientOptions(authURL string) repo.ClientOptions {
 	return repo.ClientOptions{Username: r.Username, Password: r.Password, AuthURL: authURL,
 		PassCredentialsAll: r.PassCredentialsAll, CertFile: r.CertFile, KeyFile: r.KeyFile, CAFile: r.CAFile,
-		InsecureSkipTLSVerify: r.InsecureSkipTLSVerify}
+		InsecureSkipTLSVerify: r.InsecureSkipTLSVerify, Timeout: r.Timeout}
 }
 
 // download fetches a chart URL into the content cache. A digest from an index
