@@ -180,7 +180,8 @@ func superviseController(t *testing.T, c *controllerEnv) *atomic.Int32 {
 }
 
 // flakyRepository stands in front of a chart repository on loopback: it
-// passes requests on, answers 500, or holds every answer for a while.
+// passes requests on, answers 500, or holds every answer (or only those of
+// chart archives) for a while.
 type flakyRepository struct {
 	mode  atomic.Int32
 	delay time.Duration
@@ -191,14 +192,16 @@ const (
 	repoUp = iota
 	repoFailing
 	repoSlow
+	repoSlowCharts
 )
 
 func (f *flakyRepository) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch f.mode.Load() {
-	case repoFailing:
+	mode := f.mode.Load()
+	if mode == repoFailing {
 		http.Error(w, "the repository is down for the test", http.StatusInternalServerError)
 		return
-	case repoSlow:
+	}
+	if mode == repoSlow || mode == repoSlowCharts && strings.HasSuffix(r.URL.Path, ".tgz") {
 		select {
 		case <-time.After(f.delay):
 		case <-r.Context().Done():

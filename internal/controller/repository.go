@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -102,7 +101,7 @@ func (r *repositoryReconciler) fetch(ctx context.Context, hrepo *HelmRepository)
 	if err != nil {
 		return indexSnapshot{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, duration(hrepo.Spec.Timeout, time.Minute))
+	ctx, cancel := context.WithTimeout(ctx, duration(hrepo.Spec.Timeout, defaultRepositoryTimeout))
 	defer cancel()
 	snap, err := r.sources.indexes.get(ctx, hrepo, opts, true)
 	if err != nil {

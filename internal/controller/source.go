@@ -46,6 +46,10 @@ type sources struct {
 	charts map[string]*chart.Chart // by archive digest
 }
 
+// defaultRepositoryTimeout bounds each fetch of a HelmRepository's index or
+// chart when its spec.timeout is unset, as in Flux.
+const defaultRepositoryTimeout = time.Minute
+
 // maxLoadedCharts bounds the charts kept loaded in memory.
 const maxLoadedCharts = 64
 
@@ -82,6 +86,11 @@ func (s *sources) fromTemplate(ctx context.Context, namespace string, spec *Helm
 	if version == "*" {
 		version = ""
 	}
+	// As Flux's source-controller, the repository's timeout bounds what
+	// fetching its chart takes.
+	timeout := duration(hrepo.Spec.Timeout, defaultRepositoryTimeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	if hrepo.Spec.Type == "oci" {
 		reg, err := s.registry(ctx, hrepo.Namespace, hrepo.Spec.SecretRef, hrepo.Spec.Insecure)
 		if err != nil {
@@ -103,7 +112,7 @@ func (s *sources) fromTemplate(ctx context.Context, namespace string, spec *Helm
 		return nil, fmt.Errorf("HelmRepository/%s/%s: %w", hrepo.Namespace, hrepo.Name, err)
 	}
 	src := &action.ChartSource{ContentCache: s.cache, ChartLimits: s.limits}
-	req := action.ChartRequest{Ref: spec.Chart, Version: version, RepoURL: hrepo.Spec.URL,
+	req := action.ChartRequest{Ref: spec.Chart, Version: version, RepoURL: hrepo.Spec.URL, Timeout: timeout,
 		Username: opts.Username, Password: opts.Password, PassCredentialsAll: opts.PassCredentialsAll}
 	lc, err := src.LocateInIndex(ctx, idx.index, req)
 	if err != nil {
@@ -185,7 +194,7 @@ func (s *sources) get(ctx context.Context, gvk schema.GroupVersionKind, namespac
 // repoOptions are the HTTP options of a HelmRepository: basic auth from its
 // secretRef.
 func (s *sources) repoOptions(ctx context.Context, r *HelmRepository) (repo.ClientOptions, error) {
-	o := repo.ClientOptions{AuthURL: r.Spec.URL, PassCredentialsAll: r.Spec.PassCredentials, Timeout: duration(r.Spec.Timeout, time.Minute)}
+	o := repo.ClientOptions{AuthURL: r.Spec.URL, PassCredentialsAll: r.Spec.PassCredentials, Timeout: duration(r.Spec.Timeout, defaultRepositoryTimeout)}
 	if r.Spec.SecretRef != nil {
 		user, pass, err := s.basicAuth(ctx, r.Namespace, r.Spec.SecretRef.Name)
 		if err != nil {

@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// webChartAt is a chart named web at a version, whose ConfigMap says that
+// version.
+func webChartAt(version string) string {
+	return fmt.Sprintf(`-- web/Chart.yaml --
+apiVersion: v2
+name: web
+version: %s
+-- web/templates/cm.yaml --
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-web
+data:
+  v: %q
+`, version, version)
+}
+
+// addWebChart packages web at version into the repository folder dir and
+// indexes the folder again.
+func (c *controllerEnv) addWebChart(dir, version string) {
+	c.t.Helper()
+	src := filepath.Join(c.dir, "web-"+version)
+	writeTxtarFiles(c.t, src, webChartAt(version))
+	c.rudder("package", filepath.Join(src, "web"), "-d", dir)
+	c.rudder("repo", "index", dir)
+}
+
+// startFileRepository serves the files of dir on 127.0.0.1, as a static chart
+// repository is served, and returns its URL.
+func startFileRepository(t *testing.T, dir string) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.FileServer(http.Dir(dir)), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return "http://" + l.Addr().String()
+}
+
+// webRelease is a HelmRelease of web at version from the HelmRepository repo.
+func webRelease(name, repo, version string) string {
+	return strings.NewReplacer(`">=1.0.0 <1.1.0"`, strconv.Quote(version), "name: charts}", "name: "+repo+"}").Replace(helmRelease(name, ""))
+}
+
+func (c *controllerEnv) helmRepository(name, url, interval, timeout string) {
+	c.t.Helper()
+	c.apply(helmRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: %s}
+spec: {url: %q, interval: %s, timeout: %s}
+`, name, url, interval, timeout))
+}
+
+// waitArtifactFailed waits at most within for a HelmRelease to be Ready=False
+// with ArtifactFailed, and returns its message.
+func (c *controllerEnv) waitArtifactFailed(name string, within time.Duration) string {
+	c.t.Helper()
+	var last string
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		s, r, m := condition(c.hr(name), "Ready")
+		if s == "False" && r == "ArtifactFailed" {
+			return m
+		}
+		last = fmt.Sprintf("Ready=%s reason=%s message=%q", s, r, m)
+	}
+	c.t.Fatalf("HelmRelease/%s: not Ready=False with ArtifactFailed within %v; last seen %s", name, within, last)
+	return ""
+}
+
+// TestControllerRepositorySource covers what the controller does with a
+// HelmRepository's index and timeout, with the controller as a process and a
+// static repository on loopback behind a front that fails on demand.
+func TestControllerRepositorySource(t *testing.T) {
+	useCRDs(t, nil)
+	c := startControllerEnv(t)
+	dir := t.TempDir()
+	c.addWebChart(dir, "1.0.0")
+	c.addWebChart(dir, "1.1.0")
+	files := startFileRepository(t, dir)
+
+	// A HelmRepository's spec.timeout bounds its chart downloads and index
+	// fetches: a repository that does not answer fails within seconds.
+	t.Run("timeout", func(t *testing.T) {
+		c.t = t
+		c.addWebChart(dir, "1.3.0") // in no one's cache yet
+		charts, chartsURL := startFlakyRepository(t, files, time.Minute)
+		charts.mode.Store(repoSlowCharts)
+		c.helmRepository("slowcharts", chartsURL, "1m", "1s")
+		began := time.Now()
+		c.apply(helmReleaseGVR, webRelease("slowchart", "slowcharts", "1.3.0"))
+		msg := c.waitArtifactFailed("slowchart", 10*time.Second)
+		t.Logf("HelmRelease/slowchart failed %v after it was applied: %s", time.Since(began).Round(100*time.Millisecond), msg)
+		if !strings.Contains(msg, "HelmRepository/"+c.ns+"/slowcharts") || !strings.Contains(msg, "web-1.3.0.tgz") {
+			t.Errorf("HelmRelease/slowchart: Ready message %q does not name the repository and the chart", msg)
+		}
+
+		index, indexURL := startFlakyRepository(t, files, time.Minute)
+		index.mode.Store(repoSlow)
+		began = time.Now()
+		c.helmRepository("slowindex", indexURL, "1m", "1s")
+		c.waitRepository("slowindex", "False", "Failed", "exceeded")
+		if d := time.Since(began); d > 10*time.Second {
+			t.Errorf("HelmRepository/slowindex: the index fetch failed after %v, want within its 1s timeout and a few seconds", d.Round(100*time.Millisecond))
+		}
+		charts.mode.Store(repoUp)
+	})
+}
