@@ -93,6 +93,56 @@ func TestControllerRepositorySource(t *testing.T) {
 	c.addWebChart(dir, "1.1.0")
 	files := startFileRepository(t, dir)
 
+	// When the index expires and fetching it fails (500, then no answer),
+	// the HelmRepository is Ready=False, and HelmReleases keep being served
+	// from the last good index, as Flux keeps serving a source's last
+	// artifact; a version that index lacks fails, naming the repository and
+	// the fetch error; once the repository answers, its new index is used.
+	t.Run("last good index", func(t *testing.T) {
+		c.t = t
+		flaky, flakyURL := startFlakyRepository(t, files, 20*time.Second)
+		c.helmRepository("flaky", flakyURL, "2s", "2s")
+		// Both versions are installed once while the repository is up, so
+		// that their archives are in the controller's content cache.
+		c.apply(helmReleaseGVR, webRelease("kept", "flaky", "1.0.0"))
+		c.apply(helmReleaseGVR, webRelease("other", "flaky", "1.1.0"))
+		c.waitReady("kept", "True", "InstallSucceeded")
+		c.waitReady("other", "True", "InstallSucceeded")
+
+		c.addWebChart(dir, "1.2.0") // not in the index the controller holds
+		flaky.mode.Store(repoFailing)
+		c.waitRepository("flaky", "False", "Failed", "500")
+		c.patch("kept", `{"spec":{"chart":{"spec":{"version":"1.1.0"}}}}`)
+		c.waitReady("kept", "True", "UpgradeSucceeded")
+		c.apply(helmReleaseGVR, webRelease("late", "flaky", "1.0.0"))
+		c.waitReady("late", "True", "InstallSucceeded")
+		c.apply(helmReleaseGVR, webRelease("newest", "flaky", "1.2.0"))
+		msg := c.waitArtifactFailed("newest", 30*time.Second)
+		t.Logf("HelmRelease/newest: %s", msg)
+		if !strings.Contains(msg, "HelmRepository/"+c.ns+"/flaky") || !strings.Contains(msg, "500") || !strings.Contains(msg, `"1.2.0"`) {
+			t.Errorf("HelmRelease/newest: Ready message %q does not name the version, the repository and its 500", msg)
+		}
+
+		flaky.mode.Store(repoSlow)
+		c.waitRepository("flaky", "False", "Failed", "exceeded")
+		began := time.Now()
+		c.patch("kept", `{"spec":{"chart":{"spec":{"version":"1.0.0"}}}}`)
+		c.waitReady("kept", "True", "UpgradeSucceeded")
+		t.Logf("HelmRelease/kept upgraded from the last good index %v after the change, the repository not answering", time.Since(began).Round(100*time.Millisecond))
+		for name, want := range map[string]string{"kept": "1.0.0", "other": "1.1.0", "late": "1.0.0"} {
+			if got := c.configMap(name + "-web")["v"]; got != want {
+				t.Errorf("ConfigMap %s-web v = %q, want %s", name, got, want)
+			}
+		}
+
+		flaky.mode.Store(repoUp)
+		c.waitReady("newest", "True", "InstallSucceeded")
+		if got := c.configMap("newest-web")["v"]; got != "1.2.0" {
+			t.Errorf("ConfigMap newest-web v = %q, want 1.2.0", got)
+		}
+		c.waitRepository("flaky", "True", "Succeeded", "stored artifact")
+	})
+
 	// A HelmRepository's spec.timeout bounds its chart downloads and index
 	// fetches: a repository that does not answer fails within seconds.
 	t.Run("timeout", func(t *testing.T) {

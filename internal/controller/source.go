@@ -107,14 +107,18 @@ func (s *sources) fromTemplate(ctx context.Context, namespace string, spec *Helm
 	if err != nil {
 		return nil, err
 	}
-	idx, err := s.indexes.get(ctx, &hrepo, opts, false)
-	if err != nil {
-		return nil, fmt.Errorf("HelmRepository/%s/%s: %w", hrepo.Namespace, hrepo.Name, err)
+	idx, fetchErr := s.indexes.get(ctx, &hrepo, opts, false)
+	if idx.index == nil {
+		return nil, fmt.Errorf("HelmRepository/%s/%s: %w", hrepo.Namespace, hrepo.Name, fetchErr)
 	}
 	src := &action.ChartSource{ContentCache: s.cache, ChartLimits: s.limits}
 	req := action.ChartRequest{Ref: spec.Chart, Version: version, RepoURL: hrepo.Spec.URL, Timeout: timeout,
 		Username: opts.Username, Password: opts.Password, PassCredentialsAll: opts.PassCredentialsAll}
 	lc, err := src.LocateInIndex(ctx, idx.index, req)
+	if err != nil && fetchErr != nil {
+		return nil, fmt.Errorf("chart '%s' from HelmRepository/%s/%s: %w (looked up in the last good index, fetched %s; fetching a newer one failed: %w)",
+			spec.Chart, hrepo.Namespace, hrepo.Name, err, idx.fetched.UTC().Format(time.RFC3339), fetchErr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("chart '%s' from HelmRepository/%s/%s: %w", spec.Chart, hrepo.Namespace, hrepo.Name, err)
 	}
@@ -239,10 +243,16 @@ type indexStore struct {
 	m  map[types.NamespacedName]*storedIndex
 }
 
-// storedIndex is one repository's index as last fetched.
+// storedIndex is one repository's last good index and how its last fetch
+// went.
 type storedIndex struct {
-	mu   sync.Mutex // held while fetching
-	snap indexSnapshot
+	fetching sync.Mutex // held while fetching
+
+	mu        sync.Mutex // guards the fields below
+	snap      indexSnapshot
+	failure   error // the last fetch's error; nil once a fetch succeeds
+	failedURL string
+	failedAt  time.Time
 }
 
 // indexSnapshot is an index and where and when it was fetched.
@@ -255,10 +265,56 @@ type indexSnapshot struct {
 }
 
 // get returns r's index, fetching it when it was never fetched, the URL
-// changed, it is older than r's interval, or refresh is set.
+// changed, it is older than r's interval, or refresh is set; without refresh,
+// a fetch that failed less than an interval ago is not tried again.
+//
+// When the fetch fails, get returns its error together with the last good
+// index of the same URL, if there is one: as Flux's helm-controller keeps
+// using a HelmRepository's last artifact, callers may keep serving charts
+// from it. Without refresh, a fetch another caller has under way is not
+// waited for when there is a last good index.
 func (s *indexStore) get(ctx context.Context, r *HelmRepository, o repo.ClientOptions, refresh bool) (indexSnapshot, error) {
-	key := types.NamespacedName{Namespace: r.Namespace, Name: r.Name}
+	e := s.entry(types.NamespacedName{Namespace: r.Namespace, Name: r.Name})
+	maxAge := duration(&r.Spec.Interval, 10*time.Minute)
+	if !refresh {
+		if snap, done, err := e.usable(r.Spec.URL, maxAge); done {
+			return snap, err
+		}
+		if !e.fetching.TryLock() {
+			if snap := e.lastGood(r.Spec.URL); snap.index != nil {
+				return snap, nil
+			}
+			e.fetching.Lock()
+		}
+		defer e.fetching.Unlock()
+		// A fetch that ended while this one waited may have done the work.
+		if snap, done, err := e.usable(r.Spec.URL, maxAge); done {
+			return snap, err
+		}
+	} else {
+		e.fetching.Lock()
+		defer e.fetching.Unlock()
+	}
+	idx, raw, _, err := repo.FetchIndex(ctx, r.Spec.URL, o)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err != nil {
+		e.failure, e.failedURL, e.failedAt = err, r.Spec.URL, time.Now()
+		if e.snap.url != r.Spec.URL {
+			return indexSnapshot{}, err
+		}
+		return e.snap, err
+	}
+	sum := sha256.Sum256(raw)
+	e.snap = indexSnapshot{url: r.Spec.URL, index: idx, revision: "sha256:" + hex.EncodeToString(sum[:]), size: int64(len(raw)), fetched: time.Now()}
+	e.failure = nil
+	return e.snap, nil
+}
+
+// entry is the stored index of a repository, made when missing.
+func (s *indexStore) entry(key types.NamespacedName) *storedIndex {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.m == nil {
 		s.m = map[types.NamespacedName]*storedIndex{}
 	}
@@ -267,21 +323,37 @@ func (s *indexStore) get(ctx context.Context, r *HelmRepository, o repo.ClientOp
 		e = &storedIndex{}
 		s.m[key] = e
 	}
-	s.mu.Unlock()
+	return e
+}
 
+// usable tells whether url's index can be answered without a fetch: done is
+// true when the stored index is younger than maxAge, or when the last fetch
+// failed less than maxAge ago (err is its error, snap the last good index, if
+// any).
+func (e *storedIndex) usable(url string, maxAge time.Duration) (snap indexSnapshot, done bool, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	maxAge := duration(&r.Spec.Interval, 10*time.Minute)
-	if !refresh && e.snap.index != nil && e.snap.url == r.Spec.URL && time.Since(e.snap.fetched) < maxAge {
-		return e.snap, nil
+	good := e.snap.index != nil && e.snap.url == url
+	if good && time.Since(e.snap.fetched) < maxAge {
+		return e.snap, true, nil
 	}
-	idx, raw, _, err := repo.FetchIndex(ctx, r.Spec.URL, o)
-	if err != nil {
-		return indexSnapshot{}, err
+	if e.failure != nil && e.failedURL == url && time.Since(e.failedAt) < maxAge {
+		if good {
+			return e.snap, true, e.failure
+		}
+		return indexSnapshot{}, true, e.failure
 	}
-	sum := sha256.Sum256(raw)
-	e.snap = indexSnapshot{url: r.Spec.URL, index: idx, revision: "sha256:" + hex.EncodeToString(sum[:]), size: int64(len(raw)), fetched: time.Now()}
-	return e.snap, nil
+	return indexSnapshot{}, false, nil
+}
+
+// lastGood is the last index fetched from url; empty when there is none.
+func (e *storedIndex) lastGood(url string) indexSnapshot {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.snap.url != url {
+		return indexSnapshot{}
+	}
+	return e.snap
 }
 
 // drop forgets a repository's index.
