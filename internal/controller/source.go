@@ -86,12 +86,12 @@ func (s *sources) fromTemplate(ctx context.Context, namespace string, spec *Helm
 	if version == "*" {
 		version = ""
 	}
-	// As Flux's source-controller, the repository's timeout bounds what
-	// fetching its chart takes.
+	// As in Flux's source-controller, the repository's timeout bounds the
+	// pull of a chart, and each request for its index or its chart.
 	timeout := duration(hrepo.Spec.Timeout, defaultRepositoryTimeout)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	if hrepo.Spec.Type == "oci" {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
 		reg, err := s.registry(ctx, hrepo.Namespace, hrepo.Spec.SecretRef, hrepo.Spec.Insecure)
 		if err != nil {
 			return nil, err
