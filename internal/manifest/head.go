@@ -22,9 +22,22 @@ func decodeHead(doc string, h *Head) error {
 }
 
 // decodeHeads is decodeHead, also returning the document's plain head when it has
-// one (see PlainHead).
+// one (see PlainHead). Most documents are read by scanHead, without a parser;
+// what it is not sure of is parsed.
 func decodeHeads(doc string, h *Head) (*PlainHead, error) {
-	if plainValues(doc) {
+	plain := plainValues(doc)
+	if ns, ok := scanHead(doc, h); ok {
+		if plain {
+			return plainHead(h, ns), nil
+		}
+		return nil, nil
+	}
+	return parseHeads(doc, plain, h)
+}
+
+// parseHeads is decodeHeads by yaml.v2; plain is plainValues(doc).
+func parseHeads(doc string, plain bool, h *Head) (*PlainHead, error) {
+	if plain {
 		if ns, ok := fastHeadAs[skipped](doc, h); ok {
 			return plainHead(h, ns), nil
 		}

@@ -1,0 +1,309 @@
+package manifest
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// checkScan fails when scanHead takes a document that the parsing ways refuse or
+// read otherwise (head, plain head, namespace). It returns whether scanHead took it.
+func checkScan(t testing.TB, doc string) bool {
+	t.Helper()
+	var h Head
+	ns, ok := scanHead(doc, &h)
+	if !ok {
+		return false
+	}
+	plain := plainValues(doc)
+	var want Head
+	wantPlain, err := parseHeads(doc, plain, &want)
+	if err != nil {
+		t.Fatalf("scan took a document yaml.v2 refuses (%v):\n%q", err, doc)
+	}
+	if !reflect.DeepEqual(h, want) {
+		t.Fatalf("heads differ for\n%q\nscan:  %+v %+v\nparse: %+v %+v", doc, h, h.Metadata, want, want.Metadata)
+	}
+	var gotPlain *PlainHead
+	if plain {
+		gotPlain = plainHead(&h, ns)
+	}
+	if !reflect.DeepEqual(gotPlain, wantPlain) {
+		t.Fatalf("plain heads differ for\n%q\nscan:  %+v\nparse: %+v", doc, gotPlain, wantPlain)
+	}
+	// Whichever way the parse went, Helm's way agrees.
+	if slow, err := slowHead(doc); err != nil || !reflect.DeepEqual(h, slow) {
+		t.Fatalf("Helm's way reads %+v (%v) for\n%q\nscan: %+v", slow, err, doc, h)
+	}
+	return true
+}
+
+// scanCases are documents the scan must take (true) or leave to the parser (false).
+var scanCases = []struct {
+	doc  string
+	take bool
+}{
+	// Taken: the shapes rendered manifests have.
+	{"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: ns\n  labels:\n    app: x\n  annotations:\n    helm.sh/hook: pre-install\n    checksum/config: \"abc\"\n    x: 'it''s'\ndata:\n  k: v\n", true},
+	{"# Source: a/templates/x.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  template:\n    spec:\n      containers:\n        - name: c\n          args:\n            - --port=:9090\n            - \"--x=y\"\n          env: []\n          resources: {}\n", true},
+	{"kind: List\nitems:\n- a: 1\n  b:\n  - x\n  - y\n- c\nother: 2\n", true},
+	{"kind: a\nmetadata:\n  annotations:\n    d: |\n      line one\n      line two\n    e: |-\n      stripped\n  name: nm\n", true},
+	{"kind: a\ndata:\n  s: |\n    text\n\n      more\n\tno tab\n", false}, // a tab as indentation ends the text: refused
+	{"kind: a\ndata:\n  s: |\n    text\n\n      more\n    \ttab in text\nb: >-\n  folded\n  text\n", true},
+	{"kind: a\nmetadata:\n  name: \"quoted \\\"name\\\"\"\n", true},
+	{"kind: a\nmetadata: {}\n", true},
+	{"kind: a\nmetadata:\n  annotations: {}\n", true},
+	{"kind: a\nmetadata:\n  annotations:\n  name: b\n", true},
+	{"kind:\nmetadata:\n", true},
+	{"# only a comment\n", true},
+	{"kind: a # comment\nb: c#d\nurl: http://x:80/y\n", true},
+	{"kind: a\nmetadata:\n  name: x\nspec:\n  expr: up{job=\"a\"} > 0\n", true},
+	{"kind: a\nb:\n  # a comment\n  c: d\n", true},
+	{"\"kind\": a\n'apiVersion': v1\n", true},
+	{"kind: a\nmetadata:\n  annotations:\n    a: \"\\u00e9\"\n", false}, // an escape the scan does not decode, in the head
+	{"kind: a\nspec:\n  a: \"\\u00e9 \\x41\"\n", true},                  // the same outside the head
+	{"kind: a\nmetadata:\n  name: b", true},                             // no final line break
+	{"kind: a\nmetadata:\n  annotations:\n    x: |\n      y", true},     // a clipped scalar without a final line break
+
+	// Refused: not valid YAML, or read otherwise by some way.
+	{"a: b: c\n", false},
+	{"kind: a\n\tb: c\n", false},
+	{"kind: a\nb:\n\t- c\n", false},
+	{"key: \"x\n", false},
+	{"key: \"x\n  y\"\n", false},
+	{"kind: a\nkind: b\n", false},
+	{"kind: a\nmetadata:\n  name: a\n  name: b\n", false},
+	{"kind: a\nmetadata:\n  annotations:\n    x: a\n    x: b\n", false},
+	{"kind: a\nb: |\nc: d\n", true}, // an empty scalar
+	{"kind: a\nb: |\n  x\n y\n", false},
+	{"kind: a\nb: |\n\n  x\n", true},
+	{"kind: a\nb: |2\n   x\n", false},
+	{"kind: a\nb:\n  - x\n - y\n", false},
+	{"kind: a\nb:\n  - x\n    - y\n", false},
+	{"kind: a\nb:\n- x\n  y\n", false},
+	{"kind: a\nb: x\n  y\n", false},
+	{"kind: a\nb:\n  c: 1\n d: 2\n", false},
+	{"- a\n- b\n", false},
+	{"just a string\n", false},
+	{"kind: a\nb: [1, 2]\n", true},
+	{"kind: a\nb: [ \"x\", 'y',z ] # c\nd:\n  [e]\n", true},
+	{"kind: a\nb: [a, {b: c}]\n", false},
+	{"kind: a\nb: [a, [c]]\n", false},
+	{"kind: a\nb: [a: b]\n", false},
+	{"kind: a\nb: ['a': b]\n", false},
+	{"kind: a\nb: [a,]\n", false},
+	{"kind: a\nb: [a,,b]\n", false},
+	{"kind: a\nb: [a, .inf]\n", false},
+	{"kind: a\nb: [a\n  , b]\n", false},
+	{"kind: a\nb: [a] c\n", false},
+	{"kind: a\nb:\n  []\n  c: d\n", false},
+	{"kind: a\ndata:\n  x: |-\n  yy: z\n", true},
+	{"kind: a\ndata:\n  x: |-\n  y: z\n", false}, // y is a boolean
+	{"kind: a\ndata:\n  x: |-\n", true},
+	{"kind: a\nmetadata:\n  annotations:\n    x: |-\n    y: z\n", false},
+	{"kind: a\nb: |\n   \n  x\n", false},
+	{"kind: a\nb: |\n  \n   x\n", true},
+	{"kind: a\nb: :x\nc: ?y\nd: 10m\n", true},
+	{"kind: a\nmetadata:\n  annotations:\n    x: 10m\n    y: 0x1F\n", false},
+	{"kind: a\nmetadata:\n  annotations:\n    x: 10m\n    y: 1e3\n", false},
+	{"kind: a\nmetadata:\n  annotations:\n    x: 10m\n    y: 2001-12-14\n", false}, // a string, but the scan does not tell
+	{"kind: a\nb: {c: d}\n", false},
+	{"kind: a\nb: &x c\nd: *x\n", false},
+	{"kind: !!str a\n", false},
+	{"kind: a\n? b\n: c\n", false},
+	{"kind: a\n<<: {}\n", false},
+	{"kind: a\nb: .inf\n", false},
+	{"kind: a\nb: -.Inf\n", false},
+	{"kind: a\nb: .NaN\n", false},
+	{"kind: a\n---\nkind: b\n", false},
+	{"%YAML 1.1\n---\nkind: a\n", false},
+	{"kind: a\r\nb: c\r\n", false},
+	{"kind: a\nb: \"\\/\"\n", false},
+	{"kind: a\nb: \"\\q\"\n", false},
+	{"kind: a\nb: \"\\ud800\"\n", false},
+	{"kind: 12\n", false},
+	{"kind: true\n", false},
+	{"kind: yes\n", false},
+	{"kind: ~\n", false},
+	{"kind: a\nmetadata:\n  name: 7\n", false},
+	{"kind: a\nmetadata:\n  annotations:\n    x: 5\n", false},
+	{"kind: a\nmetadata:\n  annotations:\n    x:\n", false},
+	{"kind: a\nmetadata:\n  annotations:\n    x: on\n", false},
+	{"Kind: a\n", false},
+	{"kind: a\nmetadata:\n  Name: b\n", false},
+	{"kind: a\nmetadata: []\n", false},
+	{"kind: a\nmetadata:\n- a\n", false},
+	{"kind: a\n1: b\n", false},
+	{"kind: a\nb:\n  null: c\n", false},
+	{"kind: a\nb:\n  ~: c\n", false},
+	{"kind: a\nb:\n  9223372036854775808: c\n", false},
+	{"kind: a\nb:\n-\n  - c\n", false},
+	{"kind: a\nb:\n- - c\n", false},
+	{"kind: a\nb: - c\n", false},
+	{"kind: a\nb: 'x' y\n", false},
+	{"kind: a\nb: \"x\"y\n", false},
+	{"kind: a\nb: x\n  # more\n  y\n", false},
+	{"kind: a\nmetadata:\n  annotations:\n    x: >\n      folded\n", false},
+	{"kind: a\nmetadata:\n  annotations:\n    x: |+\n      kept\n\n", false},
+	{"kind: a\nmetadata:\n  annotations:\n    x: |\n      a\n\n      b\n", false},
+	{"kind: a\nb: \xff\n", false},
+	{"kind: a\nb: \u2028\n", false},
+	{"\ufeffkind: a\n", false},
+	{"kind: a\nb: \x7f\n", false},
+	{strings.Repeat("k", 1001) + ": a\n", false},
+	{"kind: a\n" + strings.Repeat("b:\n", 70) + "  c: d\n", true},
+	{"kind: a\n" + nested(70) + "x: y\n", false},
+}
+
+// nested is depth mappings nested one in another.
+func nested(depth int) string {
+	var b strings.Builder
+	for i := range depth {
+		b.WriteString(strings.Repeat(" ", i) + "k:\n")
+	}
+	b.WriteString(strings.Repeat(" ", depth) + "v: 1\n")
+	return b.String()
+}
+
+func TestScanHead(t *testing.T) {
+	for _, c := range scanCases {
+		if got := checkScan(t, c.doc); got != c.take {
+			t.Errorf("scan took = %v, want %v, for\n%q", got, c.take, c.doc)
+		}
+		// Whichever way it goes, decodeHeads gives the parsing ways' result and error.
+		var h, want Head
+		p, err := decodeHeads(c.doc, &h)
+		wantP, wantErr := parseHeads(c.doc, plainValues(c.doc), &want)
+		if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+			t.Errorf("error %v, parsed %v, for\n%q", err, wantErr, c.doc)
+		}
+		if !reflect.DeepEqual(h, want) || !reflect.DeepEqual(p, wantP) {
+			t.Errorf("head %+v %+v, parsed %+v %+v, for\n%q", h, p, want, wantP, c.doc)
+		}
+	}
+	for _, c := range headCases {
+		checkScan(t, c.doc)
+	}
+}
+
+// The values the scan reads are the ones yaml.v2 reads.
+func TestScanHeadValues(t *testing.T) {
+	doc := "apiVersion: 'v1'\nkind: \"Con\\tfig\"\nmetadata:\n  name: |-\n    a\n  namespace: ns # here\n" +
+		"  annotations:\n    x: |\n      one\n      two\n    \"q\": 'it''s'\n"
+	var h Head
+	ns, ok := scanHead(doc, &h)
+	if !ok {
+		t.Fatal("scan refused the document")
+	}
+	want := Head{APIVersion: "v1", Kind: "Con\tfig", Metadata: &HeadMetadata{Name: "a",
+		Annotations: map[string]string{"x": "one\ntwo\n", "q": "it's"}}}
+	if !reflect.DeepEqual(h, want) || ns.s != "ns" {
+		t.Errorf("scan read %+v %+v namespace %q", h, h.Metadata, ns.s)
+	}
+	checkScan(t, doc)
+}
+
+// corpusDocs returns every document Helm rendered for the conformance corpus,
+// skipping the test when the corpus is not beside the repository.
+func corpusDocs(t testing.TB) []string {
+	dir := os.Getenv("RUDDER_CONFORMANCE")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "conformance")
+	}
+	outs, _ := filepath.Glob(filepath.Join(dir, "cases", "*", "expected.out"))
+	if len(outs) == 0 {
+		t.Skip("conformance corpus not found; set RUDDER_CONFORMANCE")
+	}
+	var docs []string
+	for _, p := range outs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, Split(string(b))...)
+	}
+	return docs
+}
+
+// Every document of the corpus reads the same with the scan as parsed, and the
+// scan takes the large majority.
+func TestScanHeadOnCorpus(t *testing.T) {
+	docs := corpusDocs(t)
+	var taken, bytes, takenBytes int
+	for _, d := range docs {
+		bytes += len(d)
+		if checkScan(t, d) {
+			taken++
+			takenBytes += len(d)
+		}
+	}
+	t.Logf("the scan took %d of %d documents (%d of %d bytes)", taken, len(docs), takenBytes, bytes)
+	if taken < len(docs)*9/10 {
+		t.Errorf("the scan took only %d of %d documents", taken, len(docs))
+	}
+}
+
+func FuzzScanHead(f *testing.F) {
+	for _, c := range scanCases {
+		f.Add(c.doc)
+	}
+	for _, c := range headCases {
+		f.Add(c.doc)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		if strings.Count(doc, "*") > 20 {
+			t.Skip() // alias bombs only measure yaml.v2's patience
+		}
+		checkScan(t, doc)
+	})
+}
+
+// BenchmarkDecodeHeads reads the head of every document of a rendered stream: the
+// one named by RUDDER_BENCH_STREAM (say, kube-prometheus-stack's render: bench/kps.sh),
+// else the largest renders of the corpus. "parse" is the way without the scan.
+func BenchmarkDecodeHeads(b *testing.B) {
+	var streams []string
+	if p := os.Getenv("RUDDER_BENCH_STREAM"); p != "" {
+		streams = append(streams, p)
+	} else {
+		dir := os.Getenv("RUDDER_CONFORMANCE")
+		if dir == "" {
+			dir = filepath.Join("..", "..", "..", "shared", "conformance")
+		}
+		for _, c := range []string{"argo-rollouts-default", "keda-default-with-crds", "traefik-include-crds", "tempo-distributed-include-crds"} {
+			streams = append(streams, filepath.Join(dir, "cases", c, "expected.out"))
+		}
+	}
+	for _, p := range streams {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			b.Skipf("stream not read (%v); set RUDDER_BENCH_STREAM or RUDDER_CONFORMANCE", err)
+		}
+		docs := Split(string(raw))
+		name := filepath.Base(filepath.Dir(p))
+		b.Run(name+"/scan", func(b *testing.B) {
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				for _, d := range docs {
+					var h Head
+					if _, err := decodeHeads(d, &h); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+		b.Run(name+"/parse", func(b *testing.B) {
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				for _, d := range docs {
+					var h Head
+					if _, err := parseHeads(d, plainValues(d), &h); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
