@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -208,23 +210,31 @@ func TestScanHeadValues(t *testing.T) {
 // corpusDocs returns every document Helm rendered for the conformance corpus,
 // skipping the test when the corpus is not beside the repository.
 func corpusDocs(t testing.TB) []string {
+	docs, err := readCorpusDocs()
+	if err != nil {
+		t.Skip(err)
+	}
+	return docs
+}
+
+func readCorpusDocs() ([]string, error) {
 	dir := os.Getenv("RUDDER_CONFORMANCE")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "..", "shared", "conformance")
 	}
 	outs, _ := filepath.Glob(filepath.Join(dir, "cases", "*", "expected.out"))
 	if len(outs) == 0 {
-		t.Skip("conformance corpus not found; set RUDDER_CONFORMANCE")
+		return nil, errors.New("conformance corpus not found; set RUDDER_CONFORMANCE")
 	}
 	var docs []string
 	for _, p := range outs {
 		b, err := os.ReadFile(p)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		docs = append(docs, Split(string(b))...)
 	}
-	return docs
+	return docs, nil
 }
 
 // Every document of the corpus reads the same with the scan as parsed, and the
@@ -251,6 +261,14 @@ func FuzzScanHead(f *testing.F) {
 	}
 	for _, c := range headCases {
 		f.Add(c.doc)
+	}
+	// Real manifests: the corpus's smaller documents, when it is beside the repository.
+	if docs, err := readCorpusDocs(); err == nil {
+		for _, d := range docs {
+			if len(d) <= 4096 {
+				f.Add(d)
+			}
+		}
 	}
 	f.Fuzz(func(t *testing.T, doc string) {
 		if strings.Count(doc, "*") > 20 {
@@ -306,4 +324,68 @@ func BenchmarkDecodeHeads(b *testing.B) {
 			}
 		})
 	}
+}
+
+// scanLines are the lines FuzzScanHeadLines builds documents of: the scan's subset
+// and its edges.
+var scanLines = []string{
+	"apiVersion: v1", "kind: Pod", "metadata:", "metadata: {}", "name: x", "name:", "namespace: ns",
+	"annotations:", "annotations: {}", "a: b", "a:", "a: 'q''s'", "a: \"q\\\"\"", "a: \"x\\ty\"", "a: \"\\u00e9\"",
+	"a: [x, 'y', \"z\"]", "a: {}", "a: []", "{}", "[]", "- a", "- a: b", "- a:", "-", "- - a", "- |", "- [a]",
+	"b: |", "b: |-", "b: |+", "b: >", "b: >-", "b: |2", "b: | # c", "text line", "  more text", "\ttab text", "",
+	"  ", "# comment", "a: x #c", "a: x#c", "key with space: v", "a : b", "a:b", "a: :x", "a: ?x", "? a", ": b",
+	"a: &x y", "b: *x", "<<: {}", "a: !!str x", "a: b: c", "a: 1", "a: yes", "a: y", "a: ~", "a: null", "a: .inf",
+	"a: -.Inf", "a: 10m", "a: 0x1F", "a: 2001-12-14", "a: -", "a: - b", "a: \"open", "a: 'open", "x\"", "'a': b",
+	"\"kind\": Job", "Kind: Job", "NAME: n", "1: a", "~: a", "a: <<", "---", "...", "%YAML 1.1", "a: [b, {c: d}]",
+	"a: [b,]", "a: [b: c]", "a: { }", "a: \"\\/\"", "a: \"\\x41\"", "a: \"\\", "a: café", "a: \u2028",
+	"name: yes", "name: Y", "kind: 10m", "kind: 1e3", "name: |", "name: |-", "name: >", "namespace: 5",
+	"helm.sh/hook: pre-install", "helm.sh/hook-weight: \"5\"", "helm.sh/hook-weight: 5", "y: a", "on: a",
+}
+
+// scanDoc builds a document from prog as FuzzScanHeadLines does: each pair of
+// bytes picks an indentation (mostly even) and a line; an odd length leaves the
+// last line without a line break.
+func scanDoc(prog []byte) string {
+	var b strings.Builder
+	for i := 0; i+1 < len(prog); i += 2 {
+		indent := int(prog[i]%4) * 2
+		if prog[i]&0x80 != 0 {
+			indent = int(prog[i] % 8)
+		}
+		b.WriteString(strings.Repeat(" ", indent))
+		b.WriteString(scanLines[int(prog[i+1])%len(scanLines)])
+		if i+3 < len(prog) || len(prog)%2 == 0 {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// FuzzScanHeadLines builds documents from scanLines, each line indented by 0 to 7
+// spaces, so that the scan's whole subset and its edges are tried in many
+// arrangements: each pair of bytes picks an indentation and a line.
+func FuzzScanHeadLines(f *testing.F) {
+	f.Add([]byte{0, 1, 0, 2, 2, 4, 2, 7, 4, 9, 6, 9})
+	f.Add([]byte{0, 1, 0, 27, 2, 16, 2, 29, 0, 10})
+	f.Add([]byte{0, 1, 0, 10, 2, 22, 4, 21, 0, 28, 2, 34, 2, 34, 0, 1})
+	f.Fuzz(func(t *testing.T, prog []byte) {
+		checkScan(t, scanDoc(prog))
+	})
+}
+
+// The same documents, drawn at random from a fixed seed, for every test run.
+func TestScanHeadRandomLines(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var taken int
+	const docs = 20000
+	for range docs {
+		prog := make([]byte, 2+r.IntN(24))
+		for i := range prog {
+			prog[i] = byte(r.Uint32())
+		}
+		if checkScan(t, scanDoc(prog)) {
+			taken++
+		}
+	}
+	t.Logf("the scan took %d of %d documents", taken, docs)
 }
