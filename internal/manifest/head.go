@@ -168,8 +168,9 @@ func plainValues(doc string) bool {
 			}
 		}
 	}
-	// YAML breaks lines at \r as well as \n.
-	for line := range strings.FieldsFuncSeq(doc, func(r rune) bool { return r == '\n' || r == '\r' }) {
+	for rest := doc; rest != ""; {
+		var line string
+		line, rest = nextLine(rest)
 		if k, ok := blockKey(line); ok && (k == "" || k == "~" || k == "null" || k == "Null" || k == "NULL" ||
 			strings.ContainsAny(k[:1], "0123456789+-.")) {
 			return false
@@ -198,9 +199,9 @@ func emptyFlow(rest string, open byte) bool {
 // entry, after its indentation and any sequence dashes; ok is false when the line
 // holds no such key (a quoted key is always a string).
 func blockKey(line string) (key string, ok bool) {
-	s := strings.TrimLeft(line, " \t")
+	s := trimBlanks(line)
 	for len(s) > 1 && s[0] == '-' && (s[1] == ' ' || s[1] == '\t') {
-		s = strings.TrimLeft(s[1:], " \t")
+		s = trimBlanks(s[1:])
 	}
 	if s == "" || s[0] == '#' || s[0] == '"' || s[0] == '\'' {
 		return "", false
@@ -211,6 +212,26 @@ func blockKey(line string) (key string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// nextLine splits s after its first line: YAML breaks lines at \r as well as \n.
+func nextLine(s string) (line, rest string) {
+	i := strings.IndexByte(s, '\n')
+	if i < 0 {
+		i = len(s)
+	}
+	if j := strings.IndexByte(s[:i], '\r'); j >= 0 {
+		i = j
+	}
+	return s[:i], s[min(i+1, len(s)):]
+}
+
+// trimBlanks is s without its leading spaces and tabs.
+func trimBlanks(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	return s
 }
 
 // hasAnchor reports whether an anchor (or, to be safe, anything that might be one)

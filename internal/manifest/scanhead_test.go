@@ -275,7 +275,71 @@ func FuzzScanHead(f *testing.F) {
 			t.Skip() // alias bombs only measure yaml.v2's patience
 		}
 		checkScan(t, doc)
+		if plainValues(doc) != plainValuesBefore(doc) {
+			t.Fatalf("plainValues changed its answer for\n%q", doc)
+		}
 	})
+}
+
+// plainValuesBefore is plainValues as it was before its lines were split by hand
+// (strings.FieldsFuncSeq, strings.TrimLeft): the new one must answer the same.
+func plainValuesBefore(doc string) bool {
+	if strings.Contains(doc, "<<") {
+		return false
+	}
+	for _, special := range []string{".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF"} {
+		if strings.Contains(doc, special) {
+			return false
+		}
+	}
+	for i := 0; ; i++ {
+		n := strings.IndexAny(doc[i:], "!&?{[")
+		if n < 0 {
+			break
+		}
+		i += n
+		if nodeStart(doc, i) {
+			if c := doc[i]; c != '{' && c != '[' || !emptyFlow(doc[i+1:], c) {
+				return false
+			}
+		}
+	}
+	for line := range strings.FieldsFuncSeq(doc, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		s := strings.TrimLeft(line, " \t")
+		for len(s) > 1 && s[0] == '-' && (s[1] == ' ' || s[1] == '\t') {
+			s = strings.TrimLeft(s[1:], " \t")
+		}
+		if s == "" || s[0] == '#' || s[0] == '"' || s[0] == '\'' {
+			continue
+		}
+		for i := 0; i < len(s); i++ {
+			if s[i] == ':' && (i+1 == len(s) || strings.IndexByte(" \t\r\n", s[i+1]) >= 0) {
+				k := strings.TrimRight(s[:i], " \t")
+				if k == "" || k == "~" || k == "null" || k == "Null" || k == "NULL" || strings.ContainsAny(k[:1], "0123456789+-.") {
+					return false
+				}
+				break
+			}
+		}
+	}
+	return true
+}
+
+// plainValues answers as it did before, on the corpus and on documents with
+// carriage returns and tabs where lines and keys are split.
+func TestPlainValuesUnchanged(t *testing.T) {
+	docs := []string{"a: 1\r1: b\n", "a: 1\r\n\t- 1: b", "x\r\r\n~: 1", "- \t- null: 1\n", "k\t: 1\n", "\n\n0: a"}
+	for _, c := range scanCases {
+		docs = append(docs, c.doc)
+	}
+	if corpus, err := readCorpusDocs(); err == nil {
+		docs = append(docs, corpus...)
+	}
+	for _, d := range docs {
+		if plainValues(d) != plainValuesBefore(d) {
+			t.Errorf("plainValues changed its answer for\n%q", d)
+		}
+	}
 }
 
 // BenchmarkDecodeHeads reads the head of every document of a rendered stream: the
