@@ -19,21 +19,29 @@ import (
 //     including a sequence at its parent key's indentation ("key:\n- a");
 //   - keys that are plain scalars read as strings (see plainString) or quoted
 //     scalars on one line, followed by ":" and a space or the line's end;
-//   - values on the key's line: plain scalars on one line, quoted scalars on one
-//     line, "{}", "[]", and literal or folded block scalars (|, |-, |+, >, >-, >+);
+//   - values on the key's or the entry's line: plain scalars on one line, quoted
+//     scalars on one line (known escapes), "{}", "[]", flow sequences of such
+//     scalars on one line (see flowScalars), and literal or folded block scalars
+//     (|, |-, |+, >, >-, >+) without an indentation indicator;
 //   - comments after a space, comment lines, blank lines.
+//
+// Head values (apiVersion, kind, metadata.name, metadata.namespace, each
+// annotation) must besides be strings as written: plain scalars that plainString
+// takes, quoted scalars whose escapes the scan decodes, or literal block scalars
+// with a clipped or stripped end and no empty line among their text; null is
+// taken where yaml.v2 and JSON both read it as "" or absent.
 //
 // Refused, each because yaml.v2 or the conversion to JSON may read it otherwise,
 // or fail, and telling which needs the parser: tabs outside block scalar text
 // (yaml.v2 refuses them as indentation), carriage returns and characters it does
-// not allow, document markers and directives, flow collections other than "{}"
-// and "[]", anchors, aliases, tags, "? " keys, merge keys, scalars over several
-// lines (plain or quoted), block scalars with an indentation indicator or that do
-// not start with a line of text, empty sequence entries and "- - " entries, keys
-// that might not be strings (numbers, booleans, null), ".inf" and ".nan" (no JSON
-// form), keys over 1000 bytes (yaml.v2 looks 1024 characters ahead for ":"),
-// head keys given twice or spelled in another case (JSON matches keys regardless
-// of case), and head values that are not certainly strings as written.
+// not allow, document markers and directives, other flow collections, anchors,
+// aliases, tags, "? " keys, merge keys, scalars over several lines (plain or
+// quoted), block scalars whose first text is not indented past their
+// collection, empty sequence entries and "- - " entries, keys that might not be
+// strings (numbers, booleans, null), ".inf" and ".nan" (no JSON form), keys over
+// 1000 bytes (yaml.v2 looks 1024 characters ahead for ":"), nesting deeper than
+// maxDepth, head keys given twice or spelled in another case (JSON matches keys
+// regardless of case).
 func scanHead(doc string, h *Head) (fastString, bool) {
 	if !printable(doc) {
 		return fastString{}, false
@@ -187,8 +195,9 @@ func (s *headScan) line(line string, broken bool) bool {
 		s.pending.active = false
 		switch {
 		case n > p.indent && (rest[0] == '{' || rest[0] == '['):
-			// An empty flow collection on a line of its own: the value. A line
-			// indented more than the key after it is refused below.
+			// A flow collection the scan reads ({}, [], [a, b]) on a line of its
+			// own: the value. A line indented more than the key after it is
+			// refused below, as nothing open has its indentation.
 			v, ok := inlineValue(rest)
 			return ok && s.value(p.field, p.key, p.indent, v)
 		case n > p.indent:
