@@ -22,8 +22,9 @@ func decodeHead(doc string, h *Head) error {
 }
 
 // decodeHeads is decodeHead, also returning the document's plain head when it has
-// one (see PlainHead). Most documents are read by scanHead, without a parser;
-// what it is not sure of is parsed.
+// one (see PlainHead). Most documents are read by scanHead, without a parser,
+// to the result parseHeads would give (a plain head only where plainValues lets
+// the short way give one); what the scan is not sure of is parsed.
 func decodeHeads(doc string, h *Head) (*PlainHead, error) {
 	plain := plainValues(doc)
 	if ns, ok := scanHead(doc, h); ok {
