@@ -10,6 +10,8 @@ import (
 	"slices"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/kube"
 	"github.com/rudderpm/rudder/internal/release"
@@ -121,6 +123,10 @@ type LifecycleOptions struct {
 	// ForceCRDUpgrade applies, with CRDsUpgrade, the CRD changes the preflight
 	// refuses; each is reported as a warning.
 	ForceCRDUpgrade bool
+	// CRDLabels are set on the chart's crds/ objects before they are created or
+	// updated, overwriting keys they have (as Flux's helm-controller labels
+	// them with their HelmRelease); nil sets none.
+	CRDLabels map[string]string
 }
 
 // withDefaults returns a copy of o with each zero field replaced by the value it
@@ -272,13 +278,13 @@ type crdUpgrader interface {
 // applyCRDs brings the chart's CRDs to the cluster as the policy says.
 func (c *Cluster) applyCRDs(ctx context.Context, crds []chart.CRD, o LifecycleOptions, warn func(string)) error {
 	if o.CRDs != CRDsUpgrade {
-		return c.installCRDs(ctx, crds)
+		return c.installCRDs(ctx, crds, o.CRDLabels)
 	}
 	up, ok := c.Server.(crdUpgrader)
 	if !ok {
 		return errors.New("this cluster client cannot upgrade CRDs")
 	}
-	all, err := c.buildCRDs(ctx, crds)
+	all, err := c.buildCRDs(ctx, crds, o.CRDLabels)
 	if err != nil {
 		return err
 	}
@@ -294,7 +300,8 @@ func (c *Cluster) applyCRDs(ctx context.Context, crds []chart.CRD, o LifecycleOp
 	return nil
 }
 
-func (c *Cluster) buildCRDs(ctx context.Context, crds []chart.CRD) ([]*kube.Resource, error) {
+// buildCRDs reads the chart's CRDs and sets labels on each.
+func (c *Cluster) buildCRDs(ctx context.Context, crds []chart.CRD, labels map[string]string) ([]*kube.Resource, error) {
 	var all []*kube.Resource
 	for _, crd := range crds {
 		rs, err := c.Objects.Build(ctx, string(crd.File.Data), kube.BuildOptions{})
@@ -304,6 +311,9 @@ func (c *Cluster) buildCRDs(ctx context.Context, crds []chart.CRD) ([]*kube.Reso
 		if len(rs) == 0 {
 			return nil, fmt.Errorf("failed to install CRD %s: resources are empty", crd.Name)
 		}
+		for _, r := range rs {
+			setLabels(r.Object, labels)
+		}
 		all = append(all, rs...)
 	}
 	return all, nil
@@ -311,8 +321,8 @@ func (c *Cluster) buildCRDs(ctx context.Context, crds []chart.CRD) ([]*kube.Reso
 
 // installCRDs creates the chart's CRDs that do not exist yet and waits until they
 // are served.
-func (c *Cluster) installCRDs(ctx context.Context, crds []chart.CRD) error {
-	all, err := c.buildCRDs(ctx, crds)
+func (c *Cluster) installCRDs(ctx context.Context, crds []chart.CRD, labels map[string]string) error {
+	all, err := c.buildCRDs(ctx, crds, labels)
 	if err != nil {
 		return err
 	}
@@ -320,4 +330,17 @@ func (c *Cluster) installCRDs(ctx context.Context, crds []chart.CRD) error {
 		return fmt.Errorf("failed to install CRDs: %w", err)
 	}
 	return nil
+}
+
+// setLabels sets labels on obj, overwriting keys it has.
+func setLabels(obj *unstructured.Unstructured, labels map[string]string) {
+	if len(labels) == 0 {
+		return
+	}
+	have := obj.GetLabels() // a copy
+	if have == nil {
+		have = make(map[string]string, len(labels))
+	}
+	maps.Copy(have, labels)
+	obj.SetLabels(have)
 }

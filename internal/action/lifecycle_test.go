@@ -232,6 +232,7 @@ func TestCRDAndCustomResourceInOneChart(t *testing.T) {
 kind: CustomResourceDefinition
 metadata:
   name: widgets.%[1]s
+  labels: {kind: chart, size: s}
 spec:
   group: %[1]s
   scope: Namespaced
@@ -249,7 +250,9 @@ spec:
 		"crds/widget.yaml":      crd,
 		"templates/widget.yaml": "apiVersion: " + group + "/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 3\n",
 	})
-	rel := f.ok(f.install("cr", ch, nil))
+	rel := f.ok(f.install("cr", ch, nil, func(o *action.InstallOptions) {
+		o.CRDLabels = map[string]string{"origin": "cr", "kind": "set"}
+	}))
 	if !strings.Contains(rel.Manifest, "kind: Widget") {
 		t.Fatalf("manifest misses the custom resource:\n%s", rel.Manifest)
 	}
@@ -262,6 +265,9 @@ spec:
 	live, err := f.dyn.Resource(rs[0].GVR).Get(f.ctx, rs[0].Name(), metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("the CRD is gone after uninstall: %v", err)
+	}
+	if l := live.GetLabels(); !maps.Equal(l, map[string]string{"origin": "cr", "kind": "set", "size": "s"}) {
+		t.Errorf("CRD labels %v, want the CRDLabels over the chart's (kind: set), and size: s kept", l)
 	}
 	_ = f.dyn.Resource(rs[0].GVR).Delete(context.WithoutCancel(f.ctx), live.GetName(), metav1.DeleteOptions{})
 }

@@ -269,7 +269,7 @@ func (u *Uninstall) deleteCRDs(ctx context.Context, rel *release.Release) error 
 	if !ok {
 		return errors.New("this cluster client cannot delete CRDs")
 	}
-	all, err := u.Cluster.buildCRDs(ctx, crds)
+	all, err := u.Cluster.buildCRDs(ctx, crds, nil)
 	if err != nil {
 		return err
 	}
