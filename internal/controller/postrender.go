@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"github.com/rudderpm/rudder/internal/action"
 	"github.com/rudderpm/rudder/internal/manifest"
@@ -43,10 +44,9 @@ type CommonMetadata struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
-// postRenderer builds the post-renderer spec.postRenderers and
-// spec.commonMetadata ask for, nil when there are none: the post-renderers in
-// order, then the common metadata, as Flux runs them. A spec that cannot apply
-// is an errSpec.
+// postRenderer builds the post-renderer of the release, as Flux chains it:
+// spec.postRenderers in order, then spec.commonMetadata, then the origin labels,
+// which every release gets. A spec that cannot apply is an errSpec.
 func (hr *HelmRelease) postRenderer() (action.PostRenderer, error) {
 	var chain postRenderers
 	for i, raw := range hr.Spec.PostRenderers {
@@ -69,19 +69,27 @@ func (hr *HelmRelease) postRenderer() (action.PostRenderer, error) {
 		}
 		chain = append(chain, k)
 	}
+	var cm CommonMetadata
 	if hr.Spec.CommonMetadata != nil {
-		var cm CommonMetadata
 		if err := json.Unmarshal(*hr.Spec.CommonMetadata, &cm); err != nil {
 			return nil, fmt.Errorf("%w: commonMetadata: %w", errSpec, err)
 		}
-		if len(cm.Labels)+len(cm.Annotations) > 0 {
-			chain = append(chain, &action.CommonMetadata{Labels: cm.Labels, Annotations: cm.Annotations})
-		}
 	}
-	if len(chain) == 0 {
-		return nil, nil
+	// Flux sets the origin labels after the common metadata, on the same
+	// objects, so they win a collision: one pass does both.
+	labels := make(map[string]string, len(cm.Labels)+2)
+	maps.Copy(labels, cm.Labels)
+	maps.Copy(labels, hr.originLabels())
+	return append(chain, &action.CommonMetadata{Labels: labels, Annotations: cm.Annotations}), nil
+}
+
+// originLabels name the HelmRelease on every object of its release but hooks
+// and on the chart's CRDs it creates, as Flux's helm-controller does.
+func (hr *HelmRelease) originLabels() map[string]string {
+	return map[string]string{
+		HelmReleaseGVK.Group + "/name":      hr.Name,
+		HelmReleaseGVK.Group + "/namespace": hr.Namespace,
 	}
-	return chain, nil
 }
 
 // postRenderers run one after the other, each on the output of the last.

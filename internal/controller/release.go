@@ -235,7 +235,8 @@ type opRequest struct {
 	values  map[string]any
 	digest  string
 	retries int
-	// post rewrites the rendered manifests (spec.postRenderers); nil: none.
+	// post rewrites the rendered manifests (spec.postRenderers,
+	// spec.commonMetadata, the origin labels); nil: none.
 	post action.PostRenderer
 	// rollbackBelow, when set, makes a rollback go to the newest successful
 	// revision below this one (which is deployed, but failed its tests) rather
@@ -624,7 +625,8 @@ func chartID(rel *release.Release) string {
 // Flux waits for readiness unless told not to, bounded by the timeout.
 func (hr *HelmRelease) lifecycle(timeout *metav1.Duration, disableWait, disableWaitForJobs, disableHooks bool) action.LifecycleOptions {
 	o := action.LifecycleOptions{NoHooks: disableHooks, Wait: action.WaitWatcher, WaitForJobs: !disableWaitForJobs,
-		Timeout: duration(timeout, duration(hr.Spec.Timeout, action.DefaultTimeout)), HistoryLimit: hr.maxHistory()}
+		Timeout: duration(timeout, duration(hr.Spec.Timeout, action.DefaultTimeout)), HistoryLimit: hr.maxHistory(),
+		CRDLabels: hr.originLabels()}
 	if disableWait {
 		o.Wait, o.WaitForJobs = action.WaitHookOnly, false
 	}

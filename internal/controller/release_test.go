@@ -39,11 +39,17 @@ func TestReleaseNames(t *testing.T) {
 
 // A release is in sync only when it is deployed with the digest of the same
 // inputs; a change of chart, values, post-renderers or common metadata
-// changes the digest.
+// changes the digest. The origin labels are not an input (nor in Flux's
+// digests): a release made before them keeps its digest, so a new controller
+// does not upgrade it only to add them.
 func TestInSync(t *testing.T) {
 	hr := &HelmRelease{}
 	commonMeta := json.RawMessage(`{"labels":{"team":"a"}}`)
 	d := inputDigest("sha256:chart", digestJSON(map[string]any{"v": 1}), hr)
+	const before = "sha256:3972ef77f1f07c9c309a6c99ef094d55cd6d568b10d356007313208d84d6b817"
+	if d != before {
+		t.Errorf("the digest of a HelmRelease without postRenderers or commonMetadata is %s, was %s: every release would be upgraded", d, before)
+	}
 	rel := &release.Release{Name: "r", Version: 3, Info: &release.Info{Status: release.StatusDeployed},
 		Labels: map[string]string{digestLabel: digestLabelValue(d)}}
 	if !inSync(rel, d) {
