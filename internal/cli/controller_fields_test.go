@@ -64,9 +64,9 @@ spec:
     image: busybox
 `
 
-// TestControllerFields checks postRenderers, commonMetadata, driftDetection.ignore and test
-// with Rudder's CRDs, and TestControllerFieldsWithFluxCRDs the same manifests
-// with Flux's own.
+// TestControllerFields checks postRenderers, commonMetadata and the origin
+// labels, driftDetection.ignore and test with Rudder's CRDs, and
+// TestControllerFieldsWithFluxCRDs the same manifests with Flux's own.
 func TestControllerFields(t *testing.T) {
 	useCRDs(t, nil)
 	controllerFieldsScenario(t, startControllerEnv(t))
@@ -177,13 +177,24 @@ func controllerFieldsScenario(t *testing.T, c *controllerEnv) {
 	t.Run("common-metadata", func(t *testing.T) {
 		c.t = t
 		c.apply(helmReleaseGVR, fieldsRelease("meta", `  commonMetadata:
-    labels: {team: a, part: common}
+    labels: {team: a, part: common, helm.toolkit.fluxcd.io/name: mine}
     annotations: {owner: ops}
 `))
 		c.waitReady("meta", "True", "InstallSucceeded")
 		cm := c.configMapMeta("meta-cm")
 		if cm.Labels["team"] != "a" || cm.Labels["part"] != "common" || cm.Annotations["owner"] != "ops" {
 			t.Errorf("ConfigMap meta-cm labels %v annotations %v: want team=a, part=common (overwritten), owner=ops", cm.Labels, cm.Annotations)
+		}
+		// Flux's origin labels name the HelmRelease on every object, over
+		// the common metadata's.
+		d, err := c.env.Clientset().AppsV1().Deployments(c.ns).Get(t.Context(), "meta-app", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for obj, l := range map[string]map[string]string{"ConfigMap meta-cm": cm.Labels, "Deployment meta-app": d.Labels} {
+			if l["helm.toolkit.fluxcd.io/name"] != "meta" || l["helm.toolkit.fluxcd.io/namespace"] != c.ns {
+				t.Errorf("%s labels %v: want helm.toolkit.fluxcd.io/name=meta and /namespace=%s", obj, l, c.ns)
+			}
 		}
 		// A change of the common metadata alone upgrades the release.
 		c.patch("meta", `{"spec":{"commonMetadata":{"labels":{"team":"b","part":null},"annotations":null}}}`)
