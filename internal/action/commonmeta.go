@@ -32,6 +32,19 @@ func (c *CommonMetadata) Run(_ context.Context, in *bytes.Buffer) (*bytes.Buffer
 	if err != nil {
 		return nil, fmt.Errorf("common metadata: rendered manifests: %w", err)
 	}
+	if nodes, err = c.Filter(nodes); err != nil {
+		return nil, err
+	}
+	out, err := kio.StringAll(nodes)
+	if err != nil {
+		return nil, fmt.Errorf("common metadata: %w", err)
+	}
+	return bytes.NewBufferString(out), nil
+}
+
+// Filter sets the labels and annotations on parsed manifests in place; it makes
+// CommonMetadata a kio.Filter, which the render runs without a stream.
+func (c *CommonMetadata) Filter(nodes []*kyaml.RNode) ([]*kyaml.RNode, error) {
 	var objects []*kyaml.RNode
 	for _, n := range nodes {
 		if _, hook := n.GetAnnotations(release.HookAnnotation)[release.HookAnnotation]; !hook {
@@ -50,11 +63,7 @@ func (c *CommonMetadata) Run(_ context.Context, in *bytes.Buffer) (*bytes.Buffer
 			return nil, fmt.Errorf("common metadata: annotations: %w", err)
 		}
 	}
-	out, err := kio.StringAll(nodes)
-	if err != nil {
-		return nil, fmt.Errorf("common metadata: %w", err)
-	}
-	return bytes.NewBufferString(out), nil
+	return nodes, nil
 }
 
 // metadataField is metadata.<name>, made if an object lacks it.

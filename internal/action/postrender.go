@@ -20,24 +20,39 @@ const sourceAnnotation = "postrenderer.helm.sh/postrender-filename"
 // postRender sends the rendered templates through the post-renderer as one stream of
 // documents, each annotated with its template, and splits the result back by template.
 // Documents the post-renderer adds without the annotation are named
-// generated-by-postrender-N.yaml.
+// generated-by-postrender-N.yaml. A post-renderer that is also a kio.Filter is
+// given the parsed documents instead, which saves writing and parsing the stream
+// twice.
 func postRender(ctx context.Context, pr PostRenderer, files map[string]string) (map[string]string, error) {
-	in, err := annotateSources(files)
+	nodes, err := annotateSources(files)
 	if err != nil {
 		return nil, fmt.Errorf("error merging manifests: %w", err)
 	}
-	out, err := pr.Run(ctx, bytes.NewBufferString(in))
-	if err != nil {
-		return nil, fmt.Errorf("error while running post render on files: %w", err)
+	if f, ok := pr.(kio.Filter); ok {
+		if nodes, err = f.Filter(nodes); err != nil {
+			return nil, fmt.Errorf("error while running post render on files: %w", err)
+		}
+	} else {
+		in, err := kio.StringAll(nodes)
+		if err != nil {
+			return nil, fmt.Errorf("error merging manifests: %w", err)
+		}
+		out, err := pr.Run(ctx, bytes.NewBufferString(in))
+		if err != nil {
+			return nil, fmt.Errorf("error while running post render on files: %w", err)
+		}
+		if nodes, err = kio.ParseAll(out.String()); err != nil {
+			return nil, fmt.Errorf("error while parsing post rendered output: error parsing YAML: %w", err)
+		}
 	}
-	split, err := splitBySource(out.String())
+	split, err := splitBySource(nodes)
 	if err != nil {
 		return nil, fmt.Errorf("error while parsing post rendered output: %w", err)
 	}
 	return split, nil
 }
 
-func annotateSources(files map[string]string) (string, error) {
+func annotateSources(files map[string]string) ([]*kyaml.RNode, error) {
 	var nodes []*kyaml.RNode
 	for _, name := range sortedKeys(files) {
 		content := files[name]
@@ -47,24 +62,20 @@ func annotateSources(files map[string]string) (string, error) {
 		for _, doc := range manifest.Split(content) {
 			parsed, err := kio.ParseAll(doc)
 			if err != nil {
-				return "", fmt.Errorf("parsing %s: %w", name, err)
+				return nil, fmt.Errorf("parsing %s: %w", name, err)
 			}
 			for _, n := range parsed {
 				if err := n.PipeE(kyaml.SetAnnotation(sourceAnnotation, name)); err != nil {
-					return "", fmt.Errorf("annotating %s: %w", name, err)
+					return nil, fmt.Errorf("annotating %s: %w", name, err)
 				}
 				nodes = append(nodes, n)
 			}
 		}
 	}
-	return kio.StringAll(nodes)
+	return nodes, nil
 }
 
-func splitBySource(stream string) (map[string]string, error) {
-	nodes, err := kio.ParseAll(stream)
-	if err != nil {
-		return nil, fmt.Errorf("error parsing YAML: %w", err)
-	}
+func splitBySource(nodes []*kyaml.RNode) (map[string]string, error) {
 	bySource := map[string][]*kyaml.RNode{}
 	for i, n := range nodes {
 		meta, err := n.GetMeta()
