@@ -57,6 +57,20 @@ func (k *Kustomize) Run(_ context.Context, in *bytes.Buffer) (*bytes.Buffer, err
 	if err != nil {
 		return nil, fmt.Errorf("kustomize: rendered manifests: %w", err)
 	}
+	if nodes, err = k.Filter(nodes); err != nil {
+		return nil, err
+	}
+	out, err := kio.StringAll(nodes)
+	if err != nil {
+		return nil, fmt.Errorf("kustomize: %w", err)
+	}
+	return bytes.NewBufferString(out), nil
+}
+
+// Filter applies the patches and images to parsed manifests; it makes
+// Kustomize a kio.Filter, which the render runs without a stream.
+func (k *Kustomize) Filter(nodes []*kyaml.RNode) ([]*kyaml.RNode, error) {
+	var err error
 	for i, p := range k.Patches {
 		if nodes, err = p.apply(nodes); err != nil {
 			return nil, fmt.Errorf("kustomize: patch %d: %w", i+1, err)
@@ -67,11 +81,7 @@ func (k *Kustomize) Run(_ context.Context, in *bytes.Buffer) (*bytes.Buffer, err
 			return nil, fmt.Errorf("kustomize: image %s: %w", img.Name, err)
 		}
 	}
-	out, err := kio.StringAll(nodes)
-	if err != nil {
-		return nil, fmt.Errorf("kustomize: %w", err)
-	}
-	return bytes.NewBufferString(out), nil
+	return nodes, nil
 }
 
 // Check parses the patches and selectors without applying them, so that a

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"maps"
 
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
 	"github.com/rudderpm/rudder/internal/action"
 	"github.com/rudderpm/rudder/internal/manifest"
 )
@@ -92,8 +95,15 @@ func (hr *HelmRelease) originLabels() map[string]string {
 	}
 }
 
-// postRenderers run one after the other, each on the output of the last.
-type postRenderers []action.PostRenderer
+// postRenderers run one after the other, each on the output of the last. Each
+// is a kio.Filter, and so is the chain: the render hands it the parsed
+// documents rather than a stream to parse and write again.
+type postRenderers []nodeRenderer
+
+type nodeRenderer interface {
+	action.PostRenderer
+	kio.Filter
+}
 
 func (c postRenderers) Run(ctx context.Context, in *bytes.Buffer) (*bytes.Buffer, error) {
 	var err error
@@ -103,4 +113,14 @@ func (c postRenderers) Run(ctx context.Context, in *bytes.Buffer) (*bytes.Buffer
 		}
 	}
 	return in, nil
+}
+
+func (c postRenderers) Filter(nodes []*kyaml.RNode) ([]*kyaml.RNode, error) {
+	var err error
+	for _, pr := range c {
+		if nodes, err = pr.Filter(nodes); err != nil {
+			return nil, err
+		}
+	}
+	return nodes, nil
 }

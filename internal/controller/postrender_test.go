@@ -69,6 +69,9 @@ metadata:
 		if err != nil || pr == nil {
 			t.Fatalf("%s: no post-renderer (%v)", name, err)
 		}
+		if _, ok := pr.(kio.Filter); !ok {
+			t.Errorf("%s: the chain is not a kio.Filter, so the render writes and parses a stream for it", name)
+		}
 		out, err := pr.Run(t.Context(), bytes.NewBufferString(in))
 		if err != nil {
 			t.Fatal(err)
