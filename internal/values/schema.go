@@ -133,6 +133,20 @@ func (v SchemaValidator) Validate(schema []byte, vals map[string]any) (err error
 	if err != nil {
 		return err
 	}
+	if vals == nil {
+		vals = map[string]any{}
+	}
+	plain, _ := plainTree(vals)
+	if quickValid(doc, plain.(map[string]any)) {
+		// Certainly valid: compiling the schema would only say so more slowly.
+		return nil
+	}
+	return v.validateDoc(doc, plain)
+}
+
+// validateDoc compiles a parsed schema with the library and validates the plain
+// values against it. Every error Validate returns comes from here.
+func (v SchemaValidator) validateDoc(doc, plain any) error {
 	loader := &refLoader{load: v.LoadRef}
 	compiler := jsonschema.NewCompiler()
 	compiler.UseLoader(loader)
@@ -148,10 +162,6 @@ func (v SchemaValidator) Validate(schema []byte, vals map[string]any) (err error
 		}
 		return err
 	}
-	if vals == nil {
-		vals = map[string]any{}
-	}
-	plain, _ := plainTree(vals)
 	if err := compiled.Validate(plain); err != nil {
 		return &SchemaError{err: err}
 	}
