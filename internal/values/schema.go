@@ -129,16 +129,21 @@ func (v SchemaValidator) Validate(schema []byte, vals map[string]any) (err error
 		}
 	}()
 
-	doc, err := parseSchema(schema)
-	if err != nil {
-		return err
-	}
 	if vals == nil {
 		vals = map[string]any{}
 	}
 	plain, _ := plainTree(vals)
-	if quickValid(doc, plain.(map[string]any)) {
-		// Certainly valid: compiling the schema would only say so more slowly.
+	// Certainly valid values need no compiled schema (see quickschema.go); the
+	// common schema is read by a quicker parser first.
+	doc, quick := quickParse(schema)
+	if quick && quickValid(doc, plain.(map[string]any)) {
+		return nil
+	}
+	doc, err = parseSchema(schema)
+	if err != nil {
+		return err
+	}
+	if !quick && quickValid(doc, plain.(map[string]any)) {
 		return nil
 	}
 	return v.validateDoc(doc, plain)
