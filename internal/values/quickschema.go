@@ -43,43 +43,47 @@ const (
 )
 
 // keywordDrafts gives the first and last draft whose meta-schema (or the
-// library's compiler, or its walk for ids and anchors) knows each keyword.
-// Outside that range a keyword is just an unknown property: neither checked,
-// walked nor applied.
-var keywordDrafts = map[string][2]int{
-	"$schema": {draft4, draft2020}, "id": {draft4, draft4}, "$id": {draft6, draft2020}, "$ref": {draft4, draft2020},
-	"title": {draft4, draft2020}, "description": {draft4, draft2020}, "default": {draft4, draft2020},
-	"multipleOf": {draft4, draft2020}, "maximum": {draft4, draft2020}, "exclusiveMaximum": {draft4, draft2020},
-	"minimum": {draft4, draft2020}, "exclusiveMinimum": {draft4, draft2020},
-	"maxLength": {draft4, draft2020}, "minLength": {draft4, draft2020}, "pattern": {draft4, draft2020},
-	// 2020-12 dropped additionalItems, but the library still walks it for ids
-	// and anchors (a duplicate anchor there fails the compile): refused in all.
-	"additionalItems": {draft4, draft2020}, "items": {draft4, draft2020},
-	"maxItems": {draft4, draft2020}, "minItems": {draft4, draft2020}, "uniqueItems": {draft4, draft2020},
-	"maxProperties": {draft4, draft2020}, "minProperties": {draft4, draft2020}, "required": {draft4, draft2020},
-	"additionalProperties": {draft4, draft2020}, "definitions": {draft4, draft2020}, "properties": {draft4, draft2020},
-	"patternProperties": {draft4, draft2020}, "dependencies": {draft4, draft2020},
-	"enum": {draft4, draft2020}, "type": {draft4, draft2020}, "format": {draft4, draft2020},
-	"allOf": {draft4, draft2020}, "anyOf": {draft4, draft2020}, "oneOf": {draft4, draft2020}, "not": {draft4, draft2020},
-	"const": {draft6, draft2020}, "contains": {draft6, draft2020}, "propertyNames": {draft6, draft2020},
-	"$comment": {draft7, draft2020}, "readOnly": {draft7, draft2020}, "writeOnly": {draft7, draft2020},
-	"examples": {draft7, draft2020}, "contentMediaType": {draft7, draft2020}, "contentEncoding": {draft7, draft2020},
-	"if": {draft7, draft2020}, "then": {draft7, draft2020}, "else": {draft7, draft2020},
-	"$anchor": {draft2019, draft2020}, "$recursiveRef": {draft2019, draft2020}, "$recursiveAnchor": {draft2019, draft2020},
-	"$vocabulary": {draft2019, draft2020}, "$defs": {draft2019, draft2020},
-	"dependentSchemas": {draft2019, draft2020}, "dependentRequired": {draft2019, draft2020},
-	"unevaluatedItems": {draft2019, draft2020}, "unevaluatedProperties": {draft2019, draft2020},
-	"maxContains": {draft2019, draft2020}, "minContains": {draft2019, draft2020},
-	"contentSchema": {draft2019, draft2020}, "deprecated": {draft2019, draft2020},
-	"prefixItems": {draft2020, draft2020}, "$dynamicRef": {draft2020, draft2020}, "$dynamicAnchor": {draft2020, draft2020},
+// library's compiler, or its walk for ids and anchors) knows a keyword; ok is
+// false for a keyword no draft knows. Outside that range a keyword is just an
+// unknown property: neither checked, walked nor applied. (A switch rather than
+// a map: nothing to build when the program starts.)
+func keywordDrafts(kw string) (first, last int, ok bool) {
+	switch kw {
+	case "$schema", "$ref", "title", "description", "default",
+		"multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+		"maxLength", "minLength", "pattern", "items", "maxItems", "minItems", "uniqueItems",
+		"maxProperties", "minProperties", "required", "additionalProperties", "definitions", "properties",
+		"patternProperties", "dependencies", "enum", "type", "format", "allOf", "anyOf", "oneOf", "not",
+		// 2020-12 dropped additionalItems, but the library still walks it for
+		// ids and anchors (a duplicate anchor there fails the compile).
+		"additionalItems":
+		return draft4, draft2020, true
+	case "id":
+		return draft4, draft4, true
+	case "$id", "const", "contains", "propertyNames":
+		return draft6, draft2020, true
+	case "$comment", "readOnly", "writeOnly", "examples", "contentMediaType", "contentEncoding", "if", "then", "else":
+		return draft7, draft2020, true
+	case "$anchor", "$recursiveRef", "$recursiveAnchor", "$vocabulary", "$defs", "dependentSchemas",
+		"dependentRequired", "unevaluatedItems", "unevaluatedProperties", "maxContains", "minContains",
+		"contentSchema", "deprecated":
+		return draft2019, draft2020, true
+	case "prefixItems", "$dynamicRef", "$dynamicAnchor":
+		return draft2020, draft2020, true
+	}
+	return 0, 0, false
 }
 
-// identityKeywords change how references resolve or load other documents; the
-// check refuses them in every draft (even where a draft ignores them) rather
-// than model ids, anchors and dynamic scopes. A root $id is handled apart.
-var identityKeywords = map[string]bool{
-	"$schema": true, "id": true, "$id": true, "$anchor": true, "$dynamicAnchor": true,
-	"$dynamicRef": true, "$recursiveRef": true, "$recursiveAnchor": true, "$vocabulary": true,
+// identityKeyword reports the keywords that change how references resolve or
+// load other documents; the check refuses them in every draft (even where a draft
+// ignores them) rather than model ids, anchors and dynamic scopes. A root $id is
+// handled apart.
+func identityKeyword(kw string) bool {
+	switch kw {
+	case "$schema", "id", "$id", "$anchor", "$dynamicAnchor", "$dynamicRef", "$recursiveRef", "$recursiveAnchor", "$vocabulary":
+		return true
+	}
+	return false
 }
 
 // JSON types as bits, "integer" apart from "number" as the library keeps them.
@@ -93,9 +97,25 @@ const (
 	typeObject
 )
 
-var typeBits = map[string]uint8{
-	"null": typeNull, "boolean": typeBoolean, "number": typeNumber, "integer": typeInteger,
-	"string": typeString, "array": typeArray, "object": typeObject,
+// typeBit returns the bit of a type name, 0 for a name that is none.
+func typeBit(name string) uint8 {
+	switch name {
+	case "null":
+		return typeNull
+	case "boolean":
+		return typeBoolean
+	case "number":
+		return typeNumber
+	case "integer":
+		return typeInteger
+	case "string":
+		return typeString
+	case "array":
+		return typeArray
+	case "object":
+		return typeObject
+	}
+	return 0
 }
 
 // quickSchema is one compiled schema position. The zero value (with always set)
@@ -227,10 +247,35 @@ func quickDraft(doc any) (int, bool) {
 	return 0, false
 }
 
-// rootIDPattern is the only root $id the check takes: a plain absolute http(s)
-// address, which the meta-schemas accept as a URI reference without a fragment
-// and which the library joins to its base without surprises.
-var rootIDPattern = regexp.MustCompile(`^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(/[A-Za-z0-9._~-]*)*$`)
+// plainRootID reports whether a root $id is one the check takes: a plain absolute
+// http(s) address (letters, digits and "-._~/" after the scheme, no query, no
+// fragment), which the meta-schemas accept as a URI reference without a
+// fragment and which the library joins to its base without surprises. Not under
+// json-schema.org, where the library keeps its meta-schemas.
+func plainRootID(id string) bool {
+	rest, ok := strings.CutPrefix(id, "https://")
+	if !ok {
+		rest, ok = strings.CutPrefix(id, "http://")
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	if !ok || host == "" || strings.HasPrefix(host, ".") || strings.HasSuffix(host, ".") ||
+		strings.Contains(host, "..") || strings.Contains(id, "json-schema.org") {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		inHost := i < len(host)
+		if !(isPlainByte(c) || c == '/') || (inHost && (c == '_' || c == '~')) {
+			return false
+		}
+	}
+	return true
+}
+
+// isPlainByte reports an ASCII letter, digit or one of "-._~".
+func isPlainByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~", c) >= 0
+}
 
 func (c *quickCompiler) compileRoot(doc any) *quickSchema {
 	obj, ok := doc.(map[string]any)
@@ -249,7 +294,7 @@ func (c *quickCompiler) compileRoot(doc any) *quickSchema {
 			s, ok := id.(string)
 			// A root $id moves the base URL; json-schema.org addresses are
 			// where the library keeps its meta-schemas.
-			if !ok || !rootIDPattern.MatchString(s) || strings.Contains(s, "json-schema.org") {
+			if !ok || !plainRootID(s) {
 				return nil
 			}
 		}
@@ -272,8 +317,8 @@ func (c *quickCompiler) compileRoot(doc any) *quickSchema {
 
 // knows reports whether the compiler's draft has the keyword.
 func (c *quickCompiler) knows(kw string) bool {
-	r, ok := keywordDrafts[kw]
-	return ok && c.draft >= r[0] && c.draft <= r[1]
+	first, last, ok := keywordDrafts(kw)
+	return ok && c.draft >= first && c.draft <= last
 }
 
 // compile compiles the schema v found at JSON pointer ptr.
@@ -304,7 +349,7 @@ func (c *quickCompiler) compileObject(obj map[string]any, ptr string) *quickSche
 	}
 	s := newQuickSchema()
 	for kw, v := range obj {
-		if identityKeywords[kw] {
+		if identityKeyword(kw) {
 			return nil
 		}
 		if !c.knows(kw) {
@@ -574,15 +619,26 @@ func escapePointer(tok string) string {
 	return strings.ReplaceAll(tok, "/", "~1")
 }
 
-// refPattern is the only kind of $ref the check follows: a JSON pointer into this
-// document, in characters that need no percent-decoding and that every draft's
-// meta-schema takes as a URI reference. Anything else may load another document
-// (a file, the network, a URN) or rely on anchors.
-var refPattern = regexp.MustCompile(`^#(/[A-Za-z0-9_.~$-]*)*$`)
+// localRef reports whether a $ref is the only kind the check follows: "#" and a
+// JSON pointer into this document, in letters, digits, "/" and "-._~$", which
+// need no percent-decoding and which every draft's meta-schema takes as a URI
+// reference. Anything else may load another document (a file, the network, a
+// URN) or rely on anchors.
+func localRef(ref string) bool {
+	if ref != "#" && !strings.HasPrefix(ref, "#/") {
+		return false
+	}
+	for i := 1; i < len(ref); i++ {
+		if c := ref[i]; !isPlainByte(c) && c != '/' && c != '$' {
+			return false
+		}
+	}
+	return true
+}
 
 func (c *quickCompiler) refKeyword(s *quickSchema, v any) bool {
 	ref, ok := v.(string)
-	if !ok || !refPattern.MatchString(ref) {
+	if !ok || !localRef(ref) {
 		return false
 	}
 	ptr := ref[1:]
@@ -600,7 +656,7 @@ func (c *quickCompiler) refKeyword(s *quickSchema, v any) bool {
 func (c *quickCompiler) typeKeyword(s *quickSchema, v any) bool {
 	switch t := v.(type) {
 	case string:
-		s.types = typeBits[t]
+		s.types = typeBit(t)
 		return s.types != 0
 	case []any:
 		// A non-empty list of distinct type names.
@@ -609,7 +665,7 @@ func (c *quickCompiler) typeKeyword(s *quickSchema, v any) bool {
 		}
 		for _, item := range t {
 			name, ok := item.(string)
-			bit := typeBits[name]
+			bit := typeBit(name)
 			if !ok || bit == 0 || s.types&bit != 0 {
 				return false
 			}

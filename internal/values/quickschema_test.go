@@ -135,3 +135,25 @@ var errPanicked = errorString("the library panicked")
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+func TestQuickSchemaRootID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"https://traefik.io/traefik-helm-chart.schema.json": true,
+		"http://example.com":                           true,
+		"https://example.com/a/b-c_d~e.json":           true,
+		"https://json-schema.org/draft/2020-12/schema": false,
+		"https://example.com/s.json#":                  false,
+		"https://example.com:8443/s.json":              false,
+		"https://ex_ample.com/s.json":                  false,
+		"https://example.com/s.json?x=1":               false,
+		"https://":                                     false,
+		"https://.example.com/":                        false,
+		"file:///values.schema.json":                   false,
+		"urn:example:schema":                           false,
+		"schema.json":                                  false,
+	} {
+		if got := plainRootID(id); got != want {
+			t.Errorf("plainRootID(%q) = %v, want %v", id, got, want)
+		}
+	}
+}
