@@ -307,27 +307,8 @@ func jsonKind(v any) uint8 {
 // ratOf reads a number as the library does: the exact rational of its fmt.Sprint
 // text (so 0.1 is one tenth, not the nearest binary fraction).
 func ratOf(v any) (*big.Rat, bool) {
-	switch t := v.(type) {
-	case int:
-		return new(big.Rat).SetInt64(int64(t)), true
-	case int8:
-		return new(big.Rat).SetInt64(int64(t)), true
-	case int16:
-		return new(big.Rat).SetInt64(int64(t)), true
-	case int32:
-		return new(big.Rat).SetInt64(int64(t)), true
-	case int64:
-		return new(big.Rat).SetInt64(t), true
-	case uint:
-		return new(big.Rat).SetUint64(uint64(t)), true
-	case uint8:
-		return new(big.Rat).SetUint64(uint64(t)), true
-	case uint16:
-		return new(big.Rat).SetUint64(uint64(t)), true
-	case uint32:
-		return new(big.Rat).SetUint64(uint64(t)), true
-	case uint64:
-		return new(big.Rat).SetUint64(t), true
+	if i, ok := v.(int64); ok { // what values hold; the same number, without the text
+		return new(big.Rat).SetInt64(i), true
 	}
 	return new(big.Rat).SetString(fmt.Sprint(v))
 }

@@ -229,6 +229,13 @@ func (g *schemaGen) value(depth int) any {
 			}
 			return m
 		}
+	case 11:
+		// Long enough for the library to hash uniqueItems instead of comparing pairs.
+		out := make([]any, 21+g.intn(8))
+		for i := range out {
+			out[i] = g.pick(int64(i), float64(i), "s", int64(i)+1)
+		}
+		return out
 	case 9, 10:
 		if depth > 0 {
 			out := make([]any, g.intn(4))
