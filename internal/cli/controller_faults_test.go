@@ -179,9 +179,9 @@ func superviseController(t *testing.T, c *controllerEnv) *atomic.Int32 {
 	return &restarts
 }
 
-// flakyRepository stands in front of a chart repository on loopback: it
-// passes requests on, answers 500, or holds every answer (or only those of
-// chart archives) for a while.
+// flakyRepository stands in front of a chart repository or a registry on
+// loopback: it passes requests on, answers 500, or holds every answer (or
+// only those of chart archives, or of a registry's blobs) for a while.
 type flakyRepository struct {
 	mode  atomic.Int32
 	delay time.Duration
@@ -193,6 +193,7 @@ const (
 	repoFailing
 	repoSlow
 	repoSlowCharts
+	repoSlowBlobs
 )
 
 func (f *flakyRepository) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -201,7 +202,8 @@ func (f *flakyRepository) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the repository is down for the test", http.StatusInternalServerError)
 		return
 	}
-	if mode == repoSlow || mode == repoSlowCharts && strings.HasSuffix(r.URL.Path, ".tgz") {
+	if mode == repoSlow || mode == repoSlowCharts && strings.HasSuffix(r.URL.Path, ".tgz") ||
+		mode == repoSlowBlobs && strings.Contains(r.URL.Path, "/blobs/") {
 		select {
 		case <-time.After(f.delay):
 		case <-r.Context().Done():

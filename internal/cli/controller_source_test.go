@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rudderpm/rudder/internal/registry/registrytest"
 )
 
 // webChartAt is a chart named web at a version, whose ConfigMap says that
@@ -169,4 +171,40 @@ func TestControllerRepositorySource(t *testing.T) {
 		}
 		charts.mode.Store(repoUp)
 	})
+}
+
+// TestControllerOCIRepositoryTimeout: an OCIRepository's spec.timeout bounds
+// the pull of its chart, with the controller as a process and a registry on
+// loopback behind a front that holds its blobs: a HelmRelease of it fails
+// within seconds, naming the OCIRepository, and is installed once the blobs
+// come.
+func TestControllerOCIRepositoryTimeout(t *testing.T) {
+	useCRDs(t, nil)
+	c := startControllerEnv(t)
+	reg := registrytest.Start(t, registrytest.Options{})
+	c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
+	front, frontURL := startFlakyRepository(t, "http://"+reg.Host, time.Minute)
+	front.mode.Store(repoSlowBlobs)
+	c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: hanging}
+spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 1m, timeout: 1s}
+`, strings.TrimPrefix(frontURL, "http://")))
+	began := time.Now()
+	c.apply(helmReleaseGVR, `
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: fromhanging}
+spec:
+  interval: 2s
+  chartRef: {kind: OCIRepository, name: hanging}
+`)
+	msg := c.waitArtifactFailed("fromhanging", 10*time.Second)
+	t.Logf("HelmRelease/fromhanging failed %v after it was applied: %s", time.Since(began).Round(100*time.Millisecond), msg)
+	if !strings.Contains(msg, "OCIRepository/"+c.ns+"/hanging") || !strings.Contains(msg, "timeout of 1s") {
+		t.Errorf("HelmRelease/fromhanging: Ready message %q does not name the OCIRepository and its timeout", msg)
+	}
+	front.mode.Store(repoUp)
+	c.waitReady("fromhanging", "True", "InstallSucceeded")
 }

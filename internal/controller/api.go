@@ -263,6 +263,8 @@ type OCIRepositorySpec struct {
 	Interval  metav1.Duration `json:"interval,omitempty"`
 	Insecure  bool            `json:"insecure,omitempty"`
 	Suspend   bool            `json:"suspend,omitempty"`
+	// Timeout bounds a pull of the artifact; unset means Flux's 60 s.
+	Timeout *metav1.Duration `json:"timeout,omitempty"`
 }
 
 // OCIRef is spec.ref of an OCIRepository.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -153,8 +154,16 @@ func (s *sources) fromChartRef(ctx context.Context, namespace string, ref *Cross
 	default:
 		req.Ref += ":latest"
 	}
+	// As Flux documents it, the OCIRepository's timeout bounds the pull as a
+	// whole: resolving the version, the manifest and the chart's blobs.
+	timeout := duration(o.Spec.Timeout, defaultRepositoryTimeout)
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	src := &action.ChartSource{ContentCache: s.cache, Registry: reg, ChartLimits: s.limits}
-	lc, err := src.Locate(ctx, req)
+	lc, err := src.Locate(pctx, req)
+	if err != nil && ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
+		return nil, fmt.Errorf("OCIRepository/%s/%s: pull of %s did not finish within its timeout of %s: %w", o.Namespace, o.Name, req.Ref, timeout, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("OCIRepository/%s/%s: %w", o.Namespace, o.Name, err)
 	}
