@@ -594,6 +594,8 @@ spec:
 		if d, _, _ := unstructured.NestedSlice(c.hr("fromref").Object, "status", "history"); len(d) == 0 || d[0].(map[string]any)["ociDigest"] == nil {
 			t.Errorf("the history of a chart from a registry has no ociDigest: %v", d)
 		}
+		// The OCIRepository's status passes the schema of the CRDs in use.
+		c.waitSource(ociRepositoryGVR, "web", "True", "Succeeded", "stored artifact for digest '1.0.0@sha256:")
 	})
 
 	t.Run("bad-input", func(t *testing.T) {

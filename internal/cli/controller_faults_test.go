@@ -16,6 +16,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/rudderpm/rudder/internal/testenv"
 )
@@ -317,19 +318,27 @@ func (c *controllerEnv) hrepoURL(name string) string {
 // status and reason wanted and its message says want.
 func (c *controllerEnv) waitRepository(name, status, reason, want string) {
 	c.t.Helper()
+	c.waitSource(helmRepositoryGVR, name, status, reason, want)
+}
+
+// waitSource waits until a source's Ready condition has the status and
+// reason wanted and its message says want, and returns the source.
+func (c *controllerEnv) waitSource(gvr schema.GroupVersionResource, name, status, reason, want string) *unstructured.Unstructured {
+	c.t.Helper()
 	var last string
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
-		u, err := c.dyn.Resource(helmRepositoryGVR).Namespace(c.ns).Get(c.t.Context(), name, metav1.GetOptions{})
+		u, err := c.dyn.Resource(gvr).Namespace(c.ns).Get(c.t.Context(), name, metav1.GetOptions{})
 		if err != nil {
 			c.t.Fatal(err)
 		}
 		s, r, m := condition(u, "Ready")
 		last = fmt.Sprintf("Ready=%s reason=%s message=%q", s, r, m)
 		if s == status && r == reason && strings.Contains(m, want) {
-			return
+			return u
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	c.t.Fatalf("HelmRepository/%s: want Ready=%s reason=%s saying %q; last seen %s", name, status, reason, want, last)
+	c.t.Fatalf("%s/%s: want Ready=%s reason=%s saying %q; last seen %s", gvr.Resource, name, status, reason, want, last)
+	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/rudderpm/rudder/internal/registry/registrytest"
 )
 
@@ -175,9 +177,10 @@ func TestControllerRepositorySource(t *testing.T) {
 
 // TestControllerOCIRepositoryTimeout: an OCIRepository's spec.timeout bounds
 // the pull of its chart, with the controller as a process and a registry on
-// loopback behind a front that holds its blobs: a HelmRelease of it fails
-// within seconds, naming the OCIRepository, and is installed once the blobs
-// come.
+// loopback behind a front that holds its blobs: the OCIRepository is
+// Ready=False with Flux's OCIArtifactPullFailed, a HelmRelease of it fails,
+// naming the OCIRepository, both within seconds; once the blobs come, the
+// OCIRepository has an artifact and the HelmRelease is installed.
 func TestControllerOCIRepositoryTimeout(t *testing.T) {
 	useCRDs(t, nil)
 	c := startControllerEnv(t)
@@ -185,13 +188,13 @@ func TestControllerOCIRepositoryTimeout(t *testing.T) {
 	c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
 	front, frontURL := startFlakyRepository(t, "http://"+reg.Host, time.Minute)
 	front.mode.Store(repoSlowBlobs)
+	began := time.Now()
 	c.apply(ociRepositoryGVR, fmt.Sprintf(`
 apiVersion: source.toolkit.fluxcd.io/v1
 kind: OCIRepository
 metadata: {name: hanging}
-spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 1m, timeout: 1s}
+spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 2s, timeout: 1s}
 `, strings.TrimPrefix(frontURL, "http://")))
-	began := time.Now()
 	c.apply(helmReleaseGVR, `
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
@@ -205,6 +208,21 @@ spec:
 	if !strings.Contains(msg, "OCIRepository/"+c.ns+"/hanging") || !strings.Contains(msg, "timeout of 1s") {
 		t.Errorf("HelmRelease/fromhanging: Ready message %q does not name the OCIRepository and its timeout", msg)
 	}
+	u := c.waitSource(ociRepositoryGVR, "hanging", "False", "OCIArtifactPullFailed", "timeout of 1s")
+	if d := time.Since(began); d > 10*time.Second {
+		t.Errorf("OCIRepository/hanging: Ready=False %v after it was applied, want within its 1s timeout and a few seconds", d.Round(100*time.Millisecond))
+	}
+	if s, r, _ := condition(u, "FetchFailed"); s != "True" || r != "OCIArtifactPullFailed" {
+		t.Errorf("OCIRepository/hanging: FetchFailed=%s reason %s, want True with OCIArtifactPullFailed", s, r)
+	}
+
 	front.mode.Store(repoUp)
+	u = c.waitSource(ociRepositoryGVR, "hanging", "True", "Succeeded", "stored artifact for digest '1.0.0@sha256:")
+	if s, _, _ := condition(u, "FetchFailed"); s != "" {
+		t.Errorf("OCIRepository/hanging: FetchFailed=%s after a pull that worked, want none", s)
+	}
+	if rev, _, _ := unstructured.NestedString(u.Object, "status", "artifact", "revision"); !strings.HasPrefix(rev, "1.0.0@sha256:") {
+		t.Errorf("OCIRepository/hanging: artifact revision %q, want 1.0.0@sha256:<manifest digest>", rev)
+	}
 	c.waitReady("fromhanging", "True", "InstallSucceeded")
 }

@@ -35,8 +35,8 @@ import (
 // watches every namespace and every object, elects no leader, serves no
 // metrics and no probes, and keeps charts in a temporary folder.
 type Options struct {
-	// Concurrent is how many HelmReleases (and HelmRepositories) are reconciled
-	// at once; 0 means 4.
+	// Concurrent is how many HelmReleases (and HelmRepositories,
+	// OCIRepositories) are reconciled at once; 0 means 4.
 	Concurrent int
 	// WatchLabelSelector limits the controller to the objects it selects (a
 	// shard: sharding.fluxcd.io/key=shard1); "" means all.
@@ -158,6 +158,18 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		Complete(repos)
 	if err != nil {
 		return fmt.Errorf("helmrepository controller: %w", err)
+	}
+
+	ocirepos := &ociRepositoryReconciler{client: mgr.GetClient(), sources: src, recorder: recorder}
+	err = ctrl.NewControllerManagedBy(mgr).
+		Named("ocirepository").
+		For(newObject(OCIRepositoryGVK), builder.WithPredicates(
+			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}),
+			selected(sel))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: concurrent}).
+		Complete(ocirepos)
+	if err != nil {
+		return fmt.Errorf("ocirepository controller: %w", err)
 	}
 
 	acc := &access{config: cfg, local: kc, reader: mgr.GetAPIReader(), opts: o.Access}

@@ -27,7 +27,8 @@ type repositoryReconciler struct {
 	recorder record.EventRecorder
 }
 
-// repositoryStatus is the part of a HelmRepository's status Rudder writes.
+// repositoryStatus is the part of a HelmRepository's or an OCIRepository's
+// status Rudder writes.
 type repositoryStatus struct {
 	ObservedGeneration int64              `json:"observedGeneration,omitempty"`
 	Conditions         []metav1.Condition `json:"conditions,omitempty"`

@@ -134,8 +134,18 @@ func (s *sources) fromChartRef(ctx context.Context, namespace string, ref *Cross
 	if err := s.get(ctx, OCIRepositoryGVK, namespaceOr(ref.Namespace, namespace), ref.Name, &o); err != nil {
 		return nil, err
 	}
+	lc, err := s.pullOCI(ctx, &o)
+	if err != nil {
+		return nil, fmt.Errorf("OCIRepository/%s/%s: %w", o.Namespace, o.Name, err)
+	}
+	return s.load(lc)
+}
+
+// pullOCI pulls the chart an OCIRepository points at into the content cache.
+// Its errors do not name the OCIRepository.
+func (s *sources) pullOCI(ctx context.Context, o *OCIRepository) (*action.LocatedChart, error) {
 	if !strings.HasPrefix(o.Spec.URL, "oci://") {
-		return nil, fmt.Errorf("%w: OCIRepository/%s/%s: url '%s' does not start with oci://", errSpec, o.Namespace, o.Name, o.Spec.URL)
+		return nil, fmt.Errorf("%w: url '%s' does not start with oci://", errSpec, o.Spec.URL)
 	}
 	reg, err := s.registry(ctx, o.Namespace, o.Spec.SecretRef, o.Spec.Insecure)
 	if err != nil {
@@ -162,12 +172,9 @@ func (s *sources) fromChartRef(ctx context.Context, namespace string, ref *Cross
 	src := &action.ChartSource{ContentCache: s.cache, Registry: reg, ChartLimits: s.limits}
 	lc, err := src.Locate(pctx, req)
 	if err != nil && ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
-		return nil, fmt.Errorf("OCIRepository/%s/%s: pull of %s did not finish within its timeout of %s: %w", o.Namespace, o.Name, req.Ref, timeout, err)
+		return nil, fmt.Errorf("pull of %s did not finish within its timeout of %s: %w", req.Ref, timeout, err)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("OCIRepository/%s/%s: %w", o.Namespace, o.Name, err)
-	}
-	return s.load(lc)
+	return lc, err
 }
 
 // load loads a located chart, or takes it from memory.

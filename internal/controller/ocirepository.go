@@ -1,0 +1,103 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"reflect"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/record"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/rudderpm/rudder/internal/action"
+)
+
+// Flux's reasons for an OCIRepository whose artifact could not be had.
+const (
+	OCIPullFailedReason = "OCIArtifactPullFailed"
+	URLInvalidReason    = "URLInvalid"
+)
+
+// ociRepositoryReconciler pulls the chart of each OCIRepository on its
+// interval, within its timeout, and reports the outcome in the
+// OCIRepository's status as Flux's source-controller does: Ready, FetchFailed
+// when the pull failed, and an artifact whose revision is the tag and the
+// manifest digest. HelmReleases pull the chart themselves; this tells the
+// user why a source cannot be had.
+type ociRepositoryReconciler struct {
+	client   client.Client
+	sources  *sources
+	recorder record.EventRecorder
+}
+
+func (r *ociRepositoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	u := newObject(OCIRepositoryGVK)
+	if err := r.client.Get(ctx, req.NamespacedName, u); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	var o OCIRepository
+	if err := decode(u, &o); err != nil {
+		return ctrl.Result{}, reconcile.TerminalError(err)
+	}
+	if !u.GetDeletionTimestamp().IsZero() || o.Spec.Suspend {
+		return ctrl.Result{}, nil
+	}
+	var old repositoryStatus
+	_ = decodeInto(u.Object["status"], &old)
+	st := old
+	st.Conditions = append([]metav1.Condition(nil), old.Conditions...)
+	gen := o.Generation
+
+	lc, err := r.sources.pullOCI(ctx, &o)
+	st.ObservedGeneration = gen
+	if err != nil {
+		msg, reason := err.Error(), pullFailedReason(err)
+		setCondition(&st.Conditions, FetchFailedCondition, metav1.ConditionTrue, reason, msg, gen)
+		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionFalse, reason, msg, gen)
+		r.recorder.Event(u, corev1.EventTypeWarning, reason, msg)
+	} else {
+		removeCondition(&st.Conditions, FetchFailedCondition)
+		rev := ociRevision(lc)
+		if st.Artifact == nil || st.Artifact.Revision != rev {
+			st.Artifact = &artifact{Path: fmt.Sprintf("ocirepository/%s/%s/%s.tgz", o.Namespace, o.Name, lc.Digest),
+				URL: o.Spec.URL, Revision: rev, Digest: "sha256:" + lc.Digest, LastUpdateTime: metav1.Now()}
+			st.URL = o.Spec.URL
+			r.recorder.Event(u, corev1.EventTypeNormal, "NewArtifact", fmt.Sprintf("stored artifact with revision '%s' from '%s'", rev, o.Spec.URL))
+		}
+		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionTrue, SucceededReason, fmt.Sprintf("stored artifact for digest '%s'", rev), gen)
+	}
+	if !reflect.DeepEqual(st, old) {
+		if err := patchStatus(ctx, r.client, u, st); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	return ctrl.Result{RequeueAfter: duration(&o.Spec.Interval, defaultInterval)}, nil
+}
+
+// ociRevision is Flux's revision of a pulled artifact: <tag>@<manifest
+// digest>, or the manifest digest alone when it was pulled by digest.
+func ociRevision(lc *action.LocatedChart) string {
+	base := path.Base(lc.OCIRef)
+	if strings.Contains(base, "@") {
+		return lc.ManifestDigest
+	}
+	if i := strings.LastIndexByte(base, ':'); i >= 0 {
+		return base[i+1:] + "@" + lc.ManifestDigest
+	}
+	return lc.ManifestDigest
+}
+
+// pullFailedReason is Flux's reason for a pull that failed: URLInvalid for a
+// url that is not oci://, OCIArtifactPullFailed otherwise.
+func pullFailedReason(err error) string {
+	if errors.Is(err, errSpec) {
+		return URLInvalidReason
+	}
+	return OCIPullFailedReason
+}
