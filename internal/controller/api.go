@@ -265,6 +265,8 @@ type OCIRepositorySpec struct {
 	Suspend   bool            `json:"suspend,omitempty"`
 	// Timeout bounds a pull of the artifact; unset means Flux's 60 s.
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
+	// ServiceAccountName's imagePullSecrets give logins, as SecretRef does.
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 }
 
 // OCIRef is spec.ref of an OCIRepository.

@@ -147,7 +147,7 @@ func (s *sources) pullOCI(ctx context.Context, o *OCIRepository) (*action.Locate
 	if !strings.HasPrefix(o.Spec.URL, "oci://") {
 		return nil, fmt.Errorf("%w: url '%s' does not start with oci://", errSpec, o.Spec.URL)
 	}
-	reg, err := s.registry(ctx, o.Namespace, o.Spec.SecretRef, o.Spec.Insecure)
+	reg, err := s.ociRegistry(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -236,6 +236,16 @@ func (s *sources) registry(ctx context.Context, namespace string, secretRef *Loc
 		o.Username, o.Password = user, pass
 	}
 	return registry.New(o)
+}
+
+// ociRegistry is an OCI client for an OCIRepository, with the logins of its
+// pull Secrets.
+func (s *sources) ociRegistry(ctx context.Context, o *OCIRepository) (*registry.Client, error) {
+	logins, err := s.ociLogins(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return registry.New(registry.Options{PlainHTTP: o.Spec.Insecure, UserAgent: "rudder-controller", Credential: logins.lookup})
 }
 
 func (s *sources) basicAuth(ctx context.Context, namespace, name string) (string, string, error) {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
@@ -50,7 +51,15 @@ type Options struct {
 	CredentialsFile string
 	// Username and Password, when set, are used instead of stored credentials.
 	Username, Password string
-	PlainHTTP          bool
+	// Credential, when set, gives the login for a repository
+	// ("host[:port]", "path/name"); ok false means none (anonymous). It is
+	// used instead of Username, Password and stored credentials.
+	Credential func(host, repository string) (username, password string, ok bool)
+	PlainHTTP  bool
+	// PlainHTTPFallback speaks plain HTTP to a registry whose HTTPS endpoint
+	// cannot be reached (a connection or TLS error), as go-containerregistry
+	// does for registries it allows plain HTTP.
+	PlainHTTPFallback bool
 	// InsecureSkipTLSVerify, CertFile, KeyFile and CAFile configure TLS.
 	InsecureSkipTLSVerify     bool
 	CertFile, KeyFile, CAFile string
@@ -61,7 +70,11 @@ type Options struct {
 type Client struct {
 	opts  Options
 	http  *http.Client
+	probe *http.Client // without retries
 	store credentials.Store
+
+	mu    sync.Mutex
+	plain map[string]bool // by host, with PlainHTTPFallback: whether HTTPS failed
 }
 
 // New returns a client.
@@ -76,6 +89,7 @@ func New(o Options) (*Client, error) {
 	base.TLSClientConfig = tlsConf
 	t.Base = base
 	c.http = &http.Client{Transport: t}
+	c.probe = &http.Client{Transport: base}
 	if o.CredentialsFile != "" {
 		opts := credentials.StoreOptions{AllowPlaintextPut: true, DetectDefaultNativeStore: true}
 		store, err := credentials.NewStore(o.CredentialsFile, opts)
@@ -100,20 +114,54 @@ func (c *Client) authClient(username, password string) *auth.Client {
 		ac.Credential = func(context.Context, string) (auth.Credential, error) {
 			return auth.Credential{Username: username, Password: password}, nil
 		}
-	case c.store != nil:
+	case c.store != nil && c.opts.Credential == nil:
 		ac.Credential = credentials.Credential(c.store)
 	}
 	return ac
 }
 
-func (c *Client) repository(ref registry.Reference) (*remote.Repository, error) {
+func (c *Client) repository(ctx context.Context, ref registry.Reference) (*remote.Repository, error) {
 	r, err := remote.NewRepository(ref.Registry + "/" + ref.Repository)
 	if err != nil {
 		return nil, err
 	}
-	r.PlainHTTP = c.opts.PlainHTTP
-	r.Client = c.authClient(c.opts.Username, c.opts.Password)
+	r.PlainHTTP = c.opts.PlainHTTP || c.opts.PlainHTTPFallback && !c.httpsWorks(ctx, ref.Registry)
+	user, pass := c.opts.Username, c.opts.Password
+	if c.opts.Credential != nil {
+		user, pass, _ = c.opts.Credential(ref.Registry, ref.Repository)
+	}
+	r.Client = c.authClient(user, pass)
 	return r, nil
+}
+
+// httpsWorks tells whether host answers HTTPS at /v2/ (any HTTP status will
+// do); the answer is kept for the client's life.
+func (c *Client) httpsWorks(ctx context.Context, host string) bool {
+	c.mu.Lock()
+	plain, known := c.plain[host]
+	c.mu.Unlock()
+	if known {
+		return !plain
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+host+"/v2/", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := c.probe.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return true // not known; let the real request say what went wrong
+		}
+	} else {
+		resp.Body.Close()
+	}
+	c.mu.Lock()
+	if c.plain == nil {
+		c.plain = map[string]bool{}
+	}
+	c.plain[host] = err != nil
+	c.mu.Unlock()
+	return err == nil
 }
 
 // Login checks credentials against a registry and stores them.
@@ -174,7 +222,7 @@ func (c *Client) Push(ctx context.Context, ref string, archive, prov []byte, md 
 	if path.Base(r.Repository) != md.Name || r.Reference != Tag(md.Version) {
 		return nil, errors.New("strict mode enabled, ref basename and tag must match the chart name and version")
 	}
-	repo, err := c.repository(r)
+	repo, err := c.repository(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +342,7 @@ func (c *Client) Pull(ctx context.Context, ref string, o PullOptions) (*PullResu
 	if r.Reference == "" {
 		return nil, fmt.Errorf("%s: no tag or digest given", ref)
 	}
-	repo, err := c.repository(r)
+	repo, err := c.repository(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -395,7 +443,7 @@ func (c *Client) Tags(ctx context.Context, repoRef string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	repo, err := c.repository(r)
+	repo, err := c.repository(ctx, r)
 	if err != nil {
 		return nil, err
 	}

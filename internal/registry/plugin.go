@@ -74,7 +74,7 @@ func (c *Client) PullPlugin(ctx context.Context, ref, version string, maxSize in
 	case version != "" && r.Reference != Tag(version):
 		return nil, fmt.Errorf("--version %s does not match the reference's tag or digest", version)
 	}
-	repo, err := c.repository(r)
+	repo, err := c.repository(ctx, r)
 	if err != nil {
 		return nil, err
 	}

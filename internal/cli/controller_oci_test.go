@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"encoding/base64"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/rudderpm/rudder/internal/registry/registrytest"
+)
+
+// TestControllerOCIRepositoryPullSecret pulls from a registry that wants a
+// login with Flux's kind of Secret: kubernetes.io/dockerconfigjson, named by
+// spec.secretRef or among a ServiceAccount's imagePullSecrets.
+func TestControllerOCIRepositoryPullSecret(t *testing.T) {
+	useCRDs(t, fluxCRDs(t))
+	c := startControllerEnv(t)
+	reg := registrytest.Start(t, registrytest.Options{Username: "alice", Password: "s3cret"})
+	c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http", "--username", "alice", "--password", "s3cret")
+	auth := base64.StdEncoding.EncodeToString([]byte("alice:s3cret"))
+	cs := c.env.Clientset().CoreV1()
+	if _, err := cs.Secrets(c.ns).Create(t.Context(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "regcred"},
+		Type: corev1.SecretTypeDockerConfigJson,
+		Data: map[string][]byte{corev1.DockerConfigJsonKey: fmt.Appendf(nil, `{"auths": {%q: {"auth": %q}}}`, reg.Host, auth)}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.ServiceAccounts(c.ns).Create(t.Context(), &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "puller"},
+		ImagePullSecrets: []corev1.LocalObjectReference{{Name: "regcred"}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: private}
+spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 1m, secretRef: {name: regcred}}
+`, reg.Host))
+	c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: viasa}
+spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 1m, serviceAccountName: puller}
+`, reg.Host))
+	c.apply(helmReleaseGVR, `
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: fromprivate}
+spec:
+  interval: 1m
+  chartRef: {kind: OCIRepository, name: private}
+`)
+	c.waitSource(ociRepositoryGVR, "private", "True", "Succeeded", "stored artifact for digest '1.0.0@sha256:")
+	c.waitSource(ociRepositoryGVR, "viasa", "True", "Succeeded", "stored artifact for digest '1.0.0@sha256:")
+	c.waitReady("fromprivate", "True", "InstallSucceeded")
+}
