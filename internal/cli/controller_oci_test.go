@@ -55,3 +55,30 @@ spec:
 	c.waitSource(ociRepositoryGVR, "viasa", "True", "Succeeded", "stored artifact for digest '1.0.0@sha256:")
 	c.waitReady("fromprivate", "True", "InstallSucceeded")
 }
+
+// TestControllerOCIRepositoryScheme speaks HTTPS to registries as Flux does:
+// with insecure set, to a server whose certificate is not trusted; plain HTTP
+// to a loopback registry that does not speak HTTPS, insecure or not.
+func TestControllerOCIRepositoryScheme(t *testing.T) {
+	useCRDs(t, fluxCRDs(t))
+	c := startControllerEnv(t)
+	tlsReg := registrytest.Start(t, registrytest.Options{TLS: true})
+	plainReg := registrytest.Start(t, registrytest.Options{})
+	chart := filepath.Join(c.dir, "store", "web-1.0.0.tgz")
+	c.rudder("push", chart, "oci://"+tlsReg.Host+"/charts", "--ca-file", tlsReg.CertFile)
+	c.rudder("push", chart, "oci://"+plainReg.Host+"/charts", "--plain-http")
+	c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: https}
+spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 1m}
+`, tlsReg.Host))
+	c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: plain}
+spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1m}
+`, plainReg.Host))
+	c.waitSource(ociRepositoryGVR, "https", "True", "Succeeded", "stored artifact for digest '1.0.0@sha256:")
+	c.waitSource(ociRepositoryGVR, "plain", "True", "Succeeded", "stored artifact for digest '1.0.0@sha256:")
+}

@@ -34,3 +34,18 @@ func TestPullFailedReason(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainHTTPAllowed(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1:5000": true, "[::1]:5000": true, "localhost:5000": true, "registry.local": true,
+		"registry.localhost:80": true, "10.1.2.3:5000": true, "172.20.0.1": true, "192.168.1.1:443": true,
+		"172.32.0.1": false, "ghcr.io": false, "localhost": false, "registry.example.com:5000": false, "8.8.8.8": false,
+	} {
+		if got := plainHTTPAllowed(host, false); got != want {
+			t.Errorf("plain HTTP allowed for %s: %v, want %v", host, got, want)
+		}
+		if !plainHTTPAllowed(host, true) {
+			t.Errorf("plain HTTP not allowed for %s with insecure", host)
+		}
+	}
+}

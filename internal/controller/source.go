@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -245,7 +246,34 @@ func (s *sources) ociRegistry(ctx context.Context, o *OCIRepository) (*registry.
 	if err != nil {
 		return nil, err
 	}
-	return registry.New(registry.Options{PlainHTTP: o.Spec.Insecure, UserAgent: "rudder-controller", Credential: logins.lookup})
+	ref, err := registry.ParseReference(o.Spec.URL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: url: %w", errSpec, err)
+	}
+	// As Flux's source-controller (through go-containerregistry) does: HTTPS,
+	// without verifying the server's certificate when insecure is set; plain
+	// HTTP only when HTTPS fails and the registry is insecure or local.
+	return registry.New(registry.Options{UserAgent: "rudder-controller", Credential: logins.lookup,
+		InsecureSkipTLSVerify: o.Spec.Insecure, PlainHTTPFallback: plainHTTPAllowed(ref.Registry, o.Spec.Insecure)})
+}
+
+// plainHTTPAllowed tells whether a registry may be spoken to in plain HTTP
+// after HTTPS failed, by go-containerregistry's rules, which Flux follows:
+// when insecure is set, or when host ("host[:port]") is localhost, ends in
+// .local or .localhost, holds 127.0.0.1 or ::1, or is a private IPv4 address
+// (10/8, 172.16/12, 192.168/16).
+func plainHTTPAllowed(host string, insecure bool) bool {
+	if insecure || strings.HasPrefix(host, "localhost:") || strings.Contains(host, "127.0.0.1") || strings.Contains(host, "::1") {
+		return true
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if strings.HasSuffix(host, ".local") || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host).To4()
+	return ip != nil && (ip[0] == 10 || ip[0] == 172 && ip[1]&0xf0 == 16 || ip[0] == 192 && ip[1] == 168)
 }
 
 func (s *sources) basicAuth(ctx context.Context, namespace, name string) (string, string, error) {

@@ -9,10 +9,18 @@ package registrytest
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -28,6 +36,9 @@ import (
 // Options configure a registry. The zero value has no authentication.
 type Options struct {
 	Username, Password string
+	// TLS serves HTTPS with a self-signed certificate for 127.0.0.1 (see
+	// Registry.CertFile).
+	TLS bool
 }
 
 // Registry is a running registry.
@@ -36,6 +47,8 @@ type Registry struct {
 	Host string
 	// Dir holds its configuration and storage.
 	Dir string
+	// CertFile is the self-signed certificate it serves with Options.TLS.
+	CertFile string
 }
 
 var (
@@ -145,6 +158,16 @@ func Run(bin, dir string, o Options) (*Registry, func(), error) {
 		}
 		authConf = fmt.Sprintf("auth:\n  htpasswd:\n    realm: rudder-test\n    path: %s\n", htpasswd)
 	}
+	scheme, certFile, tlsConf := "http", "", ""
+	if o.TLS {
+		certFile = filepath.Join(dir, "cert.pem")
+		keyFile := filepath.Join(dir, "key.pem")
+		if err := writeSelfSigned(certFile, keyFile); err != nil {
+			return nil, nil, err
+		}
+		scheme = "https"
+		tlsConf = fmt.Sprintf("  tls:\n    certificate: %s\n    key: %s\n", certFile, keyFile)
+	}
 	conf := fmt.Sprintf(`version: 0.1
 log:
   level: error
@@ -157,7 +180,7 @@ storage:
     enabled: true
 http:
   addr: %s
-%s`, filepath.Join(dir, "data"), addr, authConf)
+%s%s`, filepath.Join(dir, "data"), addr, tlsConf, authConf)
 	confPath := filepath.Join(dir, "config.yml")
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 		return nil, nil, err
@@ -183,8 +206,9 @@ http:
 		logf.Close()
 	}
 	deadline := time.Now().Add(20 * time.Second)
+	probe := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	for {
-		resp, err := http.Get("http://" + addr + "/v2/")
+		resp, err := probe.Get(scheme + "://" + addr + "/v2/")
 		if err == nil {
 			resp.Body.Close()
 			break
@@ -202,5 +226,28 @@ http:
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return &Registry{Host: addr, Dir: dir}, stop, nil
+	return &Registry{Host: addr, Dir: dir, CertFile: certFile}, stop, nil
+}
+
+// writeSelfSigned writes a self-signed certificate for 127.0.0.1 and its key.
+func writeSelfSigned(certFile, keyFile string) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
 }
