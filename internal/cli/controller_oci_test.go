@@ -82,3 +82,30 @@ spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1m}
 	c.waitSource(ociRepositoryGVR, "https", "True", "Succeeded", "stored artifact for digest '1.0.0@sha256:")
 	c.waitSource(ociRepositoryGVR, "plain", "True", "Succeeded", "stored artifact for digest '1.0.0@sha256:")
 }
+
+// TestControllerOCIRepositorySemver picks tags as Flux does: the highest
+// version in the range among the tags semverFilter matches, skipping tags
+// that are no versions to Flux (Helm's 1.2.0_build for 1.2.0+build).
+func TestControllerOCIRepositorySemver(t *testing.T) {
+	useCRDs(t, fluxCRDs(t))
+	c := startControllerEnv(t)
+	reg := registrytest.Start(t, registrytest.Options{})
+	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0+build"} {
+		src := filepath.Join(c.dir, "web-"+v)
+		writeTxtarFiles(t, src, webChartAt(v))
+		c.rudder("package", filepath.Join(src, "web"), "-d", src)
+		c.rudder("push", filepath.Join(src, "web-"+v+".tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
+	}
+	for name, ref := range map[string]string{"newest": `{semver: ">=1.0.0"}`, "filtered": `{semver: ">=1.0.0", semverFilter: '^1\.0'}`, "none": `{semver: ">=5.0.0"}`} {
+		c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: %s}
+spec: {url: "oci://%s/charts/web", ref: %s, insecure: true, interval: 1m}
+`, name, reg.Host, ref))
+	}
+	c.waitSource(ociRepositoryGVR, "newest", "True", "Succeeded", "stored artifact for digest '1.1.0@sha256:")
+	c.waitSource(ociRepositoryGVR, "filtered", "True", "Succeeded", "stored artifact for digest '1.0.0@sha256:")
+	c.waitSource(ociRepositoryGVR, "none", "False", "ReadOperationFailed",
+		"failed to determine the artifact tag for 'oci://"+reg.Host+"/charts/web': no match found for semver: >=5.0.0")
+}

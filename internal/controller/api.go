@@ -273,7 +273,9 @@ type OCIRepositorySpec struct {
 type OCIRef struct {
 	Digest string `json:"digest,omitempty"`
 	SemVer string `json:"semver,omitempty"`
-	Tag    string `json:"tag,omitempty"`
+	// SemverFilter keeps, before SemVer picks one, the tags it matches.
+	SemverFilter string `json:"semverFilter,omitempty"`
+	Tag          string `json:"tag,omitempty"`
 }
 
 // LocalObjectRef names an object in the same namespace.

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"path"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 
+	"github.com/Masterminds/semver/v3"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/record"
@@ -20,8 +23,9 @@ import (
 
 // Flux's reasons for an OCIRepository whose artifact could not be had.
 const (
-	OCIPullFailedReason = "OCIArtifactPullFailed"
-	URLInvalidReason    = "URLInvalid"
+	OCIPullFailedReason       = "OCIArtifactPullFailed"
+	URLInvalidReason          = "URLInvalid"
+	ReadOperationFailedReason = "ReadOperationFailed"
 )
 
 // ociRepositoryReconciler pulls the chart of each OCIRepository on its
@@ -94,10 +98,63 @@ func ociRevision(lc *action.LocatedChart) string {
 }
 
 // pullFailedReason is Flux's reason for a pull that failed: URLInvalid for a
-// url that is not oci://, OCIArtifactPullFailed otherwise.
+// url that is not oci://, ReadOperationFailed when no tag could be picked for
+// a semver range, OCIArtifactPullFailed otherwise.
 func pullFailedReason(err error) string {
-	if errors.Is(err, errSpec) {
+	var te *tagError
+	switch {
+	case errors.Is(err, errSpec):
 		return URLInvalidReason
+	case errors.As(err, &te):
+		return ReadOperationFailedReason
 	}
 	return OCIPullFailedReason
+}
+
+// tagError is a failure to pick the tag of an OCIRepository's semver range.
+type tagError struct {
+	url string
+	err error
+}
+
+func (e *tagError) Error() string {
+	return fmt.Sprintf("failed to determine the artifact tag for '%s': %v", e.url, e.err)
+}
+
+func (e *tagError) Unwrap() error { return e.err }
+
+// semverTag picks, as Flux's source-controller does, the tag of the highest
+// version in the range constraint among tags that filter (a regular
+// expression, when set) matches. A tag counts as a version when it has three
+// dot-separated parts and parses as a (loose) semantic version: v1.2.3 does,
+// 1.2 and 1.2.3_build (Helm's tag for 1.2.3+build) do not.
+func semverTag(tags []string, constraint, filter string) (string, error) {
+	if filter != "" {
+		re, err := regexp.Compile(filter)
+		if err != nil {
+			return "", fmt.Errorf("semverFilter: %w", err)
+		}
+		tags = slices.DeleteFunc(slices.Clone(tags), func(t string) bool { return !re.MatchString(t) })
+	}
+	c, err := semver.NewConstraint(constraint)
+	if err != nil {
+		return "", fmt.Errorf("semver '%s' parse error: %w", constraint, err)
+	}
+	var best *semver.Version
+	for _, t := range tags {
+		if strings.Count(t, ".") < 2 {
+			continue
+		}
+		v, err := semver.NewVersion(t)
+		if err != nil || !c.Check(v) {
+			continue
+		}
+		if best == nil || v.GreaterThan(best) {
+			best = v
+		}
+	}
+	if best == nil {
+		return "", fmt.Errorf("no match found for semver: %s", constraint)
+	}
+	return best.Original(), nil
 }

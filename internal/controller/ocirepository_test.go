@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/rudderpm/rudder/internal/action"
@@ -46,6 +47,24 @@ func TestPlainHTTPAllowed(t *testing.T) {
 		}
 		if !plainHTTPAllowed(host, true) {
 			t.Errorf("plain HTTP not allowed for %s with insecure", host)
+		}
+	}
+}
+
+func TestSemverTag(t *testing.T) {
+	tags := []string{"latest", "1.0.0", "v1.1.0", "1.2", "1.3.0_build", "2.0.0-rc.1", "0.9.0"}
+	for _, c := range []struct{ constraint, filter, want, err string }{
+		{">=1.0.0", "", "v1.1.0", ""}, // 1.2 and 1.3.0_build are no versions to Flux
+		{">=1.0.0", `^1\.0`, "1.0.0", ""},
+		{"*", `^0\.`, "0.9.0", ""},
+		{">=2.0.0-0", "", "2.0.0-rc.1", ""},
+		{">=5.0.0", "", "", "no match found for semver: >=5.0.0"},
+		{"1.0.0 <", "", "", "semver '1.0.0 <' parse error: "},
+		{"*", "(", "", "semverFilter: error parsing regexp"},
+	} {
+		got, err := semverTag(tags, c.constraint, c.filter)
+		if got != c.want || (err == nil) != (c.err == "") || err != nil && !strings.HasPrefix(err.Error(), c.err) {
+			t.Errorf("semver %q filter %q: %q, %v; want %q, %q", c.constraint, c.filter, got, err, c.want, c.err)
 		}
 	}
 }

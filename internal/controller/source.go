@@ -152,6 +152,11 @@ func (s *sources) pullOCI(ctx context.Context, o *OCIRepository) (*action.Locate
 	if err != nil {
 		return nil, err
 	}
+	// As Flux documents it, the OCIRepository's timeout bounds the pull as a
+	// whole: resolving the version, the manifest and the chart's blobs.
+	timeout := duration(o.Spec.Timeout, defaultRepositoryTimeout)
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	req := action.ChartRequest{Ref: o.Spec.URL}
 	switch r := o.Spec.Ref; {
 	case r == nil:
@@ -159,17 +164,25 @@ func (s *sources) pullOCI(ctx context.Context, o *OCIRepository) (*action.Locate
 	case r.Digest != "":
 		req.Ref += "@" + r.Digest
 	case r.SemVer != "":
-		req.Version = r.SemVer
+		tags, err := reg.RawTags(pctx, o.Spec.URL)
+		if err == nil {
+			var tag string
+			if tag, err = semverTag(tags, r.SemVer, r.SemverFilter); err == nil {
+				req.Ref += ":" + tag
+			}
+		}
+		if err != nil {
+			err = &tagError{url: o.Spec.URL, err: err}
+			if ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
+				return nil, fmt.Errorf("pull of %s did not finish within its timeout of %s: %w", o.Spec.URL, timeout, err)
+			}
+			return nil, err
+		}
 	case r.Tag != "":
 		req.Ref += ":" + r.Tag
 	default:
 		req.Ref += ":latest"
 	}
-	// As Flux documents it, the OCIRepository's timeout bounds the pull as a
-	// whole: resolving the version, the manifest and the chart's blobs.
-	timeout := duration(o.Spec.Timeout, defaultRepositoryTimeout)
-	pctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	src := &action.ChartSource{ContentCache: s.cache, Registry: reg, ChartLimits: s.limits}
 	lc, err := src.Locate(pctx, req)
 	if err != nil && ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {

@@ -439,6 +439,15 @@ func parseManifest(mediaType string, mb []byte) (m *ocispec.Manifest, chartDesc,
 
 // Tags lists a repository's tags, "_" turned back into "+".
 func (c *Client) Tags(ctx context.Context, repoRef string) ([]string, error) {
+	tags, err := c.RawTags(ctx, repoRef)
+	for i, t := range tags {
+		tags[i] = strings.ReplaceAll(t, "_", "+")
+	}
+	return tags, err
+}
+
+// RawTags lists the tags of repoRef as the registry has them ("_" stays).
+func (c *Client) RawTags(ctx context.Context, repoRef string) ([]string, error) {
 	r, err := ParseReference(repoRef)
 	if err != nil {
 		return nil, err
@@ -449,9 +458,7 @@ func (c *Client) Tags(ctx context.Context, repoRef string) ([]string, error) {
 	}
 	var tags []string
 	err = repo.Tags(ctx, "", func(ts []string) error {
-		for _, t := range ts {
-			tags = append(tags, strings.ReplaceAll(t, "_", "+"))
-		}
+		tags = append(tags, ts...)
 		return nil
 	})
 	if err != nil {
