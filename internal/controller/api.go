@@ -44,6 +44,7 @@ const (
 	UninstallFailedReason    = "UninstallFailed"
 	ArtifactFailedReason     = "ArtifactFailed"
 	DependencyNotReadyReason = "DependencyNotReady"
+	SourceNotReadyReason     = "SourceNotReady"
 	ValuesErrorReason        = "ValuesError"
 	RetriesExceededReason    = "RetriesExceeded"
 	// InvalidSpecReason is Rudder's own: the spec cannot be acted on until it

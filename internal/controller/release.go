@@ -126,6 +126,13 @@ func (r *releaseReconciler) reconcile(ctx context.Context, u *unstructured.Unstr
 	}
 
 	ch, err := r.sources.resolve(ctx, hr)
+	if notReady := (*sourceNotReadyError)(nil); errors.As(err, &notReady) {
+		// As in Flux: no event, and another look after the dependency
+		// interval.
+		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionFalse, SourceNotReadyReason, notReady.Error(), gen)
+		st.ObservedGeneration = gen
+		return ctrl.Result{RequeueAfter: r.dependencyRequeue}
+	}
 	if err != nil {
 		fail(ArtifactFailedReason, err)
 		return r.afterError(st, gen, err, interval)

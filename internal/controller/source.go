@@ -137,10 +137,23 @@ func (s *sources) fromChartRef(ctx context.Context, namespace string, ref *Cross
 	}
 	lc, err := s.pullOCI(ctx, &o)
 	if err != nil {
-		return nil, fmt.Errorf("OCIRepository/%s/%s: %w", o.Namespace, o.Name, err)
+		return nil, &sourceNotReadyError{kind: "OCIRepository", namespace: o.Namespace, name: o.Name, err: err}
 	}
 	return s.load(lc)
 }
+
+// sourceNotReadyError is a source whose artifact cannot be had; it reads as
+// Flux's helm-controller words a source that is not ready.
+type sourceNotReadyError struct {
+	kind, namespace, name string
+	err                   error
+}
+
+func (e *sourceNotReadyError) Error() string {
+	return fmt.Sprintf("%s '%s/%s' is not ready: %v", e.kind, e.namespace, e.name, e.err)
+}
+
+func (e *sourceNotReadyError) Unwrap() error { return e.err }
 
 // pullOCI pulls the chart an OCIRepository points at into the content cache.
 // Its errors do not name the OCIRepository.
