@@ -4,10 +4,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/rudderpm/rudder/internal/registry/registrytest"
 )
@@ -108,4 +110,42 @@ spec: {url: "oci://%s/charts/web", ref: %s, insecure: true, interval: 1m}
 	c.waitSource(ociRepositoryGVR, "filtered", "True", "Succeeded", "stored artifact for digest '1.0.0@sha256:")
 	c.waitSource(ociRepositoryGVR, "none", "False", "ReadOperationFailed",
 		"failed to determine the artifact tag for 'oci://"+reg.Host+"/charts/web': no match found for semver: >=5.0.0")
+}
+
+// TestControllerOCIRepositoryChartVersion installs a chart from an
+// OCIRepository as Flux's helm-controller does: with the version
+// <version>+<the first 12 hex digits of the manifest digest>, in the
+// HelmRelease's history and in the release.
+func TestControllerOCIRepositoryChartVersion(t *testing.T) {
+	useCRDs(t, fluxCRDs(t))
+	c := startControllerEnv(t)
+	reg := registrytest.Start(t, registrytest.Options{})
+	c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
+	c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: web}
+spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1m}
+`, reg.Host))
+	c.apply(helmReleaseGVR, `
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: fromoci}
+spec:
+  interval: 1m
+  chartRef: {kind: OCIRepository, name: web}
+`)
+	u := c.waitReady("fromoci", "True", "InstallSucceeded")
+	hist, _, _ := unstructured.NestedSlice(u.Object, "status", "history")
+	if len(hist) == 0 {
+		t.Fatal("HelmRelease/fromoci: no history")
+	}
+	digest, _ := hist[0].(map[string]any)["ociDigest"].(string)
+	want := "1.0.0+" + strings.TrimPrefix(digest, "sha256:")[:12]
+	if v := hist[0].(map[string]any)["chartVersion"]; v != want {
+		t.Errorf("HelmRelease/fromoci: history chartVersion %v, want %s (ociDigest %s)", v, want, digest)
+	}
+	if out := c.rudder("list", "-o", "json"); !strings.Contains(out, `"chart":"web-`+want+`"`) {
+		t.Errorf("rudder list: the release's chart is not web-%s:\n%s", want, out)
+	}
 }

@@ -45,6 +45,7 @@ const (
 	ArtifactFailedReason     = "ArtifactFailed"
 	DependencyNotReadyReason = "DependencyNotReady"
 	SourceNotReadyReason     = "SourceNotReady"
+	ChartMutateErrorReason   = "ChartMutateError"
 	ValuesErrorReason        = "ValuesError"
 	RetriesExceededReason    = "RetriesExceeded"
 	// InvalidSpecReason is Rudder's own: the spec cannot be acted on until it

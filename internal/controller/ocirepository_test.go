@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/rudderpm/rudder/internal/action"
+	"github.com/rudderpm/rudder/internal/chart"
 )
 
 func TestOCIRevision(t *testing.T) {
@@ -65,6 +66,30 @@ func TestSemverTag(t *testing.T) {
 		got, err := semverTag(tags, c.constraint, c.filter)
 		if got != c.want || (err == nil) != (c.err == "") || err != nil && !strings.HasPrefix(err.Error(), c.err) {
 			t.Errorf("semver %q filter %q: %q, %v; want %q, %q", c.constraint, c.filter, got, err, c.want, c.err)
+		}
+	}
+}
+
+func TestWithRevisionDigest(t *testing.T) {
+	const hex = "0123456789abcdef0123"
+	for _, c := range []struct{ version, revision, want, err string }{
+		{"1.0.0", "1.0.0@sha256:" + hex, "1.0.0+0123456789ab", ""},
+		{"1.0.0+build", "1.0.0_build@sha256:" + hex, "1.0.0+0123456789ab", ""}, // metadata replaced
+		{"1.0.0", "v1.0.0@sha256:" + hex, "1.0.0+0123456789ab", ""},
+		{"1.0.0", "latest@sha256:" + hex, "1.0.0+0123456789ab", ""},
+		{"1.0.0", "sha256:" + hex, "1.0.0+0123456789ab", ""},
+		{"1.0.0", "1.1.0@sha256:" + hex, "", "artifact revision 1.1.0 does not match chart version 1.0.0"},
+		{"1.0.0", "1.0.0@sha256:abc", "", "invalid artifact revision 1.0.0@sha256:abc"},
+		{"not-semver", "1.0.0@sha256:" + hex, "", "invalid chart version not-semver"},
+	} {
+		shared := &chart.Chart{Metadata: &chart.Metadata{Name: "web", Version: c.version}}
+		rc := &resolvedChart{chart: shared, revision: c.revision}
+		err := rc.withRevisionDigest()
+		if err != nil && err.Error() != c.err || err == nil && (c.err != "" || rc.chart.Metadata.Version != c.want) {
+			t.Errorf("chart %s from %s: version %s, error %v; want %q, error %q", c.version, c.revision, rc.chart.Metadata.Version, err, c.want, c.err)
+		}
+		if shared.Metadata.Version != c.version {
+			t.Errorf("chart %s from %s: the shared chart's version became %s", c.version, c.revision, shared.Metadata.Version)
 		}
 	}
 }

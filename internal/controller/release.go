@@ -137,6 +137,12 @@ func (r *releaseReconciler) reconcile(ctx context.Context, u *unstructured.Unstr
 		fail(ArtifactFailedReason, err)
 		return r.afterError(st, gen, err, interval)
 	}
+	if ch.revision != "" {
+		if err := ch.withRevisionDigest(); err != nil {
+			setCondition(&st.Conditions, ReadyCondition, metav1.ConditionFalse, ChartMutateErrorReason, err.Error(), gen)
+			return r.afterError(st, gen, err, interval)
+		}
+	}
 	base, err := valuesFiles(ch, hr)
 	if err != nil {
 		fail(ValuesErrorReason, err)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/Masterminds/semver/v3"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -30,6 +31,9 @@ type resolvedChart struct {
 	digest string
 	// ociDigest is the manifest digest of a chart pulled from a registry.
 	ociDigest string
+	// revision is the artifact revision of a chart from an OCIRepository:
+	// <tag>@<manifest digest>, or the digest alone.
+	revision string
 }
 
 // sources finds and loads the charts HelmReleases ask for. Indexes of HTTP
@@ -139,7 +143,45 @@ func (s *sources) fromChartRef(ctx context.Context, namespace string, ref *Cross
 	if err != nil {
 		return nil, &sourceNotReadyError{kind: "OCIRepository", namespace: o.Namespace, name: o.Name, err: err}
 	}
-	return s.load(lc)
+	rc, err := s.load(lc)
+	if err != nil {
+		return nil, err
+	}
+	rc.revision = ociRevision(lc)
+	return rc, nil
+}
+
+// withRevisionDigest gives the chart, as Flux's helm-controller does for a
+// chart from an OCIRepository, the version <version>+<the first 12 hex
+// digits of the artifact's digest>, so that a tag pushed again makes a new
+// release. The revision's tag, when it is a version ("_" read as "+"), must
+// be the chart's version. The loaded chart is shared: the result is a copy.
+func (rc *resolvedChart) withRevisionDigest() error {
+	md := rc.chart.Metadata
+	ver, err := semver.NewVersion(md.Version)
+	if err != nil {
+		return fmt.Errorf("invalid chart version %s", md.Version)
+	}
+	tag, digest, hasTag := strings.Cut(rc.revision, "@")
+	if !hasTag {
+		tag, digest = "", rc.revision
+	}
+	if tv, err := semver.NewVersion(strings.ReplaceAll(tag, "_", "+")); hasTag && err == nil && !tv.Equal(ver) {
+		return fmt.Errorf("artifact revision %s does not match chart version %s", tag, md.Version)
+	}
+	_, hex, ok := strings.Cut(digest, ":")
+	if !ok || len(hex) < 12 {
+		return fmt.Errorf("invalid artifact revision %s", rc.revision)
+	}
+	v, err := ver.SetMetadata(hex[:12])
+	if err != nil {
+		return err
+	}
+	ch, m := *rc.chart, *md
+	m.Version = v.String()
+	ch.Metadata = &m
+	rc.chart = &ch
+	return nil
 }
 
 // sourceNotReadyError is a source whose artifact cannot be had; it reads as
