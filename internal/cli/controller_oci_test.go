@@ -149,3 +149,38 @@ spec:
 		t.Errorf("rudder list: the release's chart is not web-%s:\n%s", want, out)
 	}
 }
+
+// TestControllerOCIRepositoryNewDigest pushes a changed chart again under the
+// same tag: the OCIRepository's new artifact reaches its HelmRelease at once,
+// as Flux's helm-controller watches its sources, and the upgrade's chart
+// version names the new digest.
+func TestControllerOCIRepositoryNewDigest(t *testing.T) {
+	useCRDs(t, fluxCRDs(t))
+	c := startControllerEnv(t)
+	reg := registrytest.Start(t, registrytest.Options{})
+	c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
+	c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: web}
+spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1s}
+`, reg.Host))
+	c.apply(helmReleaseGVR, `
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: fromoci}
+spec:
+  interval: 1h
+  chartRef: {kind: OCIRepository, name: web}
+`)
+	c.waitReady("fromoci", "True", "InstallSucceeded")
+	src := filepath.Join(c.dir, "again")
+	writeTxtarFiles(t, src, webChartAt("1.0.0")+"-- web/README.md --\npushed again\n")
+	c.rudder("package", filepath.Join(src, "web"), "-d", src)
+	c.rudder("push", filepath.Join(src, "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
+	u := c.waitReady("fromoci", "True", "UpgradeSucceeded")
+	hist, _, _ := unstructured.NestedSlice(u.Object, "status", "history")
+	if len(hist) < 2 || hist[0].(map[string]any)["chartVersion"] == hist[1].(map[string]any)["chartVersion"] {
+		t.Errorf("HelmRelease/fromoci: the upgrade's chart version does not differ from the install's: %v", hist)
+	}
+}

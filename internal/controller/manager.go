@@ -183,6 +183,8 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(newObject(HelmRepositoryGVK), handler.EnqueueRequestsFromMapFunc(releasesOfRepository(mgr.GetClient())),
 			builder.WithPredicates(predicate.Or(artifactChanged(), repositoryRecovered()))).
+		Watches(newObject(OCIRepositoryGVK), handler.EnqueueRequestsFromMapFunc(releasesOfOCIRepository(mgr.GetClient())),
+			builder.WithPredicates(predicate.Or(artifactChanged(), repositoryRecovered()))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: concurrent}).
 		Complete(rels)
 	if err != nil {
@@ -196,8 +198,8 @@ func selected(sel labels.Selector) predicate.Predicate {
 	return predicate.NewPredicateFuncs(func(o client.Object) bool { return sel.Matches(labels.Set(o.GetLabels())) })
 }
 
-// artifactChanged passes the updates of a HelmRepository that change its
-// artifact's revision: a new index.
+// artifactChanged passes the updates of a source that change its artifact's
+// revision: a new index, a new digest.
 func artifactChanged() predicate.Predicate {
 	revision := func(o client.Object) string {
 		u, ok := o.(interface{ UnstructuredContent() map[string]any })

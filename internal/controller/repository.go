@@ -114,6 +114,20 @@ func (r *repositoryReconciler) fetch(ctx context.Context, hrepo *HelmRepository)
 // releasesOfRepository lists the HelmReleases whose chart comes from a
 // HelmRepository, so that a new index reaches them at once.
 func releasesOfRepository(c client.Reader) func(ctx context.Context, o client.Object) []reconcile.Request {
+	return releasesOf(c, HelmRepositoryGVK.Kind, "spec", "chart", "spec", "sourceRef")
+}
+
+// releasesOfOCIRepository lists the HelmReleases whose chartRef is an
+// OCIRepository, so that a new artifact (a tag pushed again, a newer version
+// in a semver range) reaches them at once, as Flux's helm-controller watches
+// its sources.
+func releasesOfOCIRepository(c client.Reader) func(ctx context.Context, o client.Object) []reconcile.Request {
+	return releasesOf(c, OCIRepositoryGVK.Kind, "spec", "chartRef")
+}
+
+// releasesOf lists the HelmReleases whose reference at ref (kind, name,
+// namespace) names the source o of kind.
+func releasesOf(c client.Reader, kind string, ref ...string) func(ctx context.Context, o client.Object) []reconcile.Request {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(HelmReleaseGVK.GroupVersion().WithKind("HelmReleaseList"))
@@ -123,10 +137,8 @@ func releasesOfRepository(c client.Reader) func(ctx context.Context, o client.Ob
 		var out []reconcile.Request
 		for i := range list.Items {
 			item := &list.Items[i]
-			kind, _, _ := unstructured.NestedString(item.Object, "spec", "chart", "spec", "sourceRef", "kind")
-			name, _, _ := unstructured.NestedString(item.Object, "spec", "chart", "spec", "sourceRef", "name")
-			ns, _, _ := unstructured.NestedString(item.Object, "spec", "chart", "spec", "sourceRef", "namespace")
-			if kind == HelmRepositoryGVK.Kind && name == o.GetName() && namespaceOr(ns, item.GetNamespace()) == o.GetNamespace() {
+			r, _, _ := unstructured.NestedStringMap(item.Object, ref...)
+			if r["kind"] == kind && r["name"] == o.GetName() && namespaceOr(r["namespace"], item.GetNamespace()) == o.GetNamespace() {
 				out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: item.GetNamespace(), Name: item.GetName()}})
 			}
 		}
