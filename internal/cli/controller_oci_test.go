@@ -184,3 +184,39 @@ spec:
 		t.Errorf("HelmRelease/fromoci: the upgrade's chart version does not differ from the install's: %v", hist)
 	}
 }
+
+// TestControllerOCIRepositoryGeneration reports an OCIRepository as Flux
+// does: a url Flux refuses is Stalled and its generation observed; a pull
+// that fails but may work later leaves observedGeneration as it was.
+func TestControllerOCIRepositoryGeneration(t *testing.T) {
+	useCRDs(t, fluxCRDs(t))
+	c := startControllerEnv(t)
+	reg := registrytest.Start(t, registrytest.Options{})
+	c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: tagged}
+spec: {url: "oci://%s/charts/web:1.0.0", interval: 1m}
+`, reg.Host))
+	c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: missing}
+spec: {url: "oci://%s/charts/web", ref: {tag: 9.9.9}, interval: 1m}
+`, reg.Host))
+	u := c.waitSource(ociRepositoryGVR, "tagged", "False", "URLInvalid", "URL validation failed for 'oci://"+reg.Host+"/charts/web:1.0.0': URL must not contain a tag; remove ':1.0.0'")
+	if s, r, _ := condition(u, "Stalled"); s != "True" || r != "URLInvalid" {
+		t.Errorf("OCIRepository/tagged: Stalled=%s reason %s, want True with URLInvalid", s, r)
+	}
+	if g, _, _ := unstructured.NestedInt64(u.Object, "status", "observedGeneration"); g != u.GetGeneration() {
+		t.Errorf("OCIRepository/tagged: observedGeneration %d, want %d", g, u.GetGeneration())
+	}
+	u = c.waitSource(ociRepositoryGVR, "missing", "False", "OCIArtifactPullFailed", "9.9.9")
+	// Flux's CRD starts it at -1.
+	if g, _, _ := unstructured.NestedInt64(u.Object, "status", "observedGeneration"); g == u.GetGeneration() {
+		t.Errorf("OCIRepository/missing: observedGeneration %d after a pull that failed, want it unobserved", g)
+	}
+	if s, _, _ := condition(u, "Stalled"); s != "" {
+		t.Errorf("OCIRepository/missing: Stalled=%s after a pull that may work later, want none", s)
+	}
+}

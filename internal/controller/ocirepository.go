@@ -59,13 +59,21 @@ func (r *ociRepositoryReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	gen := o.Generation
 
 	lc, err := r.sources.pullOCI(ctx, &o)
-	st.ObservedGeneration = gen
 	if err != nil {
 		msg, reason := err.Error(), pullFailedReason(err)
 		setCondition(&st.Conditions, FetchFailedCondition, metav1.ConditionTrue, reason, msg, gen)
 		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionFalse, reason, msg, gen)
+		// As in Flux, only a spec that cannot work (Stalled) or a pull that
+		// worked counts as the generation observed; a pull that may work
+		// when tried again leaves it as it was.
+		if errors.Is(err, errSpec) {
+			setCondition(&st.Conditions, StalledCondition, metav1.ConditionTrue, reason, msg, gen)
+			st.ObservedGeneration = gen
+		}
 		r.recorder.Event(u, corev1.EventTypeWarning, reason, msg)
 	} else {
+		st.ObservedGeneration = gen
+		removeCondition(&st.Conditions, StalledCondition)
 		removeCondition(&st.Conditions, FetchFailedCondition)
 		rev := ociRevision(lc)
 		if st.Artifact == nil || st.Artifact.Revision != rev {

@@ -28,7 +28,7 @@ func TestPullFailedReason(t *testing.T) {
 		err  error
 		want string
 	}{
-		{fmt.Errorf("%w: url 'https://x' does not start with oci://", errSpec), URLInvalidReason},
+		{checkOCIURL("https://x"), URLInvalidReason},
 		{fmt.Errorf("pull of oci://x/web:1.0.0 did not finish within its timeout of 1s"), OCIPullFailedReason},
 	} {
 		if got := pullFailedReason(tc.err); got != tc.want {
@@ -90,6 +90,20 @@ func TestWithRevisionDigest(t *testing.T) {
 		}
 		if shared.Metadata.Version != c.version {
 			t.Errorf("chart %s from %s: the shared chart's version became %s", c.version, c.revision, shared.Metadata.Version)
+		}
+	}
+}
+
+func TestCheckOCIURL(t *testing.T) {
+	for url, want := range map[string]string{
+		"oci://127.0.0.1:5000/charts/web": "",
+		"oci://ghcr.io/org/web":           "",
+		"https://ghcr.io/org/web":         "URL validation failed for 'https://ghcr.io/org/web': URL must be in format 'oci://<domain>/<org>/<repo>'",
+		"oci://ghcr.io/org/web:1.0.0":     "URL validation failed for 'oci://ghcr.io/org/web:1.0.0': URL must not contain a tag; remove ':1.0.0'",
+	} {
+		err := checkOCIURL(url)
+		if got := fmt.Sprint(err); want == "" && err != nil || want != "" && got != want {
+			t.Errorf("url %s: %v, want %q", url, err, want)
 		}
 	}
 }

@@ -184,6 +184,31 @@ func (rc *resolvedChart) withRevisionDigest() error {
 	return nil
 }
 
+// checkOCIURL refuses, as Flux's source-controller does, an OCIRepository url
+// that is not oci:// or that holds a tag.
+func checkOCIURL(url string) error {
+	if !strings.HasPrefix(url, "oci://") {
+		return &urlError{url: url, why: "URL must be in format 'oci://<domain>/<org>/<repo>'"}
+	}
+	rest := strings.TrimPrefix(url, "oci://")
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		if _, tag, ok := strings.Cut(rest[i:], ":"); ok {
+			return &urlError{url: url, why: fmt.Sprintf("URL must not contain a tag; remove ':%s'", tag)}
+		}
+	}
+	return nil
+}
+
+// urlError is an OCIRepository url Flux refuses; it is an errSpec, and reads
+// as Flux's message.
+type urlError struct{ url, why string }
+
+func (e *urlError) Error() string {
+	return fmt.Sprintf("URL validation failed for '%s': %s", e.url, e.why)
+}
+
+func (e *urlError) Is(target error) bool { return target == errSpec }
+
 // sourceNotReadyError is a source whose artifact cannot be had; it reads as
 // Flux's helm-controller words a source that is not ready.
 type sourceNotReadyError struct {
@@ -200,8 +225,8 @@ func (e *sourceNotReadyError) Unwrap() error { return e.err }
 // pullOCI pulls the chart an OCIRepository points at into the content cache.
 // Its errors do not name the OCIRepository.
 func (s *sources) pullOCI(ctx context.Context, o *OCIRepository) (*action.LocatedChart, error) {
-	if !strings.HasPrefix(o.Spec.URL, "oci://") {
-		return nil, fmt.Errorf("%w: url '%s' does not start with oci://", errSpec, o.Spec.URL)
+	if err := checkOCIURL(o.Spec.URL); err != nil {
+		return nil, err
 	}
 	reg, err := s.ociRegistry(ctx, o)
 	if err != nil {
