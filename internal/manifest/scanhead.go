@@ -160,6 +160,14 @@ type headScan struct {
 		sawEmpty  bool // an empty line followed the last text line
 	}
 
+	// more is a flow scalar (plain or quoted) that may go on over the next lines.
+	more struct {
+		active bool
+		parent int  // indentation of the collection holding it
+		quote  byte // '\'' or '"' while a quoted scalar is open; 0 for a plain one
+		head   bool // a head value: its text must end on its first line
+	}
+
 	seen                              uint8 // head fields already given, by 1 << field
 	apiVersion, kind, name, namespace string
 	metadata                          bool
@@ -170,6 +178,15 @@ type headScan struct {
 func (s *headScan) line(line string, broken bool) bool {
 	if s.block.active {
 		done, ok := s.blockLine(line, broken)
+		if !ok {
+			return false
+		}
+		if !done {
+			return true
+		}
+	}
+	if s.more.active {
+		done, ok := s.moreLine(line)
 		if !ok {
 			return false
 		}
@@ -412,8 +429,11 @@ func restKey(key scalar, fields ...string) bool {
 func (s *headScan) value(f field, key string, parent int, v inline) bool {
 	switch f {
 	case fieldNone:
-		if v.kind == valueBlock {
+		switch v.kind {
+		case valueBlock:
 			s.startBlock(parent, v, false, f, "")
+		case valuePlain, valueQuotedOpen:
+			s.startMore(parent, v, false)
 		}
 		return true
 	case fieldMetadata:
@@ -445,10 +465,77 @@ func (s *headScan) value(f field, key string, parent int, v inline) bool {
 		s.startBlock(parent, v, true, f, key)
 		return true
 	default:
-		return false
+		return false // a quoted scalar over several lines, or a collection
 	}
 	s.set(f, key, v.text)
+	s.startMore(parent, v, true)
 	return true
+}
+
+// startMore notes a plain or quoted scalar that the next lines may continue:
+// a plain one without a comment after it, a quoted one not closed on its line.
+func (s *headScan) startMore(parent int, v inline, head bool) {
+	if v.kind == valuePlain && v.comment || v.kind == valueQuoted {
+		return
+	}
+	m := &s.more
+	m.active, m.parent, m.quote, m.head = true, parent, v.quote, head
+}
+
+// moreLine reads a line while a flow scalar may go on. done tells whether the
+// line is not the scalar's, to be read as any other.
+//
+// A plain scalar goes on over lines indented more than its collection, blank
+// lines among them; a comment line or a line indented no more ends it. Its
+// continuation lines are taken only where yaml.v2 reads them as text, folded
+// into the value: none starts with an indicator or holds ": ", " #" or a final
+// ":", and none continues a head value (the scan does not fold them).
+//
+// A quoted scalar goes on until its closing quote, after which only a comment
+// may follow. yaml.v2 does not look at the indentation of its lines; the scan
+// takes only lines indented more than its collection.
+func (s *headScan) moreLine(line string) (done, ok bool) {
+	m := &s.more
+	n := indentation(line)
+	rest := line[n:]
+	if rest == "" {
+		return false, true // a blank line: a line break if more text follows
+	}
+	if strings.IndexByte(line, '\t') >= 0 {
+		return false, false
+	}
+	if m.quote != 0 {
+		if n <= m.parent {
+			return false, false
+		}
+		end, closed, ok := quotedText(rest, m.quote)
+		if !ok {
+			return false, false
+		}
+		if closed {
+			m.active = false
+			return false, lineEnd(rest[end:])
+		}
+		return false, true
+	}
+	if rest[0] == '#' || n <= m.parent {
+		m.active = false
+		return true, true
+	}
+	if m.head || !plainMore(rest) {
+		return false, false
+	}
+	return false, true
+}
+
+// plainMore reports whether a line that goes on with a plain scalar is text
+// to yaml.v2, with no indicator that could end the scalar or start a node.
+func plainMore(rest string) bool {
+	if strings.IndexByte("-?:,[]{}#&*!|>'\"%@`", rest[0]) >= 0 {
+		return false
+	}
+	t := strings.TrimRight(rest, " ")
+	return !strings.Contains(t, ": ") && !strings.HasSuffix(t, ":") && !strings.Contains(t, " #")
 }
 
 // set stores a head field's string value.
@@ -550,6 +637,9 @@ func (s *headScan) end() bool {
 		}
 		s.endBlock()
 	}
+	if s.more.active && s.more.quote != 0 {
+		return false // a quoted scalar not closed
+	}
 	if s.pending.active {
 		return s.null(s.pending.field)
 	}
@@ -571,7 +661,9 @@ func splitKey(rest string) (key scalar, after string, isKey, ok bool) {
 	case '"', '\'':
 		n, text, decoded, ok := quoted(rest)
 		if !ok {
-			return key, "", false, false
+			// A quoted scalar that goes on over the next lines is no key.
+			_, closed, valid := quotedText(rest[1:], rest[0])
+			return key, "", false, valid && !closed
 		}
 		if n == len(rest) || rest[n] != ':' {
 			return key, "", false, true
@@ -636,13 +728,14 @@ func plainString(s string) bool {
 type valueKind uint8
 
 const (
-	valueNone     valueKind = iota // nothing: the value is on the next lines, or null
-	valuePlain                     // a plain scalar
-	valueQuoted                    // a quoted scalar
-	valueBlock                     // a block scalar's header
-	valueEmptyMap                  // {}
-	valueEmptySeq                  // []
-	valueFlowSeq                   // [a, "b"]: scalars on one line
+	valueNone       valueKind = iota // nothing: the value is on the next lines, or null
+	valuePlain                       // a plain scalar
+	valueQuoted                      // a quoted scalar
+	valueBlock                       // a block scalar's header
+	valueEmptyMap                    // {}
+	valueEmptySeq                    // []
+	valueFlowSeq                     // [a, "b"]: scalars on one line
+	valueQuotedOpen                  // a quoted scalar that goes on over the next lines
 )
 
 // inline is a value written on its key's line.
@@ -650,6 +743,8 @@ type inline struct {
 	kind valueKind
 	scalar
 	literal, strip, keep bool // a block scalar's style and chomping
+	comment              bool // a comment follows a plain scalar on its line
+	quote                byte // the quote of a quoted scalar not closed on its line
 }
 
 // inlineValue reads the value after a key's ":" or an entry's dash, refusing
@@ -665,7 +760,13 @@ func inlineValue(after string) (inline, bool) {
 	switch c := v[0]; c {
 	case '"', '\'':
 		n, text, decoded, ok := quoted(v)
-		if !ok || !lineEnd(v[n:]) {
+		if !ok {
+			if _, closed, valid := quotedText(v[1:], c); valid && !closed {
+				return inline{kind: valueQuotedOpen, quote: c}, true
+			}
+			return inline{}, false
+		}
+		if !lineEnd(v[n:]) {
 			return inline{}, false
 		}
 		return inline{kind: valueQuoted, scalar: scalar{text: text, decoded: decoded}}, true
@@ -705,9 +806,9 @@ func inlineValue(after string) (inline, bool) {
 		}
 	}
 	// A plain scalar: it ends at the line's end or at a comment.
-	text := v
+	text, comment := v, false
 	if i := strings.Index(v, " #"); i >= 0 {
-		text = v[:i]
+		text, comment = v[:i], true
 	}
 	text = strings.TrimRight(text, " ")
 	if strings.Contains(text, ": ") || strings.HasSuffix(text, ":") {
@@ -716,7 +817,7 @@ func inlineValue(after string) (inline, bool) {
 	if t := strings.TrimLeft(text, "+-"); strings.EqualFold(t, ".inf") || strings.EqualFold(t, ".nan") || text == "<<" {
 		return inline{}, false // no JSON form; a merge key's marker
 	}
-	return inline{kind: valuePlain, scalar: scalar{text: text, decoded: true}}, true
+	return inline{kind: valuePlain, scalar: scalar{text: text, decoded: true}, comment: comment}, true
 }
 
 // flowScalars reads a flow sequence of scalars that closes on this line, returning
@@ -838,6 +939,44 @@ func quoted(v string) (n int, text string, decoded, ok bool) {
 		}
 	}
 	return 0, "", false, false // not closed on this line
+}
+
+// quotedText reads the text of a quoted scalar on one line, from just after its
+// opening quote or from the start of a line that goes on with it. end is just
+// past the closing quote when closed; ok is false for an escape yaml.v2 refuses
+// or the scan does not know. A backslash at the end of a double-quoted line
+// escapes the line break.
+func quotedText(v string, q byte) (end int, closed, ok bool) {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == q && q == '\'' && i+1 < len(v) && v[i+1] == '\'':
+			i++ // '' is a quote
+		case c == q:
+			return i + 1, true, true
+		case c == '\\' && q == '"':
+			i++
+			if i == len(v) {
+				return 0, false, true
+			}
+			switch v[i] {
+			case '\\', '"', 'n', 't', '0', 'a', 'b', 'v', 'f', 'r', 'e', ' ', '\'', 'N', '_', 'L', 'P':
+			case 'x', 'u', 'U':
+				size := 2
+				if v[i] == 'u' {
+					size = 4
+				} else if v[i] == 'U' {
+					size = 8
+				}
+				if !hexEscape(v[i+1:], size) {
+					return 0, false, false
+				}
+				i += size
+			default:
+				return 0, false, false
+			}
+		}
+	}
+	return 0, false, true
 }
 
 // hexEscape reports whether s starts with size hexadecimal digits naming a

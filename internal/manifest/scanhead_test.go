@@ -69,12 +69,47 @@ var scanCases = []struct {
 	{"kind: a\nmetadata:\n  name: b", true},                             // no final line break
 	{"kind: a\nmetadata:\n  annotations:\n    x: |\n      y", true},     // a clipped scalar without a final line break
 
+	// Scalars over several lines, outside the head.
+	{"kind: a\nspec:\n  description: one\n    two\n\n    three-x, [y]\n  x: y\n", true},
+	{"kind: a\nb: x\n\n  y\nc: d", true},
+	{"kind: a\nb: x\n y\n", true},
+	{"kind: a\nb:\n- c: x\n   y\n", true},
+	{"kind: a\nb: x\n  # c\n", true},
+	{"kind: a\nb: x\n  y\n  # c\nd: e\n", true},
+	{"kind: a\nb: 'it''s\n  ''more'' # text'\nc: \"x\\\n  y \\u00e9\n\n  z\" # c\n", true},
+	{"kind: a\nb:\n- 'a\n  b'\n- \"c\n\n  d\"\n- e\n", true},
+	{"kind: a\nb: 'x\n  y'\nmetadata:\n  name: nm\n", true},
+	{"kind: a\nb: x\n  y: z\n", false},
+	{"kind: a\nb: x\n  y:\n", false},
+	{"kind: a\nb: x\n  y #c\n", false},
+	{"kind: a\nb: x\n  - y\n", false},
+	{"kind: a\nb: x\n  [y]\n", false},
+	{"kind: a\nb: x\n  &y z\n", false},
+	{"kind: a\nb: x # c\n  y\n", false},
+	{"kind: a\nb: x\n\ty\n", false},
+	{"kind: a\nb:\n- c: x\n  y\n", false},
+	{"kind: a\nb: x\n---\n", false},
+	{"kind: Pod\n  more\n", false}, // head values on one line only
+	{"kind: a\nmetadata:\n  name: x\n    y\n", false},
+	{"kind: a\nmetadata:\n  annotations:\n    x: 'a\n      b'\n", false},
+	{"kind: a\nmetadata:\n  namespace: \"a\n    b\"\n", false},
+	{"kind: a\nb: 'x\n", false},
+	{"kind: a\nb: \"x\\\n", false},
+	{"kind: a\nb: 'x\ny'\n", false},
+	{"kind: a\nb: \"x\n  \\q\"\n", false},
+	{"kind: a\nb: \"x \\q\n  y\"\n", false},
+	{"kind: a\nb: \"x\n  y\" z\n", false},
+	{"kind: a\nb: 'x\n  y': z\n", false},
+	{"kind: a\nb: 'x\n  \ty'\n", false},
+	{"'a\n  b': c\n", false},
+	{"kind: a\nb:\n  'a\n  b': c\n", false},
+
 	// Refused: not valid YAML, or read otherwise by some way.
 	{"a: b: c\n", false},
 	{"kind: a\n\tb: c\n", false},
 	{"kind: a\nb:\n\t- c\n", false},
 	{"key: \"x\n", false},
-	{"key: \"x\n  y\"\n", false},
+	{"key: \"x\n  y\"\n", true},
 	{"kind: a\nkind: b\n", false},
 	{"kind: a\nmetadata:\n  name: a\n  name: b\n", false},
 	{"kind: a\nmetadata:\n  annotations:\n    x: a\n    x: b\n", false},
@@ -84,8 +119,8 @@ var scanCases = []struct {
 	{"kind: a\nb: |2\n   x\n", false},
 	{"kind: a\nb:\n  - x\n - y\n", false},
 	{"kind: a\nb:\n  - x\n    - y\n", false},
-	{"kind: a\nb:\n- x\n  y\n", false},
-	{"kind: a\nb: x\n  y\n", false},
+	{"kind: a\nb:\n- x\n  y\n", true},
+	{"kind: a\nb: x\n  y\n", true},
 	{"kind: a\nb:\n  c: 1\n d: 2\n", false},
 	{"- a\n- b\n", false},
 	{"just a string\n", false},
@@ -407,6 +442,10 @@ var scanLines = []string{
 	"a: [b,]", "a: [b: c]", "a: { }", "a: \"\\/\"", "a: \"\\x41\"", "a: \"\\", "a: café", "a: \u2028",
 	"name: yes", "name: Y", "kind: 10m", "kind: 1e3", "name: |", "name: |-", "name: >", "namespace: 5",
 	"helm.sh/hook: pre-install", "helm.sh/hook-weight: \"5\"", "helm.sh/hook-weight: 5", "y: a", "on: a",
+	// Lines that go on with a scalar over several lines, or end it.
+	"more 'q'", "x'", "x' # c", "x' y", "x\" # c", "\\u00e9 y\"", "\\q\"", "a: \"x\\", "tail\\", "y: z'", "text: more",
+	"text #c", "text:", "- text", "''x'", "\"", "'", "#x'", "a: x # c", "a: 'it''s", "- 'open", "- \"open", "?x",
+	"text, [x] {y} & z", "'k\"", "a: \"x\\ty", "'a", "\"a",
 }
 
 // scanDoc builds a document from prog as FuzzScanHeadLines does: each pair of
