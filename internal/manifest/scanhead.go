@@ -19,10 +19,12 @@ import (
 //     including a sequence at its parent key's indentation ("key:\n- a");
 //   - keys that are plain scalars read as strings (see plainString) or quoted
 //     scalars on one line, followed by ":" and a space or the line's end;
-//   - values on the key's or the entry's line: plain scalars on one line, quoted
-//     scalars on one line (known escapes), "{}", "[]", flow sequences of such
-//     scalars on one line (see flowScalars), and literal or folded block scalars
-//     (|, |-, |+, >, >-, >+) without an indentation indicator;
+//   - values on the key's or the entry's line: plain scalars, quoted scalars
+//     (known escapes), "{}", "[]", flow sequences of such scalars on one line
+//     (see flowScalars), and literal or folded block scalars (|, |-, |+, >, >-,
+//     >+) without an indentation indicator;
+//   - plain and quoted scalars that go on over lines indented more than their
+//     collection, outside the head (see moreLine);
 //   - comments after a space, comment lines, blank lines.
 //
 // Head values (apiVersion, kind, metadata.name, metadata.namespace, each
@@ -35,13 +37,14 @@ import (
 // or fail, and telling which needs the parser: tabs outside block scalar text
 // (yaml.v2 refuses them as indentation), carriage returns and characters it does
 // not allow, document markers and directives, other flow collections, anchors,
-// aliases, tags, "? " keys, merge keys, scalars over several lines (plain or
-// quoted), block scalars whose first text is not indented past their
-// collection, empty sequence entries and "- - " entries, keys that might not be
-// strings (numbers, booleans, null), ".inf" and ".nan" (no JSON form), keys over
-// 1000 bytes (yaml.v2 looks 1024 characters ahead for ":"), nesting deeper than
-// maxDepth, head keys given twice or spelled in another case (JSON matches keys
-// regardless of case).
+// aliases, tags, "? " keys, merge keys, head values over several lines (other
+// than block scalars), plain continuation lines that could end the scalar,
+// quoted lines not indented past their collection, block scalars whose first
+// text is not indented past their collection, empty sequence entries and "- - "
+// entries, keys that might not be strings (numbers, booleans, null), ".inf" and
+// ".nan" (no JSON form), keys over 1000 bytes (yaml.v2 looks 1024 characters
+// ahead for ":"), nesting deeper than maxDepth, head keys given twice or spelled
+// in another case (JSON matches keys regardless of case).
 func scanHead(doc string, h *Head) (fastString, bool) {
 	if !printable(doc) {
 		return fastString{}, false
@@ -488,8 +491,8 @@ func (s *headScan) startMore(parent int, v inline, head bool) {
 // A plain scalar goes on over lines indented more than its collection, blank
 // lines among them; a comment line or a line indented no more ends it. Its
 // continuation lines are taken only where yaml.v2 reads them as text, folded
-// into the value: none starts with an indicator or holds ": ", " #" or a final
-// ":", and none continues a head value (the scan does not fold them).
+// into the value (see plainMore), and none continues a head value (the scan
+// does not fold them).
 //
 // A quoted scalar goes on until its closing quote, after which only a comment
 // may follow. yaml.v2 does not look at the indentation of its lines; the scan
@@ -529,9 +532,13 @@ func (s *headScan) moreLine(line string) (done, ok bool) {
 }
 
 // plainMore reports whether a line that goes on with a plain scalar is text
-// to yaml.v2, with no indicator that could end the scalar or start a node.
+// to yaml.v2. In block context only a comment (" #", or "#" first) and ":"
+// before a space or the line's end end a plain scalar there; other indicators
+// are text once the scalar has started. Lines that start like a sequence entry,
+// an explicit key or a value ("-", "?", ":" then a space) are refused all the
+// same, as nothing needs them.
 func plainMore(rest string) bool {
-	if strings.IndexByte("-?:,[]{}#&*!|>'\"%@`", rest[0]) >= 0 {
+	if (rest[0] == '-' || rest[0] == '?' || rest[0] == ':') && (len(rest) == 1 || rest[1] == ' ') {
 		return false
 	}
 	t := strings.TrimRight(rest, " ")

@@ -83,8 +83,11 @@ var scanCases = []struct {
 	{"kind: a\nb: x\n  y:\n", false},
 	{"kind: a\nb: x\n  y #c\n", false},
 	{"kind: a\nb: x\n  - y\n", false},
-	{"kind: a\nb: x\n  [y]\n", false},
-	{"kind: a\nb: x\n  &y z\n", false},
+	{"kind: a\nb: x\n  [y]\n  &y *z !t\n  `q` \"1\" 'x'\n  {a}, |b >c @d %e\n  --f=g -h\n", true}, // text once the scalar started
+	{"kind: a\nb: x\n  ? y\n", false},
+	{"kind: a\nb: x\n  :\n", false},
+	{"kind: a\nb: x\n  -\n", false},
+	{"kind: a\nb: x\n  y:z\n", true},
 	{"kind: a\nb: x # c\n  y\n", false},
 	{"kind: a\nb: x\n\ty\n", false},
 	{"kind: a\nb:\n- c: x\n  y\n", false},
