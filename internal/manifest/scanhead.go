@@ -504,6 +504,10 @@ func (s *headScan) moreLine(line string) (done, ok bool) {
 	if rest == "" {
 		return false, true // a blank line: a line break if more text follows
 	}
+	if m.quote == 0 && (rest[0] == '#' || n <= m.parent) {
+		m.active = false // a comment, or a line outside: read as any other
+		return true, true
+	}
 	if strings.IndexByte(line, '\t') >= 0 {
 		return false, false
 	}
@@ -520,10 +524,6 @@ func (s *headScan) moreLine(line string) (done, ok bool) {
 			return false, lineEnd(rest[end:])
 		}
 		return false, true
-	}
-	if rest[0] == '#' || n <= m.parent {
-		m.active = false
-		return true, true
 	}
 	if m.head || !plainMore(rest) {
 		return false, false

@@ -76,6 +76,8 @@ var scanCases = []struct {
 	{"kind: a\nb:\n- c: x\n   y\n", true},
 	{"kind: a\nb: x\n  # c\n", true},
 	{"kind: a\nb: x\n  y\n  # c\nd: e\n", true},
+	{"kind: a\nb: x\n  y\n    # c\td\n", true},
+	{"kind: a\nb: x\n  y\td\n", false},
 	{"kind: a\nb: 'it''s\n  ''more'' # text'\nc: \"x\\\n  y \\u00e9\n\n  z\" # c\n", true},
 	{"kind: a\nb:\n- 'a\n  b'\n- \"c\n\n  d\"\n- e\n", true},
 	{"kind: a\nb: 'x\n  y'\nmetadata:\n  name: nm\n", true},
