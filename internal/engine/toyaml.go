@@ -20,6 +20,9 @@ import (
 func marshalYAML(v any) ([]byte, error) {
 	if strconv.IntSize == 64 {
 		if shaped, ok := yamlShape(v, 0); ok {
+			if out, ok := emitShaped(shaped); ok {
+				return out, nil
+			}
 			return goyaml2.Marshal(shaped)
 		}
 	}
