@@ -153,18 +153,18 @@ func (w *yamlWriter) mapping(m map[any]any, parent int) bool {
 		return true
 	}
 	keys := make([]string, 0, len(m))
+	digits := false
 	for k := range m {
 		s, ok := k.(string)
 		if !ok || len(s) > yamlMaxSimpleKey {
 			return false
 		}
+		digits = digits || hasDigitOrWide(s)
 		keys = append(keys, s)
 	}
 	sort.Slice(keys, func(i, j int) bool { return yamlKeyLess(keys[i], keys[j]) })
-	for i := 1; i < len(keys); i++ {
-		if !yamlKeyLess(keys[i-1], keys[i]) || yamlKeyLess(keys[i], keys[i-1]) {
-			return false // an order yaml.v2's sort might not reproduce
-		}
+	if digits && !strictlyOrdered(keys) {
+		return false
 	}
 	indent := parent + 2
 	if parent < 0 {
@@ -577,6 +577,38 @@ func (w *yamlWriter) literal(s string, indent int) {
 		w.indention = false
 		breaks = false
 	}
+}
+
+// maxOrderCheck is the most keys strictlyOrdered compares pair by pair.
+const maxOrderCheck = 64
+
+// strictlyOrdered reports whether every key sorts before every later one. yaml.v2's
+// order compares runs of digits by value and is not transitive for some sets of
+// keys (a1 < a09 < a0o < a1); there the order yaml.v2 writes depends on the order
+// Go's map iteration gave its sort, and only yaml.v2 can reproduce it.
+func strictlyOrdered(keys []string) bool {
+	if len(keys) > maxOrderCheck {
+		return false
+	}
+	for i := range keys {
+		for j := i + 1; j < len(keys); j++ {
+			if !yamlKeyLess(keys[i], keys[j]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// hasDigitOrWide reports whether s holds a digit or a character outside ASCII:
+// without those, yaml.v2's key order is a plain total order.
+func hasDigitOrWide(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) || s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }
 
 // yamlKeyLess orders two string keys as yaml.v2 sorts them: letters after other

@@ -151,5 +151,6 @@ func emitSeeds() []any {
 		[]any{[]any{long, []any{}}, map[any]any{}}, map[any]any{"a": []any{map[any]any{"b": "c\nd"}}},
 		map[any]any{"a10": 1, "a9": 2, "a09": 3, "B": 4, "_": 5, "1": 6, "é": 7},
 		map[any]any{strings.Repeat("k", 129): 1},
+		map[any]any{"": []any{"`."}, "a09": []any{}, "a0o17word ": []any{}, "a1": nil},
 	}
 }
