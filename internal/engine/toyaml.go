@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"encoding/json"
+	"math"
 	"strconv"
 	"unicode/utf8"
 
@@ -111,19 +111,27 @@ func jsonString(s string) (any, bool) {
 
 // jsonNumber returns what yaml.v2 reads from the JSON text of f: an int when the text
 // is an integer, a float64 otherwise. NaN and infinities, which JSON refuses, are not
-// shaped.
+// shaped. JSON writes a whole number below 1e21 in magnitude as the shortest digits
+// that read back as f, padded with zeros (below 2^53 those are f's own digits);
+// yaml.v2 reads that as an int when it fits one, else as a uint64, else as a float.
+// Anything else JSON writes with a fraction or an exponent, which yaml.v2 reads as
+// f again.
 func jsonNumber(f float64) (any, bool) {
-	text, err := json.Marshal(f)
-	if err != nil {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return nil, false
 	}
-	var out any
-	if err := goyaml2.Unmarshal(text, &out); err != nil {
-		return nil, false
+	if f != math.Trunc(f) || math.Abs(f) >= 1e21 {
+		return f, true
 	}
-	switch out.(type) {
-	case int, int64, uint64, float64:
-		return out, true
+	if math.Abs(f) < 1<<53 {
+		return int(f), true // -0 reads as 0 too
 	}
-	return nil, false
+	text := strconv.FormatFloat(f, 'f', -1, 64)
+	if i, err := strconv.ParseInt(text, 10, 64); err == nil {
+		return int(i), true
+	}
+	if u, err := strconv.ParseUint(text, 10, 64); err == nil {
+		return u, true
+	}
+	return f, true
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -152,5 +153,41 @@ func emitSeeds() []any {
 		map[any]any{"a10": 1, "a9": 2, "a09": 3, "B": 4, "_": 5, "1": 6, "é": 7},
 		map[any]any{strings.Repeat("k", 129): 1},
 		map[any]any{"": []any{"`."}, "a09": []any{}, "a0o17word ": []any{}, "a1": nil},
+	}
+}
+
+// jsonNumberByParse is what jsonNumber computes, the long way: encode f as JSON and
+// read the text with yaml.v2.
+func jsonNumberByParse(f float64) (any, bool) {
+	text, err := json.Marshal(f)
+	if err != nil {
+		return nil, false
+	}
+	var out any
+	if err := goyaml2.Unmarshal(text, &out); err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+func sameNumber(t *testing.T, f float64) {
+	t.Helper()
+	got, ok := jsonNumber(f)
+	want, wantOK := jsonNumberByParse(f)
+	if ok != wantOK || got != want && !(ok && math.IsNaN(f)) {
+		t.Errorf("jsonNumber(%v) = %#v, %v; want %#v, %v", f, got, ok, want, wantOK)
+	}
+}
+
+func TestJSONNumberAsParsed(t *testing.T) {
+	for _, f := range []float64{0, math.Copysign(0, -1), 1, -1, 0.5, 1e6, 1e20, 1e21, -1e21, 1e-6, 1e-7, 123456789.125,
+		1 << 53, 1<<53 + 2, 1 << 62, 1 << 63, -(1 << 63), 1 << 64, -(1 << 64), 1<<64 - 2048, 9.999999999999999e20,
+		math.MaxFloat64, math.SmallestNonzeroFloat64, math.NaN(), math.Inf(1), math.Inf(-1)} {
+		sameNumber(t, f)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		sameNumber(t, math.Float64frombits(r.Uint64()))
+		sameNumber(t, math.Trunc(r.NormFloat64()*math.Pow(10, float64(r.IntN(25)))))
 	}
 }
