@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"sort"
+	"slices"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
@@ -162,7 +162,12 @@ func (w *yamlWriter) mapping(m map[any]any, parent int) bool {
 		digits = digits || hasDigitOrWide(s)
 		keys = append(keys, s)
 	}
-	sort.Slice(keys, func(i, j int) bool { return yamlKeyLess(keys[i], keys[j]) })
+	slices.SortFunc(keys, func(a, b string) int {
+		if yamlKeyLess(a, b) {
+			return -1
+		}
+		return 1 // keys differ; strictlyOrdered checks the order where that could mislead
+	})
 	if digits && !strictlyOrdered(keys) {
 		return false
 	}
@@ -614,7 +619,8 @@ func hasDigitOrWide(s string) bool {
 // yamlKeyLess orders two string keys as yaml.v2 sorts them: letters after other
 // characters, runs of digits by their numeric value.
 func yamlKeyLess(a, b string) bool {
-	ar, br := []rune(a), []rune(b)
+	var abuf, bbuf [64]rune
+	ar, br := appendRunes(abuf[:0], a), appendRunes(bbuf[:0], b)
 	for i := 0; i < len(ar) && i < len(br); i++ {
 		if ar[i] == br[i] {
 			continue
@@ -652,4 +658,11 @@ func yamlKeyLess(a, b string) bool {
 		return ar[i] < br[i]
 	}
 	return len(ar) < len(br)
+}
+
+func appendRunes(dst []rune, s string) []rune {
+	for _, r := range s {
+		dst = append(dst, r)
+	}
+	return dst
 }

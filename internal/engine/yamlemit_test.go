@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
 	goyaml2 "go.yaml.in/yaml/v2"
+	"sigs.k8s.io/yaml"
 )
 
 // sameAsYAMLv2 fails t unless emitShaped writes v as goyaml2.Marshal does, or
@@ -190,4 +192,38 @@ func TestJSONNumberAsParsed(t *testing.T) {
 		sameNumber(t, math.Float64frombits(r.Uint64()))
 		sameNumber(t, math.Trunc(r.NormFloat64()*math.Pow(10, float64(r.IntN(25)))))
 	}
+}
+
+// BenchmarkToYAMLValues encodes kube-prometheus-stack's values (assembled by
+// bench/kps.sh) the way toYaml does, and the way it did before emitShaped.
+func BenchmarkToYAMLValues(b *testing.B) {
+	data, err := os.ReadFile("../../bench/.cache/kube-prometheus-stack/values.yaml")
+	if err != nil {
+		b.Skip("run bench/kps.sh first: ", err)
+	}
+	var values map[string]any
+	if err := yaml.Unmarshal(data, &values); err != nil {
+		b.Fatal(err)
+	}
+	shaped, _ := yamlShape(values, 0)
+	got, ok := emitShaped(shaped)
+	want, err := goyaml2.Marshal(shaped)
+	if !ok || err != nil || !bytes.Equal(got, want) {
+		b.Fatalf("emitShaped wrote the values differently from yaml.v2 (or refused them: %v)", !ok)
+	}
+	b.Run("emitShaped", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := marshalYAML(values); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("yaml.v2", func(b *testing.B) {
+		for b.Loop() {
+			shaped, _ := yamlShape(values, 0)
+			if _, err := goyaml2.Marshal(shaped); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
