@@ -194,6 +194,42 @@ func TestCluster(t *testing.T) {
 		})
 	})
 
+	// The fake kubelet removes a deleted pod's finalizers, running or finished.
+	t.Run("PodWithFinalizerDeleted", func(t *testing.T) {
+		t.Parallel()
+		ns := env.Namespace(t)
+		requireLocal(t, env)
+		ctx := testContext(t)
+		cs := env.Clientset()
+		for _, p := range []struct {
+			name    string
+			restart corev1.RestartPolicy
+			phase   corev1.PodPhase
+		}{{"running", corev1.RestartPolicyAlways, corev1.PodRunning}, {"finished", corev1.RestartPolicyNever, corev1.PodSucceeded}} {
+			pod := &corev1.Pod{
+				ObjectMeta: metav1.ObjectMeta{Name: p.name, Finalizers: []string{"example.com/hold"}},
+				Spec: corev1.PodSpec{
+					RestartPolicy: p.restart,
+					Containers:    []corev1.Container{{Name: "main", Image: "busybox"}},
+				},
+			}
+			if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+				t.Fatalf("create Pod/%s/%s: %v", ns, p.name, err)
+			}
+			waitPodPhase(t, ctx, cs, ns, p.name, p.phase)
+			if err := cs.CoreV1().Pods(ns).Delete(ctx, p.name, metav1.DeleteOptions{}); err != nil {
+				t.Fatalf("delete Pod/%s/%s: %v", ns, p.name, err)
+			}
+			poll(t, ctx, "Pod/"+ns+"/"+p.name+" to be gone", func(ctx context.Context) (bool, error) {
+				_, err := cs.CoreV1().Pods(ns).Get(ctx, p.name, metav1.GetOptions{})
+				if apierrors.IsNotFound(err) {
+					return true, nil
+				}
+				return false, err
+			})
+		}
+	})
+
 	t.Run("CustomResource", func(t *testing.T) {
 		t.Parallel()
 		ns := env.Namespace(t)
@@ -327,6 +363,48 @@ func newJob(name string, restart corev1.RestartPolicy, annotations map[string]st
 	}
 }
 
+// A pod deleted and created again at once under the same name, as a hook or
+// test pod is on every run (and a StatefulSet's pods are), is left alone: the
+// fake kubelet's work on the old pod does not reach the new one. Each round
+// deletes the pod the round before created, by its UID; a pod deleted behind
+// the test's back fails that delete.
+func TestPodRecreatedUnderSameName(t *testing.T) {
+	env := testenv.Start(t)
+	for _, tc := range []struct {
+		name    string
+		restart corev1.RestartPolicy
+		phase   corev1.PodPhase // deleted once it is in this phase
+	}{
+		// Deleted when done: the API server removes it at once.
+		{"finished", corev1.RestartPolicyNever, corev1.PodSucceeded},
+		// Deleted while running: the (fake) kubelet finishes the deletion.
+		{"running", corev1.RestartPolicyAlways, corev1.PodRunning},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ns := env.Namespace(t)
+			cs := env.Clientset()
+			ctx := testContext(t)
+			const rounds = 10
+			for i := range rounds {
+				pod := createPod(t, ctx, cs, ns, "again", tc.restart, nil)
+				waitPodPhase(t, ctx, cs, ns, "again", tc.phase)
+				err := cs.CoreV1().Pods(ns).Delete(ctx, "again", *metav1.NewPreconditionDeleteOptions(string(pod.UID)))
+				if err != nil {
+					t.Fatalf("round %d of %d: delete Pod/%s/again (uid %s), created this round: %v", i+1, rounds, ns, pod.UID, err)
+				}
+				poll(t, ctx, "Pod/"+ns+"/again to be gone", func(ctx context.Context) (bool, error) {
+					_, err := cs.CoreV1().Pods(ns).Get(ctx, "again", metav1.GetOptions{})
+					if apierrors.IsNotFound(err) {
+						return true, nil
+					}
+					return false, err
+				})
+			}
+		})
+	}
+}
+
 // A pod on a fake node serves its container's logs through the API server,
 // as kubectl logs reads them: the fixed lines, with tailLines honoured.
 func TestPodLogs(t *testing.T) {
@@ -354,7 +432,7 @@ func TestPodLogs(t *testing.T) {
 	}
 }
 
-func createPod(t *testing.T, ctx context.Context, cs kubernetes.Interface, ns, name string, restart corev1.RestartPolicy, annotations map[string]string) {
+func createPod(t *testing.T, ctx context.Context, cs kubernetes.Interface, ns, name string, restart corev1.RestartPolicy, annotations map[string]string) *corev1.Pod {
 	t.Helper()
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Annotations: annotations},
@@ -363,9 +441,11 @@ func createPod(t *testing.T, ctx context.Context, cs kubernetes.Interface, ns, n
 			Containers:    []corev1.Container{{Name: "main", Image: "busybox"}},
 		},
 	}
-	if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+	created, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
+	if err != nil {
 		t.Fatalf("create Pod/%s/%s: %v", ns, name, err)
 	}
+	return created
 }
 
 // waitPodPhase waits for the pod to reach phase; reaching another terminal
