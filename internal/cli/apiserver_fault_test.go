@@ -82,8 +82,9 @@ func TestAPIServerDiesMidOperation(t *testing.T) {
 			[]string{"rollback", "r", "1", to}, []string{"rollback", "r", "1"}},
 	}
 	// Where the API server dies, as a share of the operation's uninterrupted run.
-	// Each point costs the cluster's controllers up to a minute to reconnect, so
-	// the suite tries four; RUDDER_FULL_FAULTS=1 tries all twelve.
+	// Each point costs a restart of the API server (and of the controllers that
+	// watch it) and the recovery after it, some 10-30s, so the suite tries four;
+	// RUDDER_FULL_FAULTS=1 tries all twelve.
 	points := map[string][]float64{"upgrade": {0.2, 0.6}, "install": {0.5}, "rollback": {0.5}}
 	if os.Getenv("RUDDER_FULL_FAULTS") != "" {
 		for name := range points {

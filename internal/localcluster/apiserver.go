@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 )
 
 // The API server alone can be stopped and started again, to test what clients
@@ -30,7 +31,11 @@ func (c *Cluster) StopAPIServer(ctx context.Context) error {
 
 // StartAPIServer starts the cluster's kube-apiserver again after
 // StopAPIServer, with the command line it had (same port, same etcd), and
-// waits until it is ready. Starting a running API server does nothing.
+// waits until it is ready; then it restarts the controller-manager and the
+// scheduler. Left running, their watches back off while the API server is
+// gone, by up to half a minute between tries, and a Job or a pod would stand
+// still that long after it is back. Starting a running API server does
+// nothing.
 func (c *Cluster) StartAPIServer(ctx context.Context) error {
 	unlock, err := lockFile(ctx, c.dir+".lock", nil)
 	if err != nil {
@@ -67,6 +72,34 @@ func (c *Cluster) StartAPIServer(ctx context.Context) error {
 		return readyz(ctx, cs) == nil, nil
 	}); err != nil {
 		return fmt.Errorf("restart %s in %s: %w", apiserverName, filepath.Base(c.dir), err)
+	}
+	return c.restartWatchers()
+}
+
+// apiserverWatchers are the components StartAPIServer restarts. kwok backs
+// off too, but less, and is left alone: a new kwok process holds the nodes'
+// Leases under a new identity, so it would wait until the old one's expire
+// (--node-lease-duration-seconds) before it serves the nodes.
+var apiserverWatchers = []string{"kube-controller-manager", "kube-scheduler"}
+
+// restartWatchers stops the apiserverWatchers and starts them again with the
+// command lines they had, so that they connect at once.
+func (c *Cluster) restartWatchers() error {
+	for i, old := range c.st.Processes {
+		if !slices.Contains(apiserverWatchers, old.Name) {
+			continue
+		}
+		if err := old.stop(0); err != nil { // nothing of theirs to keep: SIGKILL
+			return fmt.Errorf("restart %s in %s: %w", old.Name, filepath.Base(c.dir), err)
+		}
+		p, err := startProcess(old.Name, old.Path, old.Args, old.Dir, old.Log, old.Detach)
+		if err != nil {
+			return fmt.Errorf("restart %s in %s: %w", old.Name, filepath.Base(c.dir), err)
+		}
+		c.st.Processes[i] = p
+		if err := c.save(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
