@@ -143,7 +143,8 @@ type WaitError struct {
 	NotReady []ObjectStatus
 	// Total is how many objects were waited for.
 	Total int
-	// Waited is how long WaitReady waited.
+	// Waited is how long WaitReady waited; when it ran out of time, until its
+	// deadline, however late it saw the deadline pass.
 	Waited time.Duration
 	// Err is why waiting stopped: ErrObjectFailed when an object failed; the
 	// context's error when it ended (context.DeadlineExceeded on --timeout); or

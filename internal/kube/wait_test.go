@@ -118,6 +118,37 @@ func TestWaitReadyDeployment(t *testing.T) {
 	}
 }
 
+// A wait that sees its deadline pass late (a loaded machine: the process ran
+// seconds after the deadline) says it timed out after the time it was given,
+// not after the time it took to notice.
+func TestWaitReadyTimeoutSaysTheTimeGiven(t *testing.T) {
+	_, c, ns := cluster(t)
+	rs := build(t, c, ns, deploymentManifest("stuck", 1, `rudder.test/unready: "true"`))
+	if _, err := c.Create(testContext(t), rs, kube.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := waitContext(t, 2*time.Second)
+	deadline, _ := ctx.Deadline()
+	late := func() time.Time {
+		now := time.Now()
+		if now.Before(deadline) {
+			return now
+		}
+		return now.Add(3 * time.Second)
+	}
+	err := c.WaitReady(ctx, rs, kube.WaitOptions{Now: late})
+	var we *kube.WaitError
+	if !errors.As(err, &we) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %T %v: want a *WaitError wrapping context.DeadlineExceeded", err, err)
+	}
+	if we.Waited > 2*time.Second {
+		t.Errorf("Waited = %v, want at most the 2s given", we.Waited)
+	}
+	if !strings.Contains(err.Error(), "timed out after 2s waiting for Deployment/"+ns+"/stuck") {
+		t.Errorf("error does not say it timed out after 2s:\n%v", err)
+	}
+}
+
 // A Deployment whose pods never become ready: WaitReady times out naming it and
 // saying why, and the progress events said so along the way.
 func TestWaitReadyUnreadyDeploymentTimesOut(t *testing.T) {

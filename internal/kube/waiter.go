@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -333,6 +334,17 @@ func (w *waiter) informers() []cache.SharedIndexInformer {
 	return out
 }
 
+// waited is how long a wait that started at started and ended at ended for
+// cause lasted; one that ran out of time lasted until its deadline, however
+// late it saw it pass (a busy machine).
+func waited(ctx context.Context, cause error, started, ended time.Time) time.Duration {
+	d := ended.Sub(started)
+	if deadline, ok := ctx.Deadline(); ok && errors.Is(cause, context.DeadlineExceeded) {
+		d = min(d, deadline.Sub(started))
+	}
+	return d
+}
+
 // snapshot is where every object stands at one moment.
 type snapshot struct {
 	time     time.Time
@@ -394,7 +406,7 @@ func (w *waiter) run(ctx context.Context) error {
 			return nil
 		}
 		if cause != nil {
-			err := &WaitError{NotReady: notReady(snap), Total: len(w.objs), Waited: snap.time.Sub(started), Err: cause}
+			err := &WaitError{NotReady: notReady(snap), Total: len(w.objs), Waited: waited(ctx, cause, started, snap.time), Err: cause}
 			// ctx may be over (a timeout): the logs get a moment of their own.
 			w.attachLogs(context.WithoutCancel(ctx), err.NotReady)
 			w.send(ctx, base, WaitDone, snap, err)
