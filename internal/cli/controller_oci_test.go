@@ -120,21 +120,7 @@ func TestControllerOCIRepositoryChartVersion(t *testing.T) {
 	useCRDs(t, fluxCRDs(t))
 	c := startControllerEnv(t)
 	reg := registrytest.Start(t, registrytest.Options{})
-	c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
-	c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: web}
-spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1m}
-`, reg.Host))
-	c.apply(helmReleaseGVR, `
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata: {name: fromoci}
-spec:
-  interval: 1m
-  chartRef: {kind: OCIRepository, name: web}
-`)
+	c.releaseFromOCI(reg, "1m", "1m")
 	u := c.waitReady("fromoci", "True", "InstallSucceeded")
 	hist, _, _ := unstructured.NestedSlice(u.Object, "status", "history")
 	if len(hist) == 0 {
@@ -158,21 +144,7 @@ func TestControllerOCIRepositoryNewDigest(t *testing.T) {
 	useCRDs(t, fluxCRDs(t))
 	c := startControllerEnv(t)
 	reg := registrytest.Start(t, registrytest.Options{})
-	c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
-	c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: web}
-spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1s}
-`, reg.Host))
-	c.apply(helmReleaseGVR, `
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata: {name: fromoci}
-spec:
-  interval: 1h
-  chartRef: {kind: OCIRepository, name: web}
-`)
+	c.releaseFromOCI(reg, "1s", "1h")
 	c.waitReady("fromoci", "True", "InstallSucceeded")
 	src := filepath.Join(c.dir, "again")
 	writeTxtarFiles(t, src, webChartAt("1.0.0")+"-- web/README.md --\npushed again\n")
@@ -219,4 +191,25 @@ spec: {url: "oci://%s/charts/web", ref: {tag: 9.9.9}, interval: 1m}
 	if s, _, _ := condition(u, "Stalled"); s != "" {
 		t.Errorf("OCIRepository/missing: Stalled=%s after a pull that may work later, want none", s)
 	}
+}
+
+// releaseFromOCI pushes the store's web 1.0.0 to reg, and applies the
+// OCIRepository web for its tag 1.0.0, pulled every sourceInterval, and the
+// HelmRelease fromoci that installs from it, reconciled every releaseInterval.
+func (c *controllerEnv) releaseFromOCI(reg *registrytest.Registry, sourceInterval, releaseInterval string) {
+	c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
+	c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: web}
+spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: %s}
+`, reg.Host, sourceInterval))
+	c.apply(helmReleaseGVR, fmt.Sprintf(`
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: fromoci}
+spec:
+  interval: %s
+  chartRef: {kind: OCIRepository, name: web}
+`, releaseInterval))
 }

@@ -924,25 +924,12 @@ func quoted(v string) (n int, text string, decoded, ok bool) {
 				return 0, "", false, false // continued on the next line
 			}
 			escaped = true
-			switch v[i] {
-			case '\\', '"', 'n', 't':
-			case '0', 'a', 'b', 'v', 'f', 'r', 'e', ' ', '\'', 'N', '_', 'L', 'P':
-				simple = false
-			case 'x', 'u', 'U':
-				size := 2
-				if v[i] == 'u' {
-					size = 4
-				} else if v[i] == 'U' {
-					size = 8
-				}
-				if !hexEscape(v[i+1:], size) {
-					return 0, "", false, false
-				}
-				i += size
-				simple = false
-			default:
-				return 0, "", false, false // yaml.v2 knows no such escape
+			skip, plain, ok := escapeSize(v[i:])
+			if !ok {
+				return 0, "", false, false
 			}
+			simple = simple && plain
+			i += skip
 		}
 	}
 	return 0, "", false, false // not closed on this line
@@ -965,25 +952,34 @@ func quotedText(v string, q byte) (end int, closed, ok bool) {
 			if i == len(v) {
 				return 0, false, true
 			}
-			switch v[i] {
-			case '\\', '"', 'n', 't', '0', 'a', 'b', 'v', 'f', 'r', 'e', ' ', '\'', 'N', '_', 'L', 'P':
-			case 'x', 'u', 'U':
-				size := 2
-				if v[i] == 'u' {
-					size = 4
-				} else if v[i] == 'U' {
-					size = 8
-				}
-				if !hexEscape(v[i+1:], size) {
-					return 0, false, false
-				}
-				i += size
-			default:
+			skip, _, ok := escapeSize(v[i:])
+			if !ok {
 				return 0, false, false
 			}
+			i += skip
 		}
 	}
 	return 0, false, true
+}
+
+// escapeSize checks the escape whose letter starts s, just after a backslash in a
+// double-quoted scalar: skip is how many bytes follow the letter (the digits of \x,
+// \u and \U), simple whether unescape decodes it (\\, \", \n and \t), and ok is
+// false for an escape yaml.v2 refuses.
+func escapeSize(s string) (skip int, simple, ok bool) {
+	switch s[0] {
+	case '\\', '"', 'n', 't':
+		return 0, true, true
+	case '0', 'a', 'b', 'v', 'f', 'r', 'e', ' ', '\'', 'N', '_', 'L', 'P':
+		return 0, false, true
+	case 'x':
+		return 2, false, hexEscape(s[1:], 2)
+	case 'u':
+		return 4, false, hexEscape(s[1:], 4)
+	case 'U':
+		return 8, false, hexEscape(s[1:], 8)
+	}
+	return 0, false, false
 }
 
 // hexEscape reports whether s starts with size hexadecimal digits naming a
