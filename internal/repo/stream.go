@@ -817,6 +817,10 @@ func (s *chartScanner) dependencies(md *chart.Metadata, value []byte, indent int
 // hold (the decoder rejects others).
 func printableYAML(text []byte) bool {
 	for i := 0; i < len(text); {
+		if len(text)-i >= 8 && printableASCII8(binary.LittleEndian.Uint64(text[i:])) {
+			i += 8
+			continue
+		}
 		c := text[i]
 		if c < utf8.RuneSelf {
 			if (c < 0x20 && c != '\n') || c == 0x7f {
@@ -835,4 +839,15 @@ func printableYAML(text []byte) bool {
 		i += n
 	}
 	return true
+}
+
+// printableASCII8 tells whether all eight bytes of w are ASCII from space to '~',
+// which printableYAML would take one by one: no byte has its top bit set, none is
+// below 0x20 and none is 0x7f (the usual tests for a byte below n and a zero byte,
+// both exact as to whether any byte qualifies).
+func printableASCII8(w uint64) bool {
+	const ones, tops = 0x0101010101010101, 0x8080808080808080
+	below := (w - 0x20*ones) &^ w & tops
+	del := w ^ 0x7f*ones
+	return (w&tops | below | (del-ones)&^del&tops) == 0
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rudderpm/rudder/internal/chart"
 )
@@ -314,4 +315,67 @@ func TestDownloadIndexLeavesNothingOnError(t *testing.T) {
 			t.Errorf("%s: left in the cache folder: %v", path, left)
 		}
 	}
+}
+
+// printableYAMLByBytes is printableYAML as it was before it took eight bytes at a
+// time: the reference its answers are checked against.
+func printableYAMLByBytes(text []byte) bool {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if (c < 0x20 && c != '\n') || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(text[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return false
+		}
+		if !(r == 0x85 || (r >= 0xA0 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD && r != 0xFEFF) || r >= 0x10000) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// The eight-byte test answers as the byte-by-byte reference on every byte value
+// in every position of a word, and on random texts mixing the edges.
+func TestPrintableYAMLMatchesByBytes(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 8; pos++ {
+			w := []byte("abcdefghij")
+			w[pos] = byte(c)
+			if got, want := printableYAML(w), printableYAMLByBytes(w); got != want {
+				t.Fatalf("byte %#x at %d: printableYAML %v, reference %v", c, pos, got, want)
+			}
+		}
+	}
+	edges := []byte{0x00, 0x09, '\n', 0x0d, 0x1f, 0x20, 'a', '~', 0x7f, 0x80, 0xc2, 0x85, 0xa0, 0xe2, 0xef, 0xbb, 0xbf, 0xf0, 0x9f}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		text := make([]byte, r.IntN(40))
+		for i := range text {
+			if r.IntN(4) == 0 {
+				text[i] = edges[r.IntN(len(edges))]
+			} else {
+				text[i] = byte(0x20 + r.IntN(0x5f))
+			}
+		}
+		if got, want := printableYAML(text), printableYAMLByBytes(text); got != want {
+			t.Fatalf("%q: printableYAML %v, reference %v", text, got, want)
+		}
+	}
+}
+
+func FuzzPrintableYAML(f *testing.F) {
+	f.Add([]byte("name: web\nversion: 1.0.0\n"))
+	f.Add([]byte("d\u00e9j\u00e0 \x7f vu"))
+	f.Fuzz(func(t *testing.T, text []byte) {
+		if got, want := printableYAML(text), printableYAMLByBytes(text); got != want {
+			t.Fatalf("%q: printableYAML %v, reference %v", text, got, want)
+		}
+	})
 }
