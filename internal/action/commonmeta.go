@@ -8,7 +8,6 @@ import (
 	"sigs.k8s.io/kustomize/api/filters/annotations"
 	"sigs.k8s.io/kustomize/api/filters/labels"
 	kusttypes "sigs.k8s.io/kustomize/api/types"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/rudderpm/rudder/internal/release"
@@ -28,18 +27,7 @@ type CommonMetadata struct {
 // Run sets the labels and annotations on a stream of manifests, keeping the
 // objects in their order.
 func (c *CommonMetadata) Run(_ context.Context, in *bytes.Buffer) (*bytes.Buffer, error) {
-	nodes, err := kio.ParseAll(in.String())
-	if err != nil {
-		return nil, fmt.Errorf("common metadata: rendered manifests: %w", err)
-	}
-	if nodes, err = c.Filter(nodes); err != nil {
-		return nil, err
-	}
-	out, err := kio.StringAll(nodes)
-	if err != nil {
-		return nil, fmt.Errorf("common metadata: %w", err)
-	}
-	return bytes.NewBufferString(out), nil
+	return filterStream("common metadata", c, in)
 }
 
 // Filter sets the labels and annotations on parsed manifests in place; it makes

@@ -11,7 +11,6 @@ import (
 	"sigs.k8s.io/kustomize/api/filters/patchjson6902"
 	"sigs.k8s.io/kustomize/api/filters/patchstrategicmerge"
 	kusttypes "sigs.k8s.io/kustomize/api/types"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -53,18 +52,7 @@ var imageFields = []string{
 
 // Run applies the patches and images to a stream of manifests.
 func (k *Kustomize) Run(_ context.Context, in *bytes.Buffer) (*bytes.Buffer, error) {
-	nodes, err := kio.ParseAll(in.String())
-	if err != nil {
-		return nil, fmt.Errorf("kustomize: rendered manifests: %w", err)
-	}
-	if nodes, err = k.Filter(nodes); err != nil {
-		return nil, err
-	}
-	out, err := kio.StringAll(nodes)
-	if err != nil {
-		return nil, fmt.Errorf("kustomize: %w", err)
-	}
-	return bytes.NewBufferString(out), nil
+	return filterStream("kustomize", k, in)
 }
 
 // Filter applies the patches and images to parsed manifests; it makes

@@ -52,6 +52,24 @@ func postRender(ctx context.Context, pr PostRenderer, files map[string]string) (
 	return split, nil
 }
 
+// filterStream runs a post-renderer that is a kio.Filter on a stream of
+// manifests, as its Run: the stream is parsed, filtered and written again. Its
+// errors start with name.
+func filterStream(name string, f kio.Filter, in *bytes.Buffer) (*bytes.Buffer, error) {
+	nodes, err := kio.ParseAll(in.String())
+	if err != nil {
+		return nil, fmt.Errorf("%s: rendered manifests: %w", name, err)
+	}
+	if nodes, err = f.Filter(nodes); err != nil {
+		return nil, err
+	}
+	out, err := kio.StringAll(nodes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return bytes.NewBufferString(out), nil
+}
+
 func annotateSources(files map[string]string) ([]*kyaml.RNode, error) {
 	var nodes []*kyaml.RNode
 	for _, name := range sortedKeys(files) {
