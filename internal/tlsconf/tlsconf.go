@@ -1,11 +1,17 @@
 // Package tlsconf builds the TLS client settings that chart repositories and OCI
 // registries share: a client certificate, extra CA certificates on top of the
 // system's, and the user's choice to skip verification.
+//
+// Client reads the material from files (the CLI's --cert-file, --key-file and
+// --ca-file); ClientPEM takes it from memory (the controller's Secrets):
+//
+//	conf, err := tlsconf.ClientPEM(tlsconf.PEM{CA: secret.Data["ca.crt"]})
 package tlsconf
 
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 )
@@ -27,14 +33,59 @@ func Client(certFile, keyFile, caFile string, insecure bool) (*tls.Config, error
 		if err != nil {
 			return nil, fmt.Errorf("CA file: %w", err)
 		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
+		pool, ok := systemPoolWith(pem)
+		if !ok {
 			return nil, fmt.Errorf("CA file %s: no certificates found", caFile)
 		}
 		conf.RootCAs = pool
 	}
 	return conf, nil
+}
+
+// PEM is TLS client material held in memory, PEM-encoded: a client
+// certificate and its private key (both or neither) and CA certificates. The
+// zero value holds nothing.
+type PEM struct {
+	Cert, Key, CA []byte
+}
+
+// Errors of ClientPEM.
+var (
+	ErrNoCertificates = errors.New("no PEM certificates found")
+	ErrHalfPair       = errors.New("a client certificate needs both a certificate and its key")
+)
+
+// ClientPEM returns TLS settings for a client from material in memory: the
+// client certificate of m, and its CA certificates added to the system pool.
+// Servers are always verified. Errors name the part of m at fault.
+func ClientPEM(m PEM) (*tls.Config, error) {
+	conf := &tls.Config{MinVersion: tls.VersionTLS12}
+	switch {
+	case len(m.Cert) > 0 && len(m.Key) > 0:
+		cert, err := tls.X509KeyPair(m.Cert, m.Key)
+		if err != nil {
+			return nil, fmt.Errorf("client certificate: %w", err)
+		}
+		conf.Certificates = []tls.Certificate{cert}
+	case len(m.Cert) > 0 || len(m.Key) > 0:
+		return nil, fmt.Errorf("client certificate: %w", ErrHalfPair)
+	}
+	if len(m.CA) > 0 {
+		pool, ok := systemPoolWith(m.CA)
+		if !ok {
+			return nil, fmt.Errorf("CA certificates: %w", ErrNoCertificates)
+		}
+		conf.RootCAs = pool
+	}
+	return conf, nil
+}
+
+// systemPoolWith is the system's roots (an empty pool where there are none)
+// with the certificates of pem added; ok is false when pem holds none.
+func systemPoolWith(pem []byte) (pool *x509.CertPool, ok bool) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	return pool, pool.AppendCertsFromPEM(pem)
 }
