@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -64,6 +65,9 @@ type ChartRequest struct {
 	PassCredentialsAll        bool
 	CertFile, KeyFile, CAFile string
 	InsecureSkipTLSVerify     bool
+	// TLSConfig, when set, is used instead of the files and
+	// InsecureSkipTLSVerify (see repo.ClientOptions).
+	TLSConfig *tls.Config
 	// Verify requires a provenance file and checks it against Keyring.
 	Verify  bool
 	Keyring string
@@ -229,7 +233,7 @@ func (s *ChartSource) repoForURL(u string) *repo.Entry {
 func (r ChartRequest) clientOptions(authURL string) repo.ClientOptions {
 	return repo.ClientOptions{Username: r.Username, Password: r.Password, AuthURL: authURL,
 		PassCredentialsAll: r.PassCredentialsAll, CertFile: r.CertFile, KeyFile: r.KeyFile, CAFile: r.CAFile,
-		InsecureSkipTLSVerify: r.InsecureSkipTLSVerify, Timeout: r.Timeout}
+		InsecureSkipTLSVerify: r.InsecureSkipTLSVerify, TLSConfig: r.TLSConfig, Timeout: r.Timeout}
 }
 
 // download fetches a chart URL into the content cache. A digest from an index

@@ -3,10 +3,12 @@ package registry
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
 	"slices"
 	"sort"
@@ -63,7 +65,13 @@ type Options struct {
 	// InsecureSkipTLSVerify, CertFile, KeyFile and CAFile configure TLS.
 	InsecureSkipTLSVerify     bool
 	CertFile, KeyFile, CAFile string
-	UserAgent                 string
+	// TLSConfig, when set, is used for HTTPS as it is, instead of the files
+	// and InsecureSkipTLSVerify: material held in memory.
+	TLSConfig *tls.Config
+	// Proxy, when set, carries every request instead of the proxy the
+	// environment names.
+	Proxy     *url.URL
+	UserAgent string
 }
 
 // Client talks to OCI registries.
@@ -82,11 +90,17 @@ func New(o Options) (*Client, error) {
 	c := &Client{opts: o}
 	t := retry.NewTransport(nil)
 	base := http.DefaultTransport.(*http.Transport).Clone()
-	tlsConf, err := tlsconf.Client(o.CertFile, o.KeyFile, o.CAFile, o.InsecureSkipTLSVerify)
-	if err != nil {
-		return nil, err
+	tlsConf := o.TLSConfig
+	if tlsConf == nil {
+		var err error
+		if tlsConf, err = tlsconf.Client(o.CertFile, o.KeyFile, o.CAFile, o.InsecureSkipTLSVerify); err != nil {
+			return nil, err
+		}
 	}
 	base.TLSClientConfig = tlsConf
+	if o.Proxy != nil {
+		base.Proxy = http.ProxyURL(o.Proxy)
+	}
 	t.Base = base
 	c.http = &http.Client{Transport: t}
 	c.probe = &http.Client{Transport: base}

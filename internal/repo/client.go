@@ -3,6 +3,7 @@ package repo
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,9 @@ type ClientOptions struct {
 	// CertFile and KeyFile are a client certificate; CAFile adds trusted roots.
 	CertFile, KeyFile, CAFile string
 	InsecureSkipTLSVerify     bool
+	// TLSConfig, when set, is used for HTTPS as it is, instead of the files
+	// and InsecureSkipTLSVerify: material held in memory.
+	TLSConfig *tls.Config
 	// Timeout bounds each request; 0 means 120 seconds.
 	Timeout time.Duration
 	// MaxSize bounds a response body; 0 means DefaultMaxChartSize.
@@ -209,9 +213,12 @@ func (o ClientOptions) httpClient() (*http.Client, error) {
 	}
 	rt := o.Transport
 	if rt == nil {
-		tlsConf, err := tlsconf.Client(o.CertFile, o.KeyFile, o.CAFile, o.InsecureSkipTLSVerify)
-		if err != nil {
-			return nil, err
+		tlsConf := o.TLSConfig
+		if tlsConf == nil {
+			var err error
+			if tlsConf, err = tlsconf.Client(o.CertFile, o.KeyFile, o.CAFile, o.InsecureSkipTLSVerify); err != nil {
+				return nil, err
+			}
 		}
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.TLSClientConfig = tlsConf

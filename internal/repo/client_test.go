@@ -201,11 +201,19 @@ func TestGetTLS(t *testing.T) {
 	srv.StartTLS()
 	defer srv.Close()
 
+	client, err := tls.LoadX509KeyPair(pki.certFile, pki.keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair := &tls.Config{Certificates: []tls.Certificate{client}, RootCAs: pki.pool}
 	tests := []struct {
 		name    string
 		o       ClientOptions
 		wantErr string
 	}{
+		{name: "TLS settings from memory", o: ClientOptions{TLSConfig: pair}},
+		{name: "TLS settings from memory win over files", o: ClientOptions{TLSConfig: pair, CAFile: filepath.Join(t.TempDir(), "nope.pem"), InsecureSkipTLSVerify: true}},
+		{name: "TLS settings from memory without the CA", o: ClientOptions{TLSConfig: &tls.Config{Certificates: pair.Certificates}}, wantErr: "certificate"},
 		{name: "verified by default", o: ClientOptions{CertFile: pki.certFile, KeyFile: pki.keyFile}, wantErr: "certificate"},
 		{name: "CA file and client certificate", o: ClientOptions{CAFile: pki.caFile, CertFile: pki.certFile, KeyFile: pki.keyFile}},
 		{name: "no client certificate", o: ClientOptions{CAFile: pki.caFile}, wantErr: "certificate"},

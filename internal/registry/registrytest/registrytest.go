@@ -39,6 +39,9 @@ type Options struct {
 	// TLS serves HTTPS with a self-signed certificate for 127.0.0.1 (see
 	// Registry.CertFile).
 	TLS bool
+	// ClientCAFile, with TLS, makes the registry require client certificates
+	// signed by the CA certificates in this PEM file.
+	ClientCAFile string
 }
 
 // Registry is a running registry.
@@ -167,6 +170,9 @@ func Run(bin, dir string, o Options) (*Registry, func(), error) {
 		}
 		scheme = "https"
 		tlsConf = fmt.Sprintf("  tls:\n    certificate: %s\n    key: %s\n", certFile, keyFile)
+		if o.ClientCAFile != "" {
+			tlsConf += fmt.Sprintf("    clientcas:\n      - %s\n", o.ClientCAFile)
+		}
 	}
 	conf := fmt.Sprintf(`version: 0.1
 log:
@@ -211,6 +217,11 @@ http:
 		resp, err := probe.Get(scheme + "://" + addr + "/v2/")
 		if err == nil {
 			resp.Body.Close()
+			break
+		}
+		// A registry that wants a client certificate answers the probe,
+		// which has none, with a TLS alert: it is up.
+		if opErr := (*net.OpError)(nil); o.ClientCAFile != "" && errors.As(err, &opErr) && opErr.Op != "dial" {
 			break
 		}
 		select {
