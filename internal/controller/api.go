@@ -238,8 +238,11 @@ type HelmRepository struct {
 // HelmRepositorySpec is an HTTP chart repository or (Type "oci") an OCI
 // registry path holding charts.
 type HelmRepositorySpec struct {
-	URL             string           `json:"url"`
-	SecretRef       *LocalObjectRef  `json:"secretRef,omitempty"`
+	URL       string          `json:"url"`
+	SecretRef *LocalObjectRef `json:"secretRef,omitempty"`
+	// CertSecretRef names a Secret with TLS material: ca.crt, tls.crt and
+	// tls.key.
+	CertSecretRef   *LocalObjectRef  `json:"certSecretRef,omitempty"`
 	PassCredentials bool             `json:"passCredentials,omitempty"`
 	Interval        metav1.Duration  `json:"interval,omitempty"`
 	Insecure        bool             `json:"insecure,omitempty"`
@@ -262,9 +265,14 @@ type OCIRepositorySpec struct {
 	URL       string          `json:"url"`
 	Ref       *OCIRef         `json:"ref,omitempty"`
 	SecretRef *LocalObjectRef `json:"secretRef,omitempty"`
-	Interval  metav1.Duration `json:"interval,omitempty"`
-	Insecure  bool            `json:"insecure,omitempty"`
-	Suspend   bool            `json:"suspend,omitempty"`
+	// CertSecretRef names a Secret with TLS material, as a HelmRepository's.
+	CertSecretRef *LocalObjectRef `json:"certSecretRef,omitempty"`
+	// ProxySecretRef names a Secret with a proxy's address, username and
+	// password.
+	ProxySecretRef *LocalObjectRef `json:"proxySecretRef,omitempty"`
+	Interval       metav1.Duration `json:"interval,omitempty"`
+	Insecure       bool            `json:"insecure,omitempty"`
+	Suspend        bool            `json:"suspend,omitempty"`
 	// Timeout bounds a pull of the artifact; unset means Flux's 60 s.
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 	// ServiceAccountName's imagePullSecrets give logins, as SecretRef does.

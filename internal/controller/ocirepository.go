@@ -106,13 +106,17 @@ func ociRevision(lc *action.LocatedChart) string {
 }
 
 // pullFailedReason is Flux's reason for a pull that failed: URLInvalid for a
-// url that is not oci://, ReadOperationFailed when no tag could be picked for
-// a semver range, OCIArtifactPullFailed otherwise.
+// url that is not oci://, AuthenticationFailed for a Secret that cannot be
+// had or used, ReadOperationFailed when no tag could be picked for a semver
+// range, OCIArtifactPullFailed otherwise.
 func pullFailedReason(err error) string {
 	var te *tagError
+	var se *secretError
 	switch {
 	case errors.Is(err, errSpec):
 		return URLInvalidReason
+	case errors.As(err, &se):
+		return AuthenticationFailedReason
 	case errors.As(err, &te):
 		return ReadOperationFailedReason
 	}

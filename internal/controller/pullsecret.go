@@ -154,12 +154,12 @@ func (s *sources) ociLogins(ctx context.Context, o *OCIRepository) (pullLogins, 
 	}
 	var l pullLogins
 	for _, name := range names {
-		var sec corev1.Secret
-		if err := s.reader.Get(ctx, types.NamespacedName{Namespace: o.Namespace, Name: name}, &sec); err != nil {
-			return nil, fmt.Errorf("Secret/%s/%s: %w", o.Namespace, name, err)
-		}
-		if err := l.add(&sec); err != nil {
+		sec, err := s.secret(ctx, o.Namespace, name)
+		if err != nil {
 			return nil, err
+		}
+		if err := l.add(sec); err != nil {
+			return nil, &secretError{err}
 		}
 	}
 	return l, nil

@@ -39,10 +39,13 @@ func repositoryRecovered() predicate.Predicate {
 
 // fetchFailedReason is Flux's reason for an index that could not be had:
 // Failed when it could not be downloaded, IndexationFailed when what came is
-// not an index.
+// not an index, AuthenticationFailed when a Secret cannot be had or used.
 func fetchFailedReason(err error) string {
 	if errors.Is(err, repo.ErrEmptyIndex) || errors.Is(err, repo.ErrNoAPIVersion) {
 		return IndexationFailedReason
+	}
+	if se := (*secretError)(nil); errors.As(err, &se) {
+		return AuthenticationFailedReason
 	}
 	return FailedReason
 }

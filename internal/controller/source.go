@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	"github.com/Masterminds/semver/v3"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -98,7 +98,7 @@ func (s *sources) fromTemplate(ctx context.Context, namespace string, spec *Helm
 	if hrepo.Spec.Type == "oci" {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		reg, err := s.registry(ctx, hrepo.Namespace, hrepo.Spec.SecretRef, hrepo.Spec.Insecure)
+		reg, err := s.helmRegistry(ctx, &hrepo)
 		if err != nil {
 			return nil, err
 		}
@@ -119,7 +119,7 @@ func (s *sources) fromTemplate(ctx context.Context, namespace string, spec *Helm
 	}
 	src := &action.ChartSource{ContentCache: s.cache, ChartLimits: s.limits}
 	req := action.ChartRequest{Ref: spec.Chart, Version: version, RepoURL: hrepo.Spec.URL, Timeout: timeout,
-		Username: opts.Username, Password: opts.Password, PassCredentialsAll: opts.PassCredentialsAll}
+		Username: opts.Username, Password: opts.Password, PassCredentialsAll: opts.PassCredentialsAll, TLSConfig: opts.TLSConfig}
 	lc, err := src.LocateInIndex(ctx, idx.index, req)
 	if err != nil && fetchErr != nil {
 		return nil, fmt.Errorf("chart '%s' from HelmRepository/%s/%s: %w (looked up in the last good index, fetched %s; fetching a newer one failed: %w)",
@@ -306,30 +306,50 @@ func (s *sources) get(ctx context.Context, gvk schema.GroupVersionKind, namespac
 }
 
 // repoOptions are the HTTP options of a HelmRepository: basic auth from its
-// secretRef.
+// secretRef, and TLS from its certSecretRef or, as Flux still does, from the
+// TLS keys of its secretRef. Its insecure applies to OCI registries only, as
+// in Flux.
 func (s *sources) repoOptions(ctx context.Context, r *HelmRepository) (repo.ClientOptions, error) {
 	o := repo.ClientOptions{AuthURL: r.Spec.URL, PassCredentialsAll: r.Spec.PassCredentials, Timeout: duration(r.Spec.Timeout, defaultRepositoryTimeout)}
-	if r.Spec.SecretRef != nil {
-		user, pass, err := s.basicAuth(ctx, r.Namespace, r.Spec.SecretRef.Name)
-		if err != nil {
-			return o, fmt.Errorf("HelmRepository/%s/%s: %w", r.Namespace, r.Name, err)
-		}
-		o.Username, o.Password = user, pass
+	user, pass, conf, err := s.helmRepositoryAuth(ctx, r)
+	if err != nil {
+		return o, fmt.Errorf("HelmRepository/%s/%s: %w", r.Namespace, r.Name, err)
 	}
+	o.Username, o.Password, o.TLSConfig = user, pass, conf
 	return o, nil
 }
 
-// registry is an OCI client with the credentials of secretRef.
-func (s *sources) registry(ctx context.Context, namespace string, secretRef *LocalObjectRef, insecure bool) (*registry.Client, error) {
-	o := registry.Options{PlainHTTP: insecure, UserAgent: "rudder-controller"}
-	if secretRef != nil {
-		user, pass, err := s.basicAuth(ctx, namespace, secretRef.Name)
-		if err != nil {
-			return nil, err
+// helmRepositoryAuth reads a HelmRepository's basic auth and TLS settings
+// (nil: the defaults).
+func (s *sources) helmRepositoryAuth(ctx context.Context, r *HelmRepository) (user, pass string, conf *tls.Config, err error) {
+	if r.Spec.CertSecretRef != nil {
+		if conf, err = s.certSecretTLS(ctx, r.Namespace, r.Spec.CertSecretRef); err != nil {
+			return "", "", nil, err
 		}
-		o.Username, o.Password = user, pass
 	}
-	return registry.New(o)
+	if r.Spec.SecretRef != nil {
+		sec, err := s.secret(ctx, r.Namespace, r.Spec.SecretRef.Name)
+		if err != nil {
+			return "", "", nil, fmt.Errorf("secretRef: %w", err)
+		}
+		user, pass = string(sec.Data["username"]), string(sec.Data["password"])
+		if conf == nil {
+			if conf, err = legacyTLS(sec); err != nil {
+				return "", "", nil, err
+			}
+		}
+	}
+	return user, pass, conf, nil
+}
+
+// helmRegistry is an OCI client for a HelmRepository of type oci: the login
+// of its secretRef, its TLS settings, and plain HTTP when insecure is set.
+func (s *sources) helmRegistry(ctx context.Context, r *HelmRepository) (*registry.Client, error) {
+	user, pass, conf, err := s.helmRepositoryAuth(ctx, r)
+	if err != nil {
+		return nil, fmt.Errorf("HelmRepository/%s/%s: %w", r.Namespace, r.Name, err)
+	}
+	return registry.New(registry.Options{PlainHTTP: r.Spec.Insecure, UserAgent: "rudder-controller", Username: user, Password: pass, TLSConfig: conf})
 }
 
 // ociRegistry is an OCI client for an OCIRepository, with the logins of its
@@ -343,11 +363,24 @@ func (s *sources) ociRegistry(ctx context.Context, o *OCIRepository) (*registry.
 	if err != nil {
 		return nil, fmt.Errorf("%w: url: %w", errSpec, err)
 	}
+	opts := registry.Options{UserAgent: "rudder-controller", Credential: logins.lookup, PlainHTTPFallback: plainHTTPAllowed(ref.Registry, o.Spec.Insecure)}
 	// As Flux's source-controller (through go-containerregistry) does: HTTPS,
-	// without verifying the server's certificate when insecure is set; plain
-	// HTTP only when HTTPS fails and the registry is insecure or local.
-	return registry.New(registry.Options{UserAgent: "rudder-controller", Credential: logins.lookup,
-		InsecureSkipTLSVerify: o.Spec.Insecure, PlainHTTPFallback: plainHTTPAllowed(ref.Registry, o.Spec.Insecure)})
+	// with the TLS settings of certSecretRef, else without verifying the
+	// server's certificate when insecure is set; plain HTTP only when HTTPS
+	// fails and the registry is insecure or local.
+	if o.Spec.CertSecretRef != nil {
+		if opts.TLSConfig, err = s.certSecretTLS(ctx, o.Namespace, o.Spec.CertSecretRef); err != nil {
+			return nil, err
+		}
+	} else {
+		opts.InsecureSkipTLSVerify = o.Spec.Insecure
+	}
+	if o.Spec.ProxySecretRef != nil {
+		if opts.Proxy, err = s.proxyURL(ctx, o.Namespace, o.Spec.ProxySecretRef); err != nil {
+			return nil, err
+		}
+	}
+	return registry.New(opts)
 }
 
 // plainHTTPAllowed tells whether a registry may be spoken to in plain HTTP
@@ -367,14 +400,6 @@ func plainHTTPAllowed(host string, insecure bool) bool {
 	}
 	ip := net.ParseIP(host).To4()
 	return ip != nil && (ip[0] == 10 || ip[0] == 172 && ip[1]&0xf0 == 16 || ip[0] == 192 && ip[1] == 168)
-}
-
-func (s *sources) basicAuth(ctx context.Context, namespace, name string) (string, string, error) {
-	var sec corev1.Secret
-	if err := s.reader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, &sec); err != nil {
-		return "", "", fmt.Errorf("Secret/%s/%s: %w", namespace, name, err)
-	}
-	return string(sec.Data["username"]), string(sec.Data["password"]), nil
 }
 
 func namespaceOr(ns, def string) string {
