@@ -413,6 +413,28 @@ func (c *Client) Pull(ctx context.Context, ref string, o PullOptions) (*PullResu
 	return res, nil
 }
 
+// Resolve asks the registry for the manifest digest a tag (or digest)
+// reference points at, without fetching the manifest: a HEAD request, so that
+// a caller that has the artifact already need not pull it again.
+func (c *Client) Resolve(ctx context.Context, ref string) (string, error) {
+	r, err := ParseReference(ref)
+	if err != nil {
+		return "", err
+	}
+	if r.Reference == "" {
+		return "", fmt.Errorf("%s: no tag or digest given", ref)
+	}
+	repo, err := c.repository(ctx, r)
+	if err != nil {
+		return "", err
+	}
+	desc, err := repo.Resolve(ctx, r.Reference)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", ref, err)
+	}
+	return desc.Digest.String(), nil
+}
+
 // parseManifest reads a chart's manifest: the manifest, its chart layer and its
 // provenance layer (nil when there is none).
 func parseManifest(mediaType string, mb []byte) (m *ocispec.Manifest, chartDesc, provDesc *ocispec.Descriptor, err error) {

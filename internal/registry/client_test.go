@@ -84,6 +84,12 @@ func TestPushPullTags(t *testing.T) {
 			if err != nil || !bytes.Equal(byDigest.Chart, archive) {
 				t.Fatalf("pull by digest: %v", err)
 			}
+			if d, err := c.Resolve(ctx, "oci://"+ref); err != nil || d != res.ManifestDigest {
+				t.Fatalf("Resolve(%s) = %q, %v; want the pushed manifest digest %s", ref, d, err, res.ManifestDigest)
+			}
+			if _, err := c.Resolve(ctx, reg.Host+"/charts/demo:9.9.9"); err == nil || !strings.Contains(err.Error(), "9.9.9") {
+				t.Fatalf("Resolve of a missing tag: %v, want an error naming it", err)
+			}
 			v, err := c.ResolveVersion(ctx, reg.Host+"/charts/demo", "^0.1.0-0")
 			if err != nil || v != "0.1.0+build.1" {
 				t.Fatalf("ResolveVersion = %q, %v", v, err)
