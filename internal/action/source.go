@@ -385,6 +385,12 @@ func (s *ChartSource) cachePath(digest, kind string) string {
 	return filepath.Join(s.ContentCache, digest[:2], digest+kind)
 }
 
+// CachedChartPath is where the content cache at root keeps the chart archive
+// whose SHA-256 is digest (hex).
+func CachedChartPath(root, digest string) string {
+	return (&ChartSource{ContentCache: root}).cachePath(digest, ".chart")
+}
+
 func sha256Hex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])

@@ -210,7 +210,12 @@ spec:
   interval: 2s
   chartRef: {kind: OCIRepository, name: hanging}
 `)
+	// Until the OCIRepository's first pull ends, the HelmRelease says its
+	// generation has not been reconciled; then, the pull's error.
 	msg := c.waitNotReady("fromhanging", "SourceNotReady", 10*time.Second)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(msg, "timeout of 1s") && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		msg = c.waitNotReady("fromhanging", "SourceNotReady", 10*time.Second)
+	}
 	t.Logf("HelmRelease/fromhanging failed %v after it was applied: %s", time.Since(began).Round(100*time.Millisecond), msg)
 	// Flux's helm-controller words a source it cannot use so.
 	if !strings.HasPrefix(msg, "OCIRepository '"+c.ns+"/hanging' is not ready: ") || !strings.Contains(msg, "timeout of 1s") {

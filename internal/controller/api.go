@@ -29,6 +29,9 @@ const (
 	ReconcilingCondition = "Reconciling"
 	RemediatedCondition  = "Remediated"
 	FetchFailedCondition = "FetchFailed"
+	// ArtifactInStorageCondition is True once a source has an artifact; a
+	// pull that fails later leaves it so, as the artifact stays.
+	ArtifactInStorageCondition = "ArtifactInStorage"
 
 	ProgressingReason        = "Progressing"
 	SucceededReason          = "Succeeded"
@@ -257,6 +260,7 @@ type OCIRepository struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 	Spec              OCIRepositorySpec `json:"spec"`
+	Status            repositoryStatus  `json:"status,omitempty"`
 }
 
 // OCIRepositorySpec names the artifact and which tag, semver range or digest

@@ -29,11 +29,12 @@ const (
 )
 
 // ociRepositoryReconciler pulls the chart of each OCIRepository on its
-// interval, within its timeout, and reports the outcome in the
-// OCIRepository's status as Flux's source-controller does: Ready, FetchFailed
-// when the pull failed, and an artifact whose revision is the tag and the
-// manifest digest. HelmReleases pull the chart themselves; this tells the
-// user why a source cannot be had.
+// interval, within its timeout, into the content cache, and reports the
+// outcome in the OCIRepository's status as Flux's source-controller does:
+// Ready, FetchFailed when the pull failed, and an artifact whose revision is
+// the tag and the manifest digest and whose digest is the chart archive's.
+// A pull that fails leaves the artifact as it was, and HelmReleases keep
+// installing from it.
 type ociRepositoryReconciler struct {
 	client   client.Client
 	sources  *sources
@@ -52,8 +53,7 @@ func (r *ociRepositoryReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	if !u.GetDeletionTimestamp().IsZero() || o.Spec.Suspend {
 		return ctrl.Result{}, nil
 	}
-	var old repositoryStatus
-	_ = decodeInto(u.Object["status"], &old)
+	old := o.Status
 	st := old
 	st.Conditions = append([]metav1.Condition(nil), old.Conditions...)
 	gen := o.Generation
@@ -76,13 +76,15 @@ func (r *ociRepositoryReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		removeCondition(&st.Conditions, StalledCondition)
 		removeCondition(&st.Conditions, FetchFailedCondition)
 		rev := ociRevision(lc)
-		if st.Artifact == nil || st.Artifact.Revision != rev {
+		if st.Artifact == nil || st.Artifact.Revision != rev || st.Artifact.Digest != "sha256:"+lc.Digest {
 			st.Artifact = &artifact{Path: fmt.Sprintf("ocirepository/%s/%s/%s.tgz", o.Namespace, o.Name, lc.Digest),
 				URL: o.Spec.URL, Revision: rev, Digest: "sha256:" + lc.Digest, LastUpdateTime: metav1.Now()}
 			st.URL = o.Spec.URL
 			r.recorder.Event(u, corev1.EventTypeNormal, "NewArtifact", fmt.Sprintf("stored artifact with revision '%s' from '%s'", rev, o.Spec.URL))
 		}
-		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionTrue, SucceededReason, fmt.Sprintf("stored artifact for digest '%s'", rev), gen)
+		msg := fmt.Sprintf("stored artifact for digest '%s'", rev)
+		setCondition(&st.Conditions, ArtifactInStorageCondition, metav1.ConditionTrue, SucceededReason, msg, gen)
+		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionTrue, SucceededReason, msg, gen)
 	}
 	if !reflect.DeepEqual(st, old) {
 		if err := patchStatus(ctx, r.client, u, st); err != nil {

@@ -46,7 +46,8 @@ type sources struct {
 	cache  string        // the content cache folder
 	limits chart.Limits
 
-	indexes indexStore
+	indexes   indexStore
+	artifacts ociArtifacts
 
 	mu     sync.Mutex
 	charts map[string]*chart.Chart // by archive digest
@@ -139,16 +140,12 @@ func (s *sources) fromChartRef(ctx context.Context, namespace string, ref *Cross
 	if err := s.get(ctx, OCIRepositoryGVK, namespaceOr(ref.Namespace, namespace), ref.Name, &o); err != nil {
 		return nil, err
 	}
-	lc, err := s.pullOCI(ctx, &o)
-	if err != nil {
+	// As Flux's helm-controller does, the chart is the OCIRepository's
+	// artifact, which it keeps when a newer pull fails.
+	if err := ociSourceReady(&o); err != nil {
 		return nil, &sourceNotReadyError{kind: "OCIRepository", namespace: o.Namespace, name: o.Name, err: err}
 	}
-	rc, err := s.load(lc)
-	if err != nil {
-		return nil, err
-	}
-	rc.revision = ociRevision(lc)
-	return rc, nil
+	return s.fromOCIArtifact(ctx, &o)
 }
 
 // withRevisionDigest gives the chart, as Flux's helm-controller does for a
@@ -267,6 +264,25 @@ func (s *sources) pullOCI(ctx context.Context, o *OCIRepository) (*action.Locate
 	lc, err := src.Locate(pctx, req)
 	if err != nil && ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
 		return nil, fmt.Errorf("pull of %s did not finish within its timeout of %s: %w", req.Ref, timeout, err)
+	}
+	return lc, err
+}
+
+// pullOCIDigest pulls the chart of an OCIRepository's manifest digest into
+// the content cache, within the OCIRepository's timeout.
+func (s *sources) pullOCIDigest(ctx context.Context, o *OCIRepository, manifest string) (*action.LocatedChart, error) {
+	reg, err := s.ociRegistry(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	timeout := duration(o.Spec.Timeout, defaultRepositoryTimeout)
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ref := o.Spec.URL + "@" + manifest
+	src := &action.ChartSource{ContentCache: s.cache, Registry: reg, ChartLimits: s.limits}
+	lc, err := src.Locate(pctx, action.ChartRequest{Ref: ref})
+	if err != nil && ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
+		return nil, fmt.Errorf("pull of %s did not finish within its timeout of %s: %w", ref, timeout, err)
 	}
 	return lc, err
 }
