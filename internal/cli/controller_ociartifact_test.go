@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -126,6 +127,76 @@ func (c *controllerEnv) artifactOf(name string) (revision, digest string) {
 	revision, _, _ = unstructured.NestedString(u.Object, "status", "artifact", "revision")
 	digest, _, _ = unstructured.NestedString(u.Object, "status", "artifact", "digest")
 	return revision, digest
+}
+
+// cachedCharts lists the chart archives in the controller's content cache.
+func (c *controllerEnv) cachedCharts() []string {
+	c.t.Helper()
+	var out []string
+	_ = filepath.WalkDir(filepath.Join(c.dir, "cache"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".chart") {
+			out = append(out, strings.TrimSuffix(filepath.Base(p), ".chart"))
+		}
+		return nil
+	})
+	return out
+}
+
+// TestControllerOCIRepositoryPullsOnce puts three HelmReleases on one
+// OCIRepository behind a front that counts manifest requests: the chart is
+// pulled once per digest, by the OCIRepository, and installed by the
+// releases from the content cache; intervals that find the same digest ask
+// with HEAD only. A tag pushed again is pulled once more, rolled out to all
+// three, and the old digest's chart leaves the cache.
+func TestControllerOCIRepositoryPullsOnce(t *testing.T) {
+	useCRDs(t, fluxCRDs(t))
+	c := startControllerEnv(t)
+	reg := registrytest.Start(t, registrytest.Options{})
+	front := startCountingRegistry(t, reg)
+	c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
+	c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: web}
+spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1s}
+`, front.addr))
+	names := []string{"one", "two", "three"}
+	for _, n := range names {
+		c.apply(helmReleaseGVR, ociRelease(n, "2s"))
+	}
+	for _, n := range names {
+		c.waitReady(n, "True", "InstallSucceeded")
+	}
+	// A few intervals of the OCIRepository and of the releases.
+	time.Sleep(5 * time.Second)
+	gets, heads := front.manifestGETs.Load(), front.manifestHEADs.Load()
+	t.Logf("after the install and 5s: %d manifest GETs, %d HEADs", gets, heads)
+	if gets != 1 {
+		t.Errorf("%d manifest GETs for one digest and three HelmReleases, want 1", gets)
+	}
+	if heads == 0 {
+		t.Errorf("no manifest HEAD in 5s of an OCIRepository pulled every 1s")
+	}
+	_, oldDigest := c.artifactOf("web")
+
+	c.repushWeb(reg)
+	for _, n := range names {
+		u := c.waitReady(n, "True", "UpgradeSucceeded")
+		if got := c.configMap(n + "-web")["v"]; got != "1.0.0" {
+			t.Errorf("HelmRelease/%s: ConfigMap v = %q after the tag was pushed again, want the new chart's 1.0.0 (%v)", n, got, u.Object["status"])
+		}
+	}
+	time.Sleep(3 * time.Second)
+	gets = front.manifestGETs.Load()
+	t.Logf("after the new digest and 3s: %d manifest GETs, %d HEADs", gets, front.manifestHEADs.Load())
+	if gets != 2 {
+		t.Errorf("%d manifest GETs for two digests and three HelmReleases, want 2", gets)
+	}
+	_, newDigest := c.artifactOf("web")
+	cached := strings.Join(c.cachedCharts(), " ")
+	if strings.Contains(cached, strings.TrimPrefix(oldDigest, "sha256:")) || !strings.Contains(cached, strings.TrimPrefix(newDigest, "sha256:")) {
+		t.Errorf("content cache holds %q; want the new artifact %s and not the superseded %s", cached, newDigest, oldDigest)
+	}
 }
 
 // TestControllerOCIRepositoryLastArtifact stops the registry under an

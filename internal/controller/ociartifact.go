@@ -14,6 +14,9 @@ import (
 	"golang.org/x/sync/singleflight"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/rudderpm/rudder/internal/action"
 )
@@ -27,6 +30,9 @@ type ociArtifacts struct {
 	pulls singleflight.Group
 
 	mu sync.Mutex
+	// byRepo is the archive digest (hex) of each OCIRepository's artifact,
+	// so that its file can be removed once the OCIRepository is gone.
+	byRepo map[types.NamespacedName]string
 	// byManifest is the archive digest of a manifest digest whose artifact
 	// has another digest in status (one Flux's source-controller stored).
 	byManifest map[string]string
@@ -34,6 +40,31 @@ type ociArtifacts struct {
 
 // maxManifestAliases bounds byManifest.
 const maxManifestAliases = 1024
+
+// record notes the archive digest of key's artifact and returns the one it
+// replaces ("" when none, or the same).
+func (a *ociArtifacts) record(key types.NamespacedName, digest string) (old string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.byRepo == nil {
+		a.byRepo = map[types.NamespacedName]string{}
+	}
+	old = a.byRepo[key]
+	a.byRepo[key] = digest
+	if old == digest {
+		return ""
+	}
+	return old
+}
+
+// forget drops key and returns the archive digest of its artifact, if known.
+func (a *ociArtifacts) forget(key types.NamespacedName) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d := a.byRepo[key]
+	delete(a.byRepo, key)
+	return d
+}
 
 // archiveOf is the archive digest pulled for a manifest digest whose status
 // names another.
@@ -51,6 +82,17 @@ func (a *ociArtifacts) alias(manifest, archive string) {
 		a.byManifest = map[string]string{}
 	}
 	a.byManifest[manifest] = archive
+}
+
+// dropAliases forgets the manifest digests that stood for archive.
+func (a *ociArtifacts) dropAliases(archive string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for m, d := range a.byManifest {
+		if d == archive {
+			delete(a.byManifest, m)
+		}
+	}
 }
 
 // ociSourceReady tells, as Flux's helm-controller does, whether a HelmRelease
@@ -139,4 +181,35 @@ func fileHasDigest(path, digest string) bool {
 		return false
 	}
 	return hex.EncodeToString(h.Sum(nil)) == digest
+}
+
+// removeOCIArtifact removes from the content cache, and from memory, the
+// chart archive of an artifact that key no longer has (superseded, or the
+// OCIRepository gone), unless another OCIRepository's artifact is the same.
+func (s *sources) removeOCIArtifact(ctx context.Context, c client.Reader, key types.NamespacedName, digest string) error {
+	if digest == "" {
+		return nil
+	}
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(OCIRepositoryGVK.GroupVersion().WithKind("OCIRepositoryList"))
+	if err := c.List(ctx, list); err != nil {
+		return err
+	}
+	for i := range list.Items {
+		item := &list.Items[i]
+		if item.GetNamespace() == key.Namespace && item.GetName() == key.Name {
+			continue
+		}
+		if d, _, _ := unstructured.NestedString(item.Object, "status", "artifact", "digest"); d == "sha256:"+digest {
+			return nil
+		}
+	}
+	s.mu.Lock()
+	delete(s.charts, digest)
+	s.mu.Unlock()
+	s.artifacts.dropAliases(digest)
+	if err := os.Remove(action.CachedChartPath(s.cache, digest)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -33,8 +34,9 @@ const (
 // outcome in the OCIRepository's status as Flux's source-controller does:
 // Ready, FetchFailed when the pull failed, and an artifact whose revision is
 // the tag and the manifest digest and whose digest is the chart archive's.
-// A pull that fails leaves the artifact as it was, and HelmReleases keep
-// installing from it.
+// A digest it has is not pulled again; a pull that fails leaves the artifact
+// as it was, and HelmReleases keep installing from it; a new artifact's
+// chart takes the place of the old one in the cache.
 type ociRepositoryReconciler struct {
 	client   client.Client
 	sources  *sources
@@ -44,21 +46,32 @@ type ociRepositoryReconciler struct {
 func (r *ociRepositoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	u := newObject(OCIRepositoryGVK)
 	if err := r.client.Get(ctx, req.NamespacedName, u); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, r.sources.removeOCIArtifact(ctx, r.client, req.NamespacedName, r.sources.artifacts.forget(req.NamespacedName))
+		}
+		return ctrl.Result{}, err
 	}
 	var o OCIRepository
 	if err := decode(u, &o); err != nil {
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	}
-	if !u.GetDeletionTimestamp().IsZero() || o.Spec.Suspend {
+	if !u.GetDeletionTimestamp().IsZero() {
+		return ctrl.Result{}, r.sources.removeOCIArtifact(ctx, r.client, req.NamespacedName, r.sources.artifacts.forget(req.NamespacedName))
+	}
+	if o.Spec.Suspend {
 		return ctrl.Result{}, nil
 	}
 	old := o.Status
 	st := old
 	st.Conditions = append([]metav1.Condition(nil), old.Conditions...)
 	gen := o.Generation
+	if st.Artifact != nil {
+		// After a restart, the artifact in status is the one to replace.
+		r.sources.artifacts.record(req.NamespacedName, strings.TrimPrefix(st.Artifact.Digest, "sha256:"))
+	}
 
-	lc, err := r.sources.pullOCI(ctx, &o)
+	lc, err := r.sources.pullOCI(ctx, &o, st.Artifact)
+	stored := "" // the archive digest of a chart pulled
 	if err != nil {
 		msg, reason := err.Error(), pullFailedReason(err)
 		setCondition(&st.Conditions, FetchFailedCondition, metav1.ConditionTrue, reason, msg, gen)
@@ -75,20 +88,30 @@ func (r *ociRepositoryReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		st.ObservedGeneration = gen
 		removeCondition(&st.Conditions, StalledCondition)
 		removeCondition(&st.Conditions, FetchFailedCondition)
-		rev := ociRevision(lc)
-		if st.Artifact == nil || st.Artifact.Revision != rev || st.Artifact.Digest != "sha256:"+lc.Digest {
-			st.Artifact = &artifact{Path: fmt.Sprintf("ocirepository/%s/%s/%s.tgz", o.Namespace, o.Name, lc.Digest),
-				URL: o.Spec.URL, Revision: rev, Digest: "sha256:" + lc.Digest, LastUpdateTime: metav1.Now()}
-			st.URL = o.Spec.URL
-			r.recorder.Event(u, corev1.EventTypeNormal, "NewArtifact", fmt.Sprintf("stored artifact with revision '%s' from '%s'", rev, o.Spec.URL))
+		if lc != nil {
+			rev := ociRevision(lc)
+			if st.Artifact == nil || st.Artifact.Revision != rev || st.Artifact.Digest != "sha256:"+lc.Digest {
+				st.Artifact = &artifact{Path: fmt.Sprintf("ocirepository/%s/%s/%s.tgz", o.Namespace, o.Name, lc.Digest),
+					URL: o.Spec.URL, Revision: rev, Digest: "sha256:" + lc.Digest, LastUpdateTime: metav1.Now()}
+				st.URL = o.Spec.URL
+				r.recorder.Event(u, corev1.EventTypeNormal, "NewArtifact", fmt.Sprintf("stored artifact with revision '%s' from '%s'", rev, o.Spec.URL))
+			}
+			stored = lc.Digest
 		}
-		msg := fmt.Sprintf("stored artifact for digest '%s'", rev)
+		msg := fmt.Sprintf("stored artifact for digest '%s'", st.Artifact.Revision)
 		setCondition(&st.Conditions, ArtifactInStorageCondition, metav1.ConditionTrue, SucceededReason, msg, gen)
 		setCondition(&st.Conditions, ReadyCondition, metav1.ConditionTrue, SucceededReason, msg, gen)
 	}
 	if !reflect.DeepEqual(st, old) {
 		if err := patchStatus(ctx, r.client, u, st); err != nil {
 			return ctrl.Result{}, err
+		}
+	}
+	// Once the status names the new artifact, the old one's chart goes.
+	if stored != "" {
+		superseded := r.sources.artifacts.record(req.NamespacedName, stored)
+		if err := r.sources.removeOCIArtifact(ctx, r.client, req.NamespacedName, superseded); err != nil {
+			return ctrl.Result{}, fmt.Errorf("OCIRepository/%s/%s: removing its superseded artifact: %w", o.Namespace, o.Name, err)
 		}
 	}
 	return ctrl.Result{RequeueAfter: duration(&o.Spec.Interval, defaultInterval)}, nil

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -220,8 +221,11 @@ func (e *sourceNotReadyError) Error() string {
 func (e *sourceNotReadyError) Unwrap() error { return e.err }
 
 // pullOCI pulls the chart an OCIRepository points at into the content cache.
-// Its errors do not name the OCIRepository.
-func (s *sources) pullOCI(ctx context.Context, o *OCIRepository) (*action.LocatedChart, error) {
+// When have, the artifact the OCIRepository has, is in the cache and still
+// the one its reference points at (asked with a HEAD request, as Flux does),
+// nothing is pulled and the result is nil. Its errors do not name the
+// OCIRepository.
+func (s *sources) pullOCI(ctx context.Context, o *OCIRepository, have *artifact) (*action.LocatedChart, error) {
 	if err := checkOCIURL(o.Spec.URL); err != nil {
 		return nil, err
 	}
@@ -260,12 +264,29 @@ func (s *sources) pullOCI(ctx context.Context, o *OCIRepository) (*action.Locate
 	default:
 		req.Ref += ":latest"
 	}
+	if have != nil && s.inCache(have) {
+		// When the HEAD fails, the pull below is tried, and its error told.
+		if d, err := reg.Resolve(pctx, req.Ref); err == nil && ociRevision(&action.LocatedChart{OCIRef: req.Ref, ManifestDigest: d}) == have.Revision {
+			return nil, nil
+		}
+	}
 	src := &action.ChartSource{ContentCache: s.cache, Registry: reg, ChartLimits: s.limits}
 	lc, err := src.Locate(pctx, req)
 	if err != nil && ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
 		return nil, fmt.Errorf("pull of %s did not finish within its timeout of %s: %w", req.Ref, timeout, err)
 	}
 	return lc, err
+}
+
+// inCache tells whether the chart archive of an OCIRepository's artifact is
+// in the content cache.
+func (s *sources) inCache(a *artifact) bool {
+	d := strings.TrimPrefix(a.Digest, "sha256:")
+	if d == "" || d == a.Digest {
+		return false
+	}
+	_, err := os.Stat(action.CachedChartPath(s.cache, d))
+	return err == nil
 }
 
 // pullOCIDigest pulls the chart of an OCIRepository's manifest digest into
