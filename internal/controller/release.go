@@ -158,6 +158,11 @@ func (r *releaseReconciler) reconcile(ctx context.Context, u *unstructured.Unstr
 		fail(InvalidSpecReason, err)
 		return r.afterError(st, gen, err, interval)
 	}
+	crds, err := hr.crdPolicies()
+	if err != nil {
+		fail(InvalidSpecReason, err)
+		return r.afterError(st, gen, err, interval)
+	}
 	removeCondition(&st.Conditions, StalledCondition)
 
 	names := releaseNames(hr)
@@ -224,7 +229,7 @@ func (r *releaseReconciler) reconcile(ctx context.Context, u *unstructured.Unstr
 	if !installing {
 		op = r.upgrade
 	}
-	return op(ctx, u, hr, st, opRequest{cluster: cluster, names: names, chart: ch, values: vals, digest: digest, retries: retries, post: post})
+	return op(ctx, u, hr, st, opRequest{cluster: cluster, names: names, chart: ch, values: vals, digest: digest, retries: retries, post: post, crds: crds})
 }
 
 // afterError finishes a reconcile that failed before any release action: an
@@ -251,6 +256,8 @@ type opRequest struct {
 	// post rewrites the rendered manifests (spec.postRenderers,
 	// spec.commonMetadata, the origin labels); nil: none.
 	post action.PostRenderer
+	// crds says what an install or upgrade does with the chart's crds/.
+	crds crdPolicies
 	// rollbackBelow, when set, makes a rollback go to the newest successful
 	// revision below this one (which is deployed, but failed its tests) rather
 	// than to the deployed one.
@@ -266,8 +273,9 @@ func (r *releaseReconciler) install(ctx context.Context, u *unstructured.Unstruc
 		// Replace lets an install reuse the name of a release uninstalled with
 		// its history kept, or whose install failed.
 		CreateNamespace: spec.CreateNamespace, Replace: true, TakeOwnership: !spec.DisableTakeOwnership,
-		SkipCRDs: spec.SkipCRDs || spec.CRDs == "Skip", Labels: map[string]string{digestLabel: digestLabelValue(q.digest)}}
+		Labels: map[string]string{digestLabel: digestLabelValue(q.digest)}}
 	o.LifecycleOptions = hr.lifecycle(spec.Timeout, spec.DisableWait, spec.DisableWaitForJobs, spec.DisableHooks)
+	o.CRDs = q.crds.install
 	o.Render.PostRenderer = q.post
 	st.LastAttemptedReleaseAction = "install"
 	rel, err := (&action.Install{Cluster: q.cluster, InstallOptions: o}).Run(ctx, q.chart.chart, q.values)
@@ -290,9 +298,9 @@ func (r *releaseReconciler) upgrade(ctx context.Context, u *unstructured.Unstruc
 		spec = &UpgradeSpec{}
 	}
 	o := action.UpgradeOptions{Namespace: q.names.target, ResetValues: true, TakeOwnership: !spec.DisableTakeOwnership,
-		CleanupOnFail: spec.CleanupOnFail, SkipCRDs: spec.CRDs == "" || spec.CRDs == "Skip",
-		Labels: map[string]string{digestLabel: digestLabelValue(q.digest)}}
+		CleanupOnFail: spec.CleanupOnFail, Labels: map[string]string{digestLabel: digestLabelValue(q.digest)}}
 	o.LifecycleOptions = hr.lifecycle(spec.Timeout, spec.DisableWait, spec.DisableWaitForJobs, spec.DisableHooks)
+	o.CRDs = q.crds.upgrade
 	if spec.Force {
 		o.ServerSide, o.ForceConflicts = action.ServerSideTrue, true
 	}
