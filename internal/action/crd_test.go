@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/rudderpm/rudder/internal/action"
+	"github.com/rudderpm/rudder/internal/chart"
 	"github.com/rudderpm/rudder/internal/kube"
 )
 
@@ -144,5 +146,54 @@ func TestCRDUpgrade(t *testing.T) {
 	f.uninstall("crd", action.UninstallOptions{DeleteCRDs: true})
 	if _, err := f.dyn.Resource(crdGVR).Get(f.ctx, "gadgets."+group, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("CRD after uninstall --delete-crds: %v", err)
+	}
+}
+
+// A subchart its condition disables brings no CRDs, as with Helm's install and
+// Flux's install and upgrade: the chart's crds/ are those of the tree the
+// values enable, on install and on upgrade alike.
+func TestCRDsOfDisabledSubcharts(t *testing.T) {
+	f := newFixture(t)
+	group := strings.ReplaceAll(f.ns, "-", "") + ".sub.rudder.test"
+	name := "gadgets." + group
+	t.Cleanup(func() {
+		_ = f.dyn.Resource(crdGVR).Delete(context.WithoutCancel(f.ctx), name, metav1.DeleteOptions{})
+	})
+	files := []*chart.File{
+		{Name: "Chart.yaml", Data: []byte("apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- {name: sub, version: 1.0.0, condition: sub.enabled}\n")},
+		{Name: "values.yaml", Data: []byte("sub: {enabled: false}\n")},
+		{Name: "templates/cm.yaml", Data: []byte(configMap("app"))},
+		{Name: "charts/sub/Chart.yaml", Data: []byte("apiVersion: v2\nname: sub\nversion: 1.0.0\n")},
+		{Name: "charts/sub/crds/gadget.yaml", Data: []byte(gadgetCRD(group, "Namespaced", gadgetVersion("v1", true, sizeField, "")))},
+	}
+	ch, err := chart.LoadFiles(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exists := func() bool {
+		t.Helper()
+		_, err := f.dyn.Resource(crdGVR).Get(f.ctx, name, metav1.GetOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	f.ok(f.install("sub", ch, nil))
+	if exists() {
+		t.Errorf("install: the CRD of a disabled subchart was created")
+	}
+	// Gone before the upgrade, whatever the install did, so that the upgrade
+	// is seen on its own.
+	_ = f.dyn.Resource(crdGVR).Delete(f.ctx, name, metav1.DeleteOptions{})
+	for exists() {
+		time.Sleep(100 * time.Millisecond)
+	}
+	f.ok(f.upgrade("sub", ch, nil))
+	if exists() {
+		t.Errorf("upgrade: the CRD of a disabled subchart was created")
+	}
+	f.ok(f.upgrade("sub", ch, map[string]any{"sub": map[string]any{"enabled": true}}))
+	if !exists() {
+		t.Errorf("upgrade: the CRD of an enabled subchart was not created")
 	}
 }

@@ -107,6 +107,8 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	if crds := ch.CRDObjects(); online && !o.SkipCRDs && o.CRDs != CRDsSkip && len(crds) > 0 {
 		if o.DryRun.isDry() {
 			i.warn("This chart or one of its subcharts contains CRDs. Rendering may fail or contain inaccuracies.")
+		} else if crds, err := enabledCRDs(ch, vals); err != nil {
+			return nil, err
 		} else if err := c.applyCRDs(ctx, crds, o.LifecycleOptions, i.warn); err != nil {
 			return nil, err
 		}

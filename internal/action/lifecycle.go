@@ -16,6 +16,7 @@ import (
 	"github.com/rudderpm/rudder/internal/kube"
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/storage"
+	"github.com/rudderpm/rudder/internal/values"
 )
 
 // The vocabulary Install, Upgrade and Rollback share: their common options, what
@@ -273,6 +274,21 @@ func ParseCRDPolicy(s string) (CRDPolicy, error) {
 // crdUpgrader updates CRDs after a preflight; *kube.Client is one.
 type crdUpgrader interface {
 	UpgradeCRDs(ctx context.Context, crds []*kube.Resource, opts kube.CRDUpgradeOptions) (*kube.CRDUpgradeResult, error)
+}
+
+// enabledCRDs returns the crds/ of ch and of the subcharts that vals leave
+// enabled (conditions, tags), as rendering will see the tree; ch is not
+// changed.
+func enabledCRDs(ch *chart.Chart, vals map[string]any) ([]chart.CRD, error) {
+	if len(ch.CRDObjects()) == 0 {
+		return nil, nil
+	}
+	cp := ch.Clone()
+	// The warnings are the render's to report, which processes the tree again.
+	if _, err := values.ProcessDependencies(cp, vals); err != nil {
+		return nil, fmt.Errorf("chart dependencies processing failed: %w", err)
+	}
+	return cp.CRDObjects(), nil
 }
 
 // applyCRDs brings the chart's CRDs to the cluster as the policy says.

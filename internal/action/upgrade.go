@@ -136,9 +136,15 @@ func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals ma
 	if err != nil {
 		return nil, err
 	}
-	if crds := ch.CRDObjects(); !o.SkipCRDs && o.CRDs != CRDsSkip && len(crds) > 0 && !o.DryRun.isDry() {
-		if err := c.applyCRDs(ctx, crds, o.LifecycleOptions, u.warn); err != nil {
+	if !o.SkipCRDs && o.CRDs != CRDsSkip && !o.DryRun.isDry() {
+		crds, err := enabledCRDs(ch, vals)
+		if err != nil {
 			return nil, err
+		}
+		if len(crds) > 0 {
+			if err := c.applyCRDs(ctx, crds, o.LifecycleOptions, u.warn); err != nil {
+				return nil, err
+			}
 		}
 	}
 	caps, err := c.Server.Capabilities(ctx)
