@@ -180,7 +180,8 @@ func TestControllerCRDPolicies(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c.apply(helmReleaseGVR, crdRelease("replace", "crd-replace", "1.0.0", "  values: {v2: true}\n  upgrade: {crds: CreateReplace}\n"))
+	c.apply(helmReleaseGVR, strings.Replace(crdRelease("replace", "crd-replace", "1.0.0",
+		"  values: {v2: true}\n  upgrade: {crds: CreateReplace, remediation: {retries: 1}}\n"), "interval: 1m", "interval: 2s", 1))
 	c.apply(helmReleaseGVR, crdRelease("create", "crd-create", "1.0.0", "  upgrade: {crds: Create}\n"))
 	c.apply(helmReleaseGVR, crdRelease("default", "crd-default", "1.0.0", ""))
 	c.apply(helmReleaseGVR, crdRelease("skip", "crd-skip", "1.0.0", "  values: {gizmo: false}\n  upgrade: {crds: Skip}\n"))
@@ -258,6 +259,9 @@ func TestControllerCRDPolicies(t *testing.T) {
 
 	run("refused-change-fails-the-upgrade", func(t *testing.T) {
 		c.patch("replace", `{"spec":{"chart":{"spec":{"version":"1.2.0"}}}}`)
+		// Tried again once (remediation.retries), then stalled; never rolled
+		// back, as no release was made.
+		c.waitCondition("replace", "Stalled", "True", "RetriesExceeded")
 		u := c.waitReady("replace", "False", "UpgradeFailed")
 		_, _, msg := condition(u, "Ready")
 		name := "widgets." + group("replace")
@@ -273,6 +277,15 @@ func TestControllerCRDPolicies(t *testing.T) {
 		}
 		if v := historyVersion(u); v != 2 {
 			t.Errorf("history[0].version = %d, want 2: a refused CRD change made a revision", v)
+		}
+		if n, _, _ := unstructured.NestedInt64(u.Object, "status", "upgradeFailures"); n != 2 {
+			t.Errorf("upgradeFailures = %d, want 2 (the first try and one retry)", n)
+		}
+		if s, r, m := condition(u, "Remediated"); s != "" {
+			t.Errorf("Remediated = %s/%s %q: a release that did not change was remediated", s, r, m)
+		}
+		if out := c.rudder("history", "replace", "-o", "json"); strings.Count(out, `"revision"`) != 2 {
+			t.Errorf("rudder history: want the two revisions of install and upgrade only:\n%s", out)
 		}
 	})
 }

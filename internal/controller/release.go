@@ -309,7 +309,9 @@ func (r *releaseReconciler) upgrade(ctx context.Context, u *unstructured.Unstruc
 	rel, err := (&action.Upgrade{Cluster: q.cluster, UpgradeOptions: o}).Run(ctx, q.names.release, q.chart.chart, q.values)
 	if err != nil {
 		res := r.actionFailed(u, hr, st, q, rel, "upgrade", UpgradeFailedReason, err, func() { st.UpgradeFailures++ })
-		if !isLocked(err) && remediates(spec.Remediation) {
+		// Without a release (a refused CRD change, a chart that does not
+		// render) nothing changed: there is nothing to remediate, as with Flux.
+		if rel != nil && !isLocked(err) && remediates(spec.Remediation) {
 			if spec.Remediation.Strategy == "uninstall" {
 				r.uninstallFailed(ctx, u, hr, st, q)
 			} else {
