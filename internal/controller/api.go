@@ -252,6 +252,9 @@ type HelmRepositorySpec struct {
 	Timeout         *metav1.Duration `json:"timeout,omitempty"`
 	Suspend         bool             `json:"suspend,omitempty"`
 	Type            string           `json:"type,omitempty"`
+	// Provider asks a cloud for a registry login (aws, azure, gcp) when
+	// type is oci and secretRef is unset; Rudder supports only generic.
+	Provider string `json:"provider,omitempty"`
 }
 
 // OCIRepository is the part of a source.toolkit.fluxcd.io/v1 OCIRepository

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/Masterminds/semver/v3"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -348,45 +349,66 @@ func (s *sources) get(ctx context.Context, gvk schema.GroupVersionKind, namespac
 // in Flux.
 func (s *sources) repoOptions(ctx context.Context, r *HelmRepository) (repo.ClientOptions, error) {
 	o := repo.ClientOptions{AuthURL: r.Spec.URL, PassCredentialsAll: r.Spec.PassCredentials, Timeout: duration(r.Spec.Timeout, defaultRepositoryTimeout)}
-	user, pass, conf, err := s.helmRepositoryAuth(ctx, r)
+	sec, conf, err := s.helmRepositoryAuth(ctx, r)
 	if err != nil {
 		return o, fmt.Errorf("HelmRepository/%s/%s: %w", r.Namespace, r.Name, err)
 	}
-	o.Username, o.Password, o.TLSConfig = user, pass, conf
+	if sec != nil {
+		o.Username, o.Password = string(sec.Data["username"]), string(sec.Data["password"])
+	}
+	o.TLSConfig = conf
 	return o, nil
 }
 
-// helmRepositoryAuth reads a HelmRepository's basic auth and TLS settings
-// (nil: the defaults).
-func (s *sources) helmRepositoryAuth(ctx context.Context, r *HelmRepository) (user, pass string, conf *tls.Config, err error) {
+// helmRepositoryAuth reads a HelmRepository's secretRef (nil when unset) and
+// its TLS settings (nil: the defaults). As in Flux, a secretRef with a
+// username and no password, or the reverse, is refused whatever the
+// repository's type.
+func (s *sources) helmRepositoryAuth(ctx context.Context, r *HelmRepository) (sec *corev1.Secret, conf *tls.Config, err error) {
 	if r.Spec.CertSecretRef != nil {
 		if conf, err = s.certSecretTLS(ctx, r.Namespace, r.Spec.CertSecretRef); err != nil {
-			return "", "", nil, err
+			return nil, nil, err
 		}
 	}
 	if r.Spec.SecretRef != nil {
-		sec, err := s.secret(ctx, r.Namespace, r.Spec.SecretRef.Name)
-		if err != nil {
-			return "", "", nil, fmt.Errorf("secretRef: %w", err)
+		if sec, err = s.secret(ctx, r.Namespace, r.Spec.SecretRef.Name); err != nil {
+			return nil, nil, fmt.Errorf("secretRef: %w", err)
 		}
-		user, pass = string(sec.Data["username"]), string(sec.Data["password"])
+		if err := checkBasicAuthKeys(sec); err != nil {
+			return nil, nil, err
+		}
 		if conf == nil {
 			if conf, err = legacyTLS(sec); err != nil {
-				return "", "", nil, err
+				return nil, nil, err
 			}
 		}
 	}
-	return user, pass, conf, nil
+	return sec, conf, nil
 }
 
 // helmRegistry is an OCI client for a HelmRepository of type oci: the login
-// of its secretRef, its TLS settings, and plain HTTP when insecure is set.
+// of its secretRef (see helmOCILogin), its TLS settings, and plain HTTP when
+// insecure is set. passCredentials does not matter to registries, as in Flux.
 func (s *sources) helmRegistry(ctx context.Context, r *HelmRepository) (*registry.Client, error) {
-	user, pass, conf, err := s.helmRepositoryAuth(ctx, r)
-	if err != nil {
+	fail := func(err error) (*registry.Client, error) {
 		return nil, fmt.Errorf("HelmRepository/%s/%s: %w", r.Namespace, r.Name, err)
 	}
-	return registry.New(registry.Options{PlainHTTP: r.Spec.Insecure, UserAgent: "rudder-controller", Username: user, Password: pass, TLSConfig: conf})
+	sec, conf, err := s.helmRepositoryAuth(ctx, r)
+	if err != nil {
+		return fail(err)
+	}
+	opts := registry.Options{PlainHTTP: r.Spec.Insecure, UserAgent: "rudder-controller", TLSConfig: conf}
+	switch {
+	case sec != nil:
+		if opts.Username, opts.Password, err = helmOCILogin(sec, r.Spec.URL); err != nil {
+			return fail(err)
+		}
+	case r.Spec.Provider != "" && r.Spec.Provider != "generic":
+		// Flux asks the cloud for a login here, and fails with
+		// AuthenticationFailed when it cannot get one.
+		return fail(&secretError{fmt.Errorf("provider '%s': cloud logins are not supported by Rudder: give a secretRef", r.Spec.Provider)})
+	}
+	return registry.New(opts)
 }
 
 // ociRegistry is an OCI client for an OCIRepository, with the logins of its
