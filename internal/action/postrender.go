@@ -11,6 +11,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/rudderpm/rudder/internal/manifest"
+	"github.com/rudderpm/rudder/internal/release"
 )
 
 // sourceAnnotation carries each document's template through the post-renderer, so its
@@ -22,11 +23,16 @@ const sourceAnnotation = "postrenderer.helm.sh/postrender-filename"
 // Documents the post-renderer adds without the annotation are named
 // generated-by-postrender-N.yaml. A post-renderer that is also a kio.Filter is
 // given the parsed documents instead, which saves writing and parsing the stream
-// twice.
-func postRender(ctx context.Context, pr PostRenderer, files map[string]string) (map[string]string, error) {
+// twice. With skipHooks, hook documents go around the post-renderer and back
+// into their templates unchanged.
+func postRender(ctx context.Context, pr PostRenderer, files map[string]string, skipHooks bool) (map[string]string, error) {
 	nodes, err := annotateSources(files)
 	if err != nil {
 		return nil, fmt.Errorf("error merging manifests: %w", err)
+	}
+	var hooks []*kyaml.RNode
+	if skipHooks {
+		nodes, hooks = splitHooks(nodes)
 	}
 	if f, ok := pr.(kio.Filter); ok {
 		if nodes, err = f.Filter(nodes); err != nil {
@@ -45,7 +51,7 @@ func postRender(ctx context.Context, pr PostRenderer, files map[string]string) (
 			return nil, fmt.Errorf("error while parsing post rendered output: error parsing YAML: %w", err)
 		}
 	}
-	split, err := splitBySource(nodes)
+	split, err := splitBySource(append(nodes, hooks...))
 	if err != nil {
 		return nil, fmt.Errorf("error while parsing post rendered output: %w", err)
 	}
@@ -91,6 +97,19 @@ func annotateSources(files map[string]string) ([]*kyaml.RNode, error) {
 		}
 	}
 	return nodes, nil
+}
+
+// splitHooks parts documents into those without and those with a helm.sh/hook
+// annotation, each in their order.
+func splitHooks(nodes []*kyaml.RNode) (objects, hooks []*kyaml.RNode) {
+	for _, n := range nodes {
+		if _, hook := n.GetAnnotations(release.HookAnnotation)[release.HookAnnotation]; hook {
+			hooks = append(hooks, n)
+		} else {
+			objects = append(objects, n)
+		}
+	}
+	return objects, hooks
 }
 
 func splitBySource(nodes []*kyaml.RNode) (map[string]string, error) {

@@ -39,6 +39,11 @@ type RenderOptions struct {
 	Lookup engine.LookupFunc
 	// PostRenderer, if set, rewrites the rendered manifests before they are sorted.
 	PostRenderer PostRenderer
+	// PostRenderSkipHooks keeps hook documents (those annotated helm.sh/hook)
+	// away from PostRenderer: they are stored and run as the templates made
+	// them, as with Helm 3, which Flux's helm-controller embeds. The zero value
+	// post-renders hooks too, as Helm v4 does.
+	PostRenderSkipHooks bool
 	// HideSecrets replaces the body of Secrets in the manifest stream.
 	HideSecrets bool
 	// Warnings receives, as they are found, the warnings Helm logs while computing
@@ -169,7 +174,7 @@ func Render(ctx context.Context, ch *chart.Chart, userVals map[string]any, o Ren
 	res.Notes = takeNotes(files, ch.Name(), o.SubNotes)
 
 	if o.PostRenderer != nil {
-		if files, err = postRender(ctx, o.PostRenderer, files); err != nil {
+		if files, err = postRender(ctx, o.PostRenderer, files, o.PostRenderSkipHooks); err != nil {
 			return res, err
 		}
 	}
