@@ -14,13 +14,36 @@ import (
 )
 
 // fieldsChart has a ConfigMap to patch and drift, a Deployment whose image a
-// post-renderer overrides, and a test Pod that fails when told to.
+// post-renderer overrides, a test Pod that fails when told to, and, when asked
+// for, a Job and a pre-install hook Job.
 const fieldsChart = `-- fields/Chart.yaml --
 apiVersion: v2
 name: fields
 version: 1.0.0
 -- fields/values.yaml --
 testFails: false
+jobs: false
+-- fields/templates/jobs.yaml --
+{{- if .Values.jobs }}
+{{- range $name, $hook := dict "job" "" "hook" "pre-install" }}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ $.Release.Name }}-{{ $name }}
+  labels: {part: job}
+  {{- with $hook }}
+  annotations: {helm.sh/hook: {{ . }}}
+  {{- end }}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: run
+        image: busybox
+{{- end }}
+{{- end }}
 -- fields/templates/cm.yaml --
 apiVersion: v1
 kind: ConfigMap
@@ -171,6 +194,38 @@ func controllerFieldsScenario(t *testing.T, c *controllerEnv) {
 		}
 		if cm := c.configMap("kust-cm"); cm["a"] != "1" || cm["added"] != "" {
 			t.Errorf("the patches dropped from the spec still apply: %v", cm)
+		}
+	})
+
+	// As in Flux, whose Helm 3 post-renders the release manifest only, a
+	// patch whose target matches a hook too leaves the hook as the chart made
+	// it, in the stored release and on the API server.
+	t.Run("post-renderers-skip-hooks", func(t *testing.T) {
+		c.t = t
+		c.apply(helmReleaseGVR, fieldsRelease("kjob", `  values: {jobs: true}
+  postRenderers:
+  - kustomize:
+      patches:
+      - target: {kind: Job}
+        patch: |
+          - op: add
+            path: /metadata/labels/patched
+            value: "yes"
+`))
+		c.waitReady("kjob", "True", "InstallSucceeded")
+		jobs := c.env.Clientset().BatchV1().Jobs(c.ns)
+		for name, want := range map[string]string{"kjob-job": "yes", "kjob-hook": ""} {
+			j, err := jobs.Get(t.Context(), name, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := j.Labels["patched"]; got != want {
+				t.Errorf("Job %s label patched = %q, want %q", name, got, want)
+			}
+		}
+		hooks := c.rudder("get", "hooks", "kjob")
+		if !strings.Contains(hooks, "name: kjob-hook") || strings.Contains(hooks, "patched") {
+			t.Errorf("the stored hooks: want kjob-hook unpatched:\n%s", hooks)
 		}
 	})
 

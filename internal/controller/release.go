@@ -253,8 +253,10 @@ type opRequest struct {
 	values  map[string]any
 	digest  string
 	retries int
-	// post rewrites the rendered manifests (spec.postRenderers,
-	// spec.commonMetadata, the origin labels); nil: none.
+	// post rewrites the rendered manifests but hooks (spec.postRenderers,
+	// spec.commonMetadata, the origin labels); nil: none. Hooks go around
+	// it, as in Flux's helm-controller, whose Helm 3 post-renders the
+	// release manifest only.
 	post action.PostRenderer
 	// crds says what an install or upgrade does with the chart's crds/.
 	crds crdPolicies
@@ -276,7 +278,7 @@ func (r *releaseReconciler) install(ctx context.Context, u *unstructured.Unstruc
 		Labels: map[string]string{digestLabel: digestLabelValue(q.digest)}}
 	o.LifecycleOptions = hr.lifecycle(spec.Timeout, spec.DisableWait, spec.DisableWaitForJobs, spec.DisableHooks)
 	o.CRDs = q.crds.install
-	o.Render.PostRenderer = q.post
+	o.Render.PostRenderer, o.Render.PostRenderSkipHooks = q.post, true
 	st.LastAttemptedReleaseAction = "install"
 	rel, err := (&action.Install{Cluster: q.cluster, InstallOptions: o}).Run(ctx, q.chart.chart, q.values)
 	if err != nil {
@@ -304,7 +306,7 @@ func (r *releaseReconciler) upgrade(ctx context.Context, u *unstructured.Unstruc
 	if spec.Force {
 		o.ServerSide, o.ForceConflicts = action.ServerSideTrue, true
 	}
-	o.Render.PostRenderer = q.post
+	o.Render.PostRenderer, o.Render.PostRenderSkipHooks = q.post, true
 	st.LastAttemptedReleaseAction = "upgrade"
 	rel, err := (&action.Upgrade{Cluster: q.cluster, UpgradeOptions: o}).Run(ctx, q.names.release, q.chart.chart, q.values)
 	if err != nil {
