@@ -15,14 +15,10 @@ import (
 // TestHelmSeesChunked runs a real Helm 4 on a release Rudder stored in chunks:
 // Helm lists it and shows its history with the stub's notice, and refuses to
 // upgrade or roll it back instead of acting on a release it cannot read; the
-// release stays whole for Rudder. It runs only when RUDDER_INTEROP_HELM names a
-// helm binary (hack/peer helm builds one).
+// release stays whole for Rudder. Helm is $RUDDER_INTEROP_HELM, else hack/peer's.
 func TestHelmSeesChunked(t *testing.T) {
-	helmBin := os.Getenv("RUDDER_INTEROP_HELM")
-	if helmBin == "" {
-		t.Skip("set RUDDER_INTEROP_HELM to a Helm 4 binary to run")
-	}
 	env := testenv.Start(t)
+	helmBin := helmBinary(t)
 	home := t.TempDir()
 	keel := keelChart(t, helmRunner(t, helmBin, home))
 	for _, driver := range []string{"secret", "configmap"} {

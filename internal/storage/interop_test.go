@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,16 +17,11 @@ import (
 
 // TestHelmInterop runs a real Helm 4 against the test cluster, alternating
 // with Rudder's storage on the same releases, with each driver (sql on a
-// PostgreSQL database). CI has no Helm, so it runs only when
-// RUDDER_INTEROP_HELM names a helm binary (hack/peer helm builds one):
-//
-//	RUDDER_INTEROP_HELM=/path/to/helm go test -run HelmInterop -v ./internal/storage/
+// PostgreSQL database). Helm is $RUDDER_INTEROP_HELM, else the one hack/peer helm
+// builds (hack/test builds it first).
 func TestHelmInterop(t *testing.T) {
-	helmBin := os.Getenv("RUDDER_INTEROP_HELM")
-	if helmBin == "" {
-		t.Skip("set RUDDER_INTEROP_HELM to a Helm 4 binary to run")
-	}
 	env := testenv.Start(t)
+	helmBin := helmBinary(t)
 	home := t.TempDir()
 	// The sql driver's records go to a database of their own.
 	sqlConn := pgtest.Start(t).NewDatabase(t)

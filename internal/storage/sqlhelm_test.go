@@ -186,28 +186,23 @@ func mustSelector(t *testing.T, s string) labels.Selector {
 	return sel
 }
 
-// helmBinary is a Helm v4.3.1 to test against: $RUDDER_INTEROP_HELM, else
-// the one hack/peer helm built and cached. It skips t when there is none.
+// helmBinary is a Helm v4.3.1 to test against: $RUDDER_INTEROP_HELM, else the
+// one hack/peer helm builds and caches. Under -short a missing one skips t;
+// otherwise failing to build it fails t, so that a full run (hack/test) never
+// leaves the interop tests out unnoticed.
 func helmBinary(t *testing.T) string {
 	t.Helper()
 	if p := os.Getenv("RUDDER_INTEROP_HELM"); p != "" {
 		return p
 	}
-	cache := os.Getenv("RUDDER_PEER_CACHE")
-	if cache == "" {
-		base := os.Getenv("XDG_CACHE_HOME")
-		if base == "" {
-			home, _ := os.UserHomeDir()
-			base = filepath.Join(home, ".cache")
+	out, err := exec.Command("../../hack/peer", "helm").Output()
+	if err != nil {
+		if testing.Short() {
+			t.Skipf("no Helm v4.3.1 (hack/peer helm: %v); set RUDDER_INTEROP_HELM", err)
 		}
-		cache = filepath.Join(base, "rudder", "peers")
+		t.Fatalf("hack/peer helm: %v", err)
 	}
-	p := filepath.Join(cache, "helm-v4.3.1", "helm")
-	if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
-		return p
-	}
-	t.Skip("no Helm v4.3.1: build one with hack/peer helm, or set RUDDER_INTEROP_HELM")
-	return ""
+	return strings.TrimSpace(string(out))
 }
 
 // discoveryKubeconfig serves what Helm asks of an API server before it
