@@ -104,7 +104,11 @@ func (a *app) newListCmd() *cobra.Command {
 				err = writeListTable(out, rows, noHeaders, a.palette())
 			}
 			if err == nil && drifted > 0 && drift.detailedExitCode {
-				err = &exitError{code: 2, err: fmt.Errorf("%d releases have drifted (detailed-exitcode parameter enabled)", drifted)}
+				said := fmt.Sprintf("%d releases have", drifted)
+				if drifted == 1 {
+					said = "1 release has"
+				}
+				err = &exitError{code: 2, err: fmt.Errorf("%s drifted (detailed-exitcode parameter enabled)", said)}
 			}
 			return err
 		},
