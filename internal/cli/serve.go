@@ -55,7 +55,7 @@ folder at start, so a crash never leaves it broken.
 Examples:
 
     $ RUDDER_SERVE_PASSWORD=s3cret rudder serve --storage-dir ./charts --username ci
-    $ rudder repo add local http://127.0.0.1:8879
+    $ rudder repo add local http://127.0.0.1:8879 --username ci --password s3cret
     $ curl -u ci:s3cret --data-binary @mychart-0.1.0.tgz http://127.0.0.1:8879/api/charts
 
     $ rudder serve --storage-dir ./charts --allow-anonymous-writes   # loopback, for tests
