@@ -21,7 +21,10 @@ var layers = map[string]int{
 	"internal/engine": 1, "internal/tlsconf": 1, "internal/atomicfile": 1,
 	"internal/kube": 2, "internal/storage": 2, "internal/repo": 2, "internal/registry": 2, "internal/provenance": 2, "internal/plugin": 2, "internal/secrets": 2,
 	"internal/action": 3, "internal/lint": 3,
-	"internal/cli": 4, "internal/controller": 4,
+	// control declares what the CLI needs to drive the controller without linking
+	// it (controller-runtime): the CLI and the controller both import it.
+	"internal/controller/control": 3,
+	"internal/cli":                4, "internal/controller": 4,
 	"cmd/rudder": 5,
 }
 
@@ -43,14 +46,17 @@ var sameLayerOK = map[string][]string{
 // pure packages are the model: no client-go, no network.
 var pure = []string{"internal/warn", "internal/diff", "internal/chart", "internal/values", "internal/manifest", "internal/release", "internal/scaffold", "internal/engine"}
 
+// layerOf names the layer of pkg: the longest entry of layers that is pkg or a
+// folder holding it.
 func layerOf(pkg string) (string, bool) {
 	rel := strings.TrimPrefix(pkg, module)
+	best := ""
 	for l := range layers {
-		if rel == l || strings.HasPrefix(rel, l+"/") {
-			return l, true
+		if (rel == l || strings.HasPrefix(rel, l+"/")) && len(l) > len(best) {
+			best = l
 		}
 	}
-	return "", false
+	return best, best != ""
 }
 
 func TestLayers(t *testing.T) {

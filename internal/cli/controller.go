@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/rudderpm/rudder/internal/controller"
+	"github.com/rudderpm/rudder/internal/controller/control"
 )
 
 const controllerLong = `Run Rudder as a controller in (or against) a cluster: it reconciles Flux's
@@ -34,7 +35,7 @@ func (a *app) newControllerCmd() *cobra.Command {
 }
 
 func (a *app) newControllerRunCmd() *cobra.Command {
-	var o controller.Options
+	var o control.Options
 	leaderElection := true
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -74,7 +75,7 @@ its spec.kubeConfig.secretRef when it names one, as with Flux.`,
 	f.StringVar(&o.WatchLabelSelector, "watch-label-selector", "", "reconcile only the objects with these labels (a shard)")
 	f.StringVar(&o.Namespace, "watch-namespace", "", "reconcile only the objects of this namespace (default: all)")
 	f.BoolVar(&leaderElection, "enable-leader-election", true, "reconcile only while holding the leader election Lease")
-	f.StringVar(&o.LeaderElectionID, "leader-election-id", controller.DefaultLeaderElectionID, "the name of the leader election Lease")
+	f.StringVar(&o.LeaderElectionID, "leader-election-id", control.DefaultLeaderElectionID, "the name of the leader election Lease")
 	f.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "the namespace of the leader election Lease (default: the current namespace)")
 	f.DurationVar(&o.LeaseDuration, "leader-election-lease-duration", 35*time.Second, "how long other replicas wait before taking over the leader election Lease")
 	f.DurationVar(&o.RenewDeadline, "leader-election-renew-deadline", 30*time.Second, "how long the leader tries to renew its Lease before giving up (and exiting)")
@@ -107,7 +108,7 @@ Rudder did not install (Flux's) are left as they are: the controller works with 
 			if err != nil {
 				return err
 			}
-			res, err := controller.InstallCRDs(cmd.Context(), dc, controller.InstallCRDsOptions{Timeout: timeout})
+			res, err := control.InstallCRDs(cmd.Context(), dc, control.InstallCRDsOptions{Timeout: timeout})
 			if err != nil {
 				return err
 			}
@@ -152,7 +153,7 @@ show its Ready condition. It fails when the HelmRelease is not Ready.`,
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			ns := a.settings.Namespace()
-			res, err := controller.RequestReconcile(ctx, dc, ns, args[0], time.Now())
+			res, err := control.RequestReconcile(ctx, dc, ns, args[0], time.Now())
 			if err != nil {
 				return err
 			}

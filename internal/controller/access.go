@@ -44,22 +44,6 @@ type SecretKeyReference struct {
 	Key  string `json:"key,omitempty"`
 }
 
-// AccessOptions say how the controller reaches the clusters its releases live
-// in. The zero value acts as the controller itself, refuses kubeconfigs that
-// run credential plugins or skip TLS verification.
-type AccessOptions struct {
-	// DefaultServiceAccount is impersonated for HelmReleases that name no
-	// spec.serviceAccountName (Flux's --default-service-account); "" acts as
-	// the controller.
-	DefaultServiceAccount string
-	// InsecureKubeConfigExec lets a spec.kubeConfig run its user's exec
-	// credential plugin (Flux's --insecure-kubeconfig-exec).
-	InsecureKubeConfigExec bool
-	// InsecureKubeConfigTLS lets a spec.kubeConfig turn off verification of
-	// the server's certificate (Flux's --insecure-kubeconfig-tls).
-	InsecureKubeConfigTLS bool
-}
-
 // target is the cluster a HelmRelease's release lives in, as the identity the
 // release's actions run as.
 type target struct {

@@ -9,7 +9,7 @@
 //
 // The objects are read as unstructured and decoded into the small structs of
 // api.go, which name only the fields Rudder implements; the CRDs it installs
-// (InstallCRDs) accept Flux's whole API, and Flux's own CRDs work as well.
+// (control.InstallCRDs) accept Flux's whole API, and Flux's own CRDs work as well.
 //
 //	err := controller.Run(ctx, restConfig, controller.Options{
 //		Concurrent: 10,

@@ -1,11 +1,13 @@
-package controller
+package control
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
@@ -41,17 +43,19 @@ func RequestReconcile(ctx context.Context, dc dynamic.Interface, namespace, name
 		if err != nil {
 			return nil, fmt.Errorf("HelmRelease/%s/%s: %w", namespace, name, err)
 		}
-		var hr HelmRelease
-		if err := decode(u, &hr); err != nil {
-			return nil, err
+		var hr handled
+		if err := decodeHandled(u, &hr); err != nil {
+			return nil, fmt.Errorf("HelmRelease/%s/%s: %w", namespace, name, err)
 		}
 		if hr.Spec.Suspend {
 			return nil, fmt.Errorf("HelmRelease/%s/%s is suspended: it is not reconciled", namespace, name)
 		}
-		if hr.Status.LastHandledReconcileAt == token && hr.Status.ObservedGeneration == hr.Generation {
+		if hr.Status.LastHandledReconcileAt == token && hr.Status.ObservedGeneration == u.GetGeneration() {
 			res := &ReconcileResult{}
-			if c := findCondition(hr.Status.Conditions, ReadyCondition); c != nil {
-				res.Ready, res.Reason, res.Message = c.Status == metav1.ConditionTrue, c.Reason, c.Message
+			for _, c := range hr.Status.Conditions {
+				if c.Type == "Ready" {
+					res.Ready, res.Reason, res.Message = c.Status == metav1.ConditionTrue, c.Reason, c.Message
+				}
 			}
 			return res, nil
 		}
@@ -61,4 +65,25 @@ func RequestReconcile(ctx context.Context, dc dynamic.Interface, namespace, name
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// handled holds the fields of a HelmRelease that tell whether the controller
+// has handled a request, and how.
+type handled struct {
+	Spec struct {
+		Suspend bool `json:"suspend"`
+	} `json:"spec"`
+	Status struct {
+		ObservedGeneration     int64              `json:"observedGeneration"`
+		LastHandledReconcileAt string             `json:"lastHandledReconcileAt"`
+		Conditions             []metav1.Condition `json:"conditions"`
+	} `json:"status"`
+}
+
+func decodeHandled(u *unstructured.Unstructured, into *handled) error {
+	data, err := u.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, into)
 }
