@@ -8,8 +8,8 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 
-	"github.com/rudderpm/rudder/internal/controller"
 	"github.com/rudderpm/rudder/internal/controller/control"
 )
 
@@ -22,6 +22,10 @@ releases are ordinary releases that 'rudder list', 'status' and 'history' show.
     $ rudder controller install-crds
     $ rudder controller run --concurrent 10
 `
+
+// ControllerFunc runs the controller until ctx is done: package controller's
+// Run, which only the rudder-controller program links (MainWithController).
+type ControllerFunc func(ctx context.Context, cfg *rest.Config, o control.Options) error
 
 func (a *app) newControllerCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -43,6 +47,10 @@ func (a *app) newControllerRunCmd() *cobra.Command {
 		Long: `Run the controller until interrupted. Out of a cluster it uses the kubeconfig, as
 the other commands do; in a pod, the pod's service account.
 
+The rudder program does not contain the controller: it hands this command,
+with its arguments and environment, over to the rudder-controller program
+installed beside it or on PATH.
+
 With leader election (the default) only the replica holding the Lease
 --leader-election-id in --leader-election-namespace (the namespace of the
 kubeconfig context or --namespace) reconciles. --watch-label-selector makes the
@@ -54,6 +62,9 @@ A HelmRelease's actions run as its spec.serviceAccountName (or
 its spec.kubeConfig.secretRef when it names one, as with Flux.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a.runController == nil {
+				return a.handOverToController()
+			}
 			cfg, err := a.restConfig()
 			if err != nil {
 				return err
@@ -67,7 +78,7 @@ its spec.kubeConfig.secretRef when it names one, as with Flux.`,
 			}
 			o.ContentCache = a.settings.ContentCache
 			o.Logger = logr.FromSlogHandler(a.log.Handler())
-			return controller.Run(cmd.Context(), cfg, o)
+			return a.runController(cmd.Context(), cfg, o)
 		},
 	}
 	f := cmd.Flags()

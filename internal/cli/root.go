@@ -56,15 +56,20 @@ type app struct {
 	log *slog.Logger
 	// getters are the getter plugins, read on first use.
 	getters *pluginSchemes
+	// args is the command line after the program name.
+	args []string
+	// runController runs `controller run` in this process; nil (the rudder
+	// program) hands that command over to the rudder-controller program.
+	runController ControllerFunc
 }
 
 // Run executes the command line args and returns the process exit code. It leaves
 // signals alone: Main is the process's entry point.
 func Run(ctx context.Context, args []string, s Streams) int {
-	return run(ctx, args, s, nil)
+	return run(ctx, args, s, nil, nil)
 }
 
-func run(ctx context.Context, args []string, s Streams, g *cleanupGuard) (code int) {
+func run(ctx context.Context, args []string, s Streams, g *cleanupGuard, ctl ControllerFunc) (code int) {
 	// A memory-mapped chart file shortened by another process faults when read; make
 	// that a panic, reported below, rather than a crash.
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
@@ -79,6 +84,7 @@ func run(ctx context.Context, args []string, s Streams, g *cleanupGuard) (code i
 		s.Getenv = func(string) string { return "" }
 	}
 	root, a := newRootCmd(s, g)
+	a.args, a.runController = args, ctl
 	defer a.close()
 	a.loadPlugins(root, args)
 	root.SetArgs(args)

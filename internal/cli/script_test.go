@@ -9,6 +9,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/rudderpm/rudder/internal/controller"
 	"github.com/rudderpm/rudder/internal/pgtest"
 	"github.com/rudderpm/rudder/internal/testenv"
 )
@@ -30,7 +31,9 @@ func TestMain(m *testing.M) {
 // selfCLIEnv makes the test binary behave as the rudder command.
 const selfCLIEnv = "RUDDER_TEST_RUN_AS_CLI"
 
-func runAsRudder() int { return Main(os.Args[1:], OSStreams()) }
+// runAsRudder runs the CLI with the controller linked, as the rudder-controller
+// program does, so that `rudder controller run` runs in the test binary.
+func runAsRudder() int { return MainWithController(os.Args[1:], OSStreams(), controller.Run) }
 
 // testenvRunner shares one cluster and one PostgreSQL server among the
 // package's tests, each started when a test first needs it.

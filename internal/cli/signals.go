@@ -28,6 +28,14 @@ const sigtermGrace = 5 * time.Second
 // it is waited for (a second signal exits at once), after SIGTERM for at most
 // sigtermGrace.
 func Main(args []string, s Streams) int {
+	return MainWithController(args, s, nil)
+}
+
+// MainWithController is Main for a program that links the controller (the
+// rudder-controller program): its `controller run` calls runController in the
+// process. Main passes nil, and `controller run` then hands over to the
+// rudder-controller program (see handOverToController).
+func MainWithController(args []string, s Streams, runController ControllerFunc) int {
 	raw := make(chan os.Signal, 2)
 	signal.Notify(raw, os.Interrupt, syscall.SIGTERM)
 	defer func() {
@@ -48,7 +56,7 @@ func Main(args []string, s Streams) int {
 	defer cancel(nil)
 	g := &cleanupGuard{}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, args, s, g) }()
+	go func() { done <- run(ctx, args, s, g, runController) }()
 	return superviseSignals(sigs, done, g, func() {
 		sig, _ := last.Load().(os.Signal)
 		cancel(signalCause{sig})
