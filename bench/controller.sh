@@ -29,7 +29,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$work/rudder" ./cmd/rudder
+# rudder hands `controller run` over to the rudder-controller beside it (same
+# process: the PID below is the controller's).
+go build -o "$work/" ./cmd/rudder ./cmd/rudder-controller
 go build -o "$work/controllerload" ./bench/controllerload
 eval "$(hack/cluster up --name bench-controller)"
 export HELM_CACHE_HOME="$work/cache" HELM_CONFIG_HOME="$work/config" HELM_DATA_HOME="$work/data"
