@@ -96,6 +96,24 @@ func (f *countingRegistry) restart() {
 	f.serve(l)
 }
 
+// startCountedOCIRepository starts the controller and a registry behind a
+// counting front, pushes web 1.0.0 and makes the OCIRepository web of its tag
+// 1.0.0 through the front, looked at every second.
+func startCountedOCIRepository(t *testing.T) (*controllerEnv, *registrytest.Registry, *countingRegistry) {
+	useCRDs(t, fluxCRDs(t))
+	c := startControllerEnv(t)
+	reg := registrytest.Start(t, registrytest.Options{})
+	front := startCountingRegistry(t, reg)
+	c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
+	c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: web}
+spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1s}
+`, front.addr))
+	return c, reg, front
+}
+
 // ociRelease is a HelmRelease named name of the OCIRepository web.
 func ociRelease(name, interval string) string {
 	return fmt.Sprintf(`
@@ -149,17 +167,7 @@ func (c *controllerEnv) cachedCharts() []string {
 // with HEAD only. A tag pushed again is pulled once more, rolled out to all
 // three, and the old digest's chart leaves the cache.
 func TestControllerOCIRepositoryPullsOnce(t *testing.T) {
-	useCRDs(t, fluxCRDs(t))
-	c := startControllerEnv(t)
-	reg := registrytest.Start(t, registrytest.Options{})
-	front := startCountingRegistry(t, reg)
-	c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
-	c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: web}
-spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1s}
-`, front.addr))
+	c, reg, front := startCountedOCIRepository(t)
 	names := []string{"one", "two", "three"}
 	for _, n := range names {
 		c.apply(helmReleaseGVR, ociRelease(n, "2s"))
@@ -205,17 +213,7 @@ spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1s}
 // and a values change of its HelmRelease is upgraded from that artifact.
 // Once the registry is back, a tag pushed again meanwhile is rolled out.
 func TestControllerOCIRepositoryLastArtifact(t *testing.T) {
-	useCRDs(t, fluxCRDs(t))
-	c := startControllerEnv(t)
-	reg := registrytest.Start(t, registrytest.Options{})
-	front := startCountingRegistry(t, reg)
-	c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
-	c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: web}
-spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1s}
-`, front.addr))
+	c, reg, front := startCountedOCIRepository(t)
 	c.apply(helmReleaseGVR, ociRelease("fromoci", "1h"))
 	c.waitReady("fromoci", "True", "InstallSucceeded")
 	rev, _ := c.artifactOf("web")
