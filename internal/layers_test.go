@@ -18,7 +18,7 @@ var layers = map[string]int{
 	// startup holds the collector off while packages initialise: cmd/rudder alone imports it.
 	"internal/startup": -1,
 	"internal/chart":   0, "internal/values": 0, "internal/manifest": 0, "internal/release": 0, "internal/scaffold": 0, "internal/diff": 0,
-	"internal/engine": 1, "internal/tlsconf": 1, "internal/atomicfile": 1,
+	"internal/engine": 1, "internal/kubetypes": 1, "internal/tlsconf": 1, "internal/atomicfile": 1,
 	"internal/kube": 2, "internal/storage": 2, "internal/repo": 2, "internal/registry": 2, "internal/provenance": 2, "internal/plugin": 2, "internal/secrets": 2,
 	"internal/action": 3, "internal/lint": 3,
 	// control declares what the CLI needs to drive the controller without linking

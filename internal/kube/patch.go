@@ -11,7 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/jsonmergepatch"
 	"k8s.io/apimachinery/pkg/util/mergepatch"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
-	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/rudderpm/rudder/internal/kubetypes"
 )
 
 // clientSidePatch computes the patch that takes live to target, as Helm 3 did:
@@ -41,7 +42,7 @@ func clientSidePatch(original, target, live *unstructured.Unstructured, gvk sche
 		return nil, "", fmt.Errorf("serializing live configuration: %w", err)
 	}
 
-	if typed, err := scheme.Scheme.New(gvk); err == nil {
+	if typed, err := kubetypes.Scheme().New(gvk); err == nil {
 		meta, err := strategicpatch.NewPatchMetaFromStruct(typed)
 		if err != nil {
 			return nil, "", fmt.Errorf("unable to create patch metadata from object: %w", err)

@@ -3,13 +3,12 @@ package lint
 import (
 	"fmt"
 	"strconv"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	kscheme "k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/rudderpm/rudder/internal/engine"
+	"github.com/rudderpm/rudder/internal/kubetypes"
 )
 
 // The built-in API types carry their lifecycle as generated methods: the Kubernetes
@@ -27,13 +26,7 @@ type (
 )
 
 // builtinTypes knows the API types of client-go, the ones Helm checks.
-var builtinTypes = sync.OnceValue(func() *runtime.Scheme {
-	s := runtime.NewScheme()
-	if err := kscheme.AddToScheme(s); err != nil {
-		panic(fmt.Sprintf("registering client-go types: %v", err))
-	}
-	return s
-})
+var builtinTypes = kubetypes.Scheme
 
 // checkDeprecation reports a built-in API version that is deprecated in the target
 // Kubernetes version. Objects of unknown kinds (custom resources) are not checked.
