@@ -5,7 +5,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+
+	"github.com/rudderpm/rudder/internal/kubetypes"
 )
 
 // ConfigMaps stores each record as a ConfigMap whose data key "release"
@@ -14,11 +15,11 @@ type ConfigMaps struct{ kubeDriver }
 
 // NewConfigMaps stores records as ConfigMaps in namespace; "" reads all
 // namespaces and writes each release to its own.
-func NewConfigMaps(c corev1client.ConfigMapsGetter, namespace string, opts DriverOptions) *ConfigMaps {
+func NewConfigMaps(c kubetypes.GroupClient, namespace string, opts DriverOptions) *ConfigMaps {
 	return &ConfigMaps{kubeDriver{api: configMapAPI{c}, namespace: namespace, opts: opts}}
 }
 
-type configMapAPI struct{ c corev1client.ConfigMapsGetter }
+type configMapAPI struct{ c kubetypes.GroupClient }
 
 func (configMapAPI) kind() string { return "ConfigMap" }
 
@@ -38,7 +39,7 @@ func toConfigMap(obj *kubeObject) *corev1.ConfigMap {
 }
 
 func (a configMapAPI) get(ctx context.Context, namespace, name string) (*kubeObject, error) {
-	cm, err := a.c.ConfigMaps(namespace).Get(ctx, name, metav1.GetOptions{})
+	cm, err := kubetypes.ConfigMaps(a.c, namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +48,7 @@ func (a configMapAPI) get(ctx context.Context, namespace, name string) (*kubeObj
 }
 
 func (a configMapAPI) list(ctx context.Context, namespace string, opts metav1.ListOptions) ([]kubeObject, string, error) {
-	l, err := a.c.ConfigMaps(namespace).List(ctx, opts)
+	l, err := kubetypes.ConfigMaps(a.c, namespace).List(ctx, opts)
 	if err != nil {
 		return nil, "", err
 	}
@@ -59,19 +60,19 @@ func (a configMapAPI) list(ctx context.Context, namespace string, opts metav1.Li
 }
 
 func (a configMapAPI) create(ctx context.Context, namespace string, obj *kubeObject) error {
-	_, err := a.c.ConfigMaps(namespace).Create(ctx, toConfigMap(obj), metav1.CreateOptions{})
+	_, err := kubetypes.ConfigMaps(a.c, namespace).Create(ctx, toConfigMap(obj), metav1.CreateOptions{})
 	return err
 }
 
 func (a configMapAPI) update(ctx context.Context, namespace string, obj *kubeObject) error {
-	_, err := a.c.ConfigMaps(namespace).Update(ctx, toConfigMap(obj), metav1.UpdateOptions{})
+	_, err := kubetypes.ConfigMaps(a.c, namespace).Update(ctx, toConfigMap(obj), metav1.UpdateOptions{})
 	return err
 }
 
 func (a configMapAPI) delete(ctx context.Context, namespace, name string, opts metav1.DeleteOptions) error {
-	return a.c.ConfigMaps(namespace).Delete(ctx, name, opts)
+	return kubetypes.ConfigMaps(a.c, namespace).Delete(ctx, name, opts)
 }
 
 func (a configMapAPI) deleteAll(ctx context.Context, namespace, selector string) error {
-	return a.c.ConfigMaps(namespace).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: selector})
+	return kubetypes.ConfigMaps(a.c, namespace).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: selector})
 }

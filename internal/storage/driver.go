@@ -7,8 +7,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
+	"github.com/rudderpm/rudder/internal/kubetypes"
 	"github.com/rudderpm/rudder/internal/release"
 )
 
@@ -47,12 +47,9 @@ func (o DriverOptions) now() time.Time {
 	return time.Now()
 }
 
-// CoreClient gives the Kubernetes clients of the Secret and ConfigMap drivers;
-// a clientset's CoreV1() is one.
-type CoreClient interface {
-	corev1client.SecretsGetter
-	corev1client.ConfigMapsGetter
-}
+// CoreClient gives the REST client of the core group (v1) to the Secret and
+// ConfigMap drivers; a clientset's CoreV1() is one, and so is kube.Client's.
+type CoreClient = kubetypes.GroupClient
 
 // Config says how Open makes a driver. Only Core is needed, and only by the
 // Kubernetes drivers.

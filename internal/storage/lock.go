@@ -13,7 +13,8 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
+
+	"github.com/rudderpm/rudder/internal/kubetypes"
 )
 
 // A release lock keeps two operations from changing one release at once. It is a
@@ -108,7 +109,9 @@ func holderGone(holder string) bool {
 
 // LeaseLocker keeps release locks as coordination.k8s.io Leases in one namespace.
 type LeaseLocker struct {
-	Leases    coordclient.LeasesGetter
+	// Leases is a client of coordination.k8s.io/v1: a clientset's
+	// CoordinationV1(), or kube.Client's.
+	Leases    kubetypes.GroupClient
 	Namespace string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -135,7 +138,7 @@ func (l *LeaseLocker) Lock(ctx context.Context, name, op string) (*Lock, error) 
 	if holder == "" {
 		holder = ProcessHolder("")
 	}
-	leases := l.Leases.Leases(l.Namespace)
+	leases := kubetypes.Leases(l.Leases, l.Namespace)
 	now := metav1.NewMicroTime(l.now())
 	secs := int32(LockDuration / time.Second)
 	want := &coordinationv1.Lease{

@@ -7,7 +7,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+
+	"github.com/rudderpm/rudder/internal/kubetypes"
 )
 
 // Memo remembers the records of the releases a driver listed, so that the
@@ -33,7 +34,7 @@ func (m *Memo) Forget() {
 
 // NewSecretsMemo is NewSecrets whose listings of one release's records are
 // answered from a Memo, which it returns.
-func NewSecretsMemo(c corev1client.SecretsGetter, namespace string, opts DriverOptions) (*Secrets, *Memo) {
+func NewSecretsMemo(c kubetypes.GroupClient, namespace string, opts DriverOptions) (*Secrets, *Memo) {
 	m := &Memo{records: map[string][]kubeObject{}}
 	return &Secrets{kubeDriver{api: memoAPI{kubeAPI: secretAPI{c}, memo: m}, namespace: namespace, opts: opts}}, m
 }

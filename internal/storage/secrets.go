@@ -5,7 +5,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+
+	"github.com/rudderpm/rudder/internal/kubetypes"
 )
 
 // SecretType is the type of Helm's release Secrets.
@@ -18,11 +19,11 @@ type Secrets struct{ kubeDriver }
 
 // NewSecrets stores records as Secrets in namespace; "" reads all namespaces
 // and writes each release to its own.
-func NewSecrets(c corev1client.SecretsGetter, namespace string, opts DriverOptions) *Secrets {
+func NewSecrets(c kubetypes.GroupClient, namespace string, opts DriverOptions) *Secrets {
 	return &Secrets{kubeDriver{api: secretAPI{c}, namespace: namespace, opts: opts}}
 }
 
-type secretAPI struct{ c corev1client.SecretsGetter }
+type secretAPI struct{ c kubetypes.GroupClient }
 
 func (secretAPI) kind() string { return "Secret" }
 
@@ -39,7 +40,7 @@ func toSecret(obj *kubeObject) *corev1.Secret {
 }
 
 func (a secretAPI) get(ctx context.Context, namespace, name string) (*kubeObject, error) {
-	s, err := a.c.Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
+	s, err := kubetypes.Secrets(a.c, namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +49,7 @@ func (a secretAPI) get(ctx context.Context, namespace, name string) (*kubeObject
 }
 
 func (a secretAPI) list(ctx context.Context, namespace string, opts metav1.ListOptions) ([]kubeObject, string, error) {
-	l, err := a.c.Secrets(namespace).List(ctx, opts)
+	l, err := kubetypes.Secrets(a.c, namespace).List(ctx, opts)
 	if err != nil {
 		return nil, "", err
 	}
@@ -60,19 +61,19 @@ func (a secretAPI) list(ctx context.Context, namespace string, opts metav1.ListO
 }
 
 func (a secretAPI) create(ctx context.Context, namespace string, obj *kubeObject) error {
-	_, err := a.c.Secrets(namespace).Create(ctx, toSecret(obj), metav1.CreateOptions{})
+	_, err := kubetypes.Secrets(a.c, namespace).Create(ctx, toSecret(obj), metav1.CreateOptions{})
 	return err
 }
 
 func (a secretAPI) update(ctx context.Context, namespace string, obj *kubeObject) error {
-	_, err := a.c.Secrets(namespace).Update(ctx, toSecret(obj), metav1.UpdateOptions{})
+	_, err := kubetypes.Secrets(a.c, namespace).Update(ctx, toSecret(obj), metav1.UpdateOptions{})
 	return err
 }
 
 func (a secretAPI) delete(ctx context.Context, namespace, name string, opts metav1.DeleteOptions) error {
-	return a.c.Secrets(namespace).Delete(ctx, name, opts)
+	return kubetypes.Secrets(a.c, namespace).Delete(ctx, name, opts)
 }
 
 func (a secretAPI) deleteAll(ctx context.Context, namespace, selector string) error {
-	return a.c.Secrets(namespace).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: selector})
+	return kubetypes.Secrets(a.c, namespace).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: selector})
 }
