@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/rudderpm/rudder/internal/action"
+	"github.com/rudderpm/rudder/internal/kubetypes"
 	"github.com/rudderpm/rudder/internal/repo"
 )
 
@@ -193,7 +194,7 @@ func (a *app) compNamespaces(c *cobra.Command, _ []string, _ string) ([]string, 
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveDefault
 	}
-	list, err := kc.CoreV1().Namespaces().List(ctxOf(c), metav1.ListOptions{})
+	list, err := kubetypes.Namespaces(kc.CoreV1()).List(ctxOf(c), metav1.ListOptions{})
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveDefault
 	}

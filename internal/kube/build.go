@@ -178,7 +178,7 @@ func (c *Client) mappings(ctx context.Context, objs []*unstructured.Unstructured
 		if _, done := out[gvk]; done {
 			continue
 		}
-		m, err := c.mapper.RESTMappingWithContext(ctx, gvk.GroupKind(), gvk.Version)
+		m, err := c.discovery.restMapping(ctx, gvk.GroupKind(), gvk.Version)
 		out[gvk] = mappingResult{m, err}
 		if meta.IsNoMatchError(err) {
 			unknown = append(unknown, gvk)
@@ -190,7 +190,7 @@ func (c *Client) mappings(ctx context.Context, objs []*unstructured.Unstructured
 	if len(unknown) > 0 {
 		c.refreshDiscovery(ctx)
 		for _, gvk := range unknown {
-			m, err := c.mapper.RESTMappingWithContext(ctx, gvk.GroupKind(), gvk.Version)
+			m, err := c.discovery.restMapping(ctx, gvk.GroupKind(), gvk.Version)
 			out[gvk] = mappingResult{m, err}
 		}
 	}
@@ -199,10 +199,10 @@ func (c *Client) mappings(ctx context.Context, objs []*unstructured.Unstructured
 
 // mapping maps one kind, refreshing discovery once if it is unknown.
 func (c *Client) mapping(ctx context.Context, gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
-	m, err := c.mapper.RESTMappingWithContext(ctx, gvk.GroupKind(), gvk.Version)
+	m, err := c.discovery.restMapping(ctx, gvk.GroupKind(), gvk.Version)
 	if meta.IsNoMatchError(err) {
 		c.refreshDiscovery(ctx)
-		m, err = c.mapper.RESTMappingWithContext(ctx, gvk.GroupKind(), gvk.Version)
+		m, err = c.discovery.restMapping(ctx, gvk.GroupKind(), gvk.Version)
 	}
 	return m, err
 }

@@ -6,8 +6,6 @@ import (
 	"path"
 	"slices"
 
-	"k8s.io/client-go/discovery"
-
 	"github.com/rudderpm/rudder/internal/engine"
 )
 
@@ -18,14 +16,14 @@ import (
 //
 // When some API groups cannot be discovered (an APIService whose backend is down),
 // it returns the capabilities it could gather together with an error for which
-// discovery.IsGroupDiscoveryFailedError is true; Helm warns and carries on.
+// IsGroupDiscoveryFailedError is true; Helm warns and carries on.
 func (c *Client) Capabilities(ctx context.Context) (*engine.Capabilities, error) {
-	v, err := c.discovery.ServerVersionWithContext(ctx)
+	v, err := c.discovery.serverVersion(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("could not get server version from Kubernetes: %w", err)
 	}
 	versions, err := c.versionSet(ctx)
-	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
+	if err != nil && !IsGroupDiscoveryFailedError(err) {
 		return nil, fmt.Errorf("could not get apiVersions from Kubernetes: %w", err)
 	}
 	return &engine.Capabilities{
@@ -38,8 +36,8 @@ func (c *Client) Capabilities(ctx context.Context) (*engine.Capabilities, error)
 // versionSet lists the served group versions and group/version/Kind entries. A
 // partial discovery failure is returned with what was found.
 func (c *Client) versionSet(ctx context.Context) (engine.VersionSet, error) {
-	groups, resources, err := c.discovery.ServerGroupsAndResourcesWithContext(ctx)
-	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
+	groups, resources, err := c.discovery.groupsAndResources(ctx)
+	if err != nil && !IsGroupDiscoveryFailedError(err) {
 		return nil, err
 	}
 	if len(groups) == 0 && len(resources) == 0 {

@@ -6,15 +6,12 @@ import (
 	"fmt"
 	"sync"
 
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
-	appsv1 "k8s.io/client-go/kubernetes/typed/apps/v1"
-	coordinationv1 "k8s.io/client-go/kubernetes/typed/coordination/v1"
-	corev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
+
+	"github.com/rudderpm/rudder/internal/kubetypes"
 )
 
 // DefaultFieldManager is the field manager Helm 4 applies with. Rudder uses the same
@@ -42,11 +39,10 @@ type Client struct {
 	raw          rest.Interface // unversioned JSON client: apply with status codes, tables
 	dynamic      dynamic.Interface
 	metadata     metadata.Interface
-	core         corev1.CoreV1Interface
-	apps         appsv1.AppsV1Interface
-	coordination coordinationv1.CoordinationV1Interface
-	discovery    discovery.CachedDiscoveryInterfaceWithContext
-	mapper       *restmapper.DeferredDiscoveryRESTMapper
+	core         kubetypes.Group // v1, decoding into the built-in Go types
+	apps         kubetypes.Group // apps/v1
+	coordination kubetypes.Group // coordination.k8s.io/v1
+	discovery    *discovery
 	fieldManager string
 	concurrency  int
 	converted    conversions
@@ -100,44 +96,41 @@ func New(cfg *rest.Config, opts Options) (*Client, error) {
 	if c.metadata, err = metadata.NewForConfigAndClient(config, httpClient); err != nil {
 		return nil, fmt.Errorf("kube: metadata client: %w", err)
 	}
-	// Only the groups Rudder reads through typed clients: the full clientset would
-	// link every API group's client into the binary.
-	if c.core, err = corev1.NewForConfigAndClient(config, httpClient); err != nil {
-		return nil, fmt.Errorf("kube: core client: %w", err)
+	// Only the groups Rudder reads as Go types; their scheme is built on first use.
+	for _, g := range []struct {
+		into *kubetypes.Group
+		gv   schema.GroupVersion
+	}{
+		{&c.core, schema.GroupVersion{Version: "v1"}},
+		{&c.apps, schema.GroupVersion{Group: "apps", Version: "v1"}},
+		{&c.coordination, schema.GroupVersion{Group: "coordination.k8s.io", Version: "v1"}},
+	} {
+		if g.into.REST, err = kubetypes.RESTClient(config, httpClient, g.gv); err != nil {
+			return nil, fmt.Errorf("kube: %s client: %w", g.gv, err)
+		}
 	}
-	if c.apps, err = appsv1.NewForConfigAndClient(config, httpClient); err != nil {
-		return nil, fmt.Errorf("kube: apps client: %w", err)
-	}
-	if c.coordination, err = coordinationv1.NewForConfigAndClient(config, httpClient); err != nil {
-		return nil, fmt.Errorf("kube: coordination client: %w", err)
-	}
-	dc, err := discovery.NewDiscoveryClientForConfigAndClient(config, httpClient)
-	if err != nil {
-		return nil, fmt.Errorf("kube: discovery client: %w", err)
-	}
-	c.discovery = memory.NewMemCacheClientWithContext(discovery.ToDiscoveryInterfaceWithContext(dc))
-	c.mapper = restmapper.NewDeferredDiscoveryRESTMapperWithContext(c.discovery)
+	c.discovery = &discovery{raw: raw}
 	return c, nil
 }
 
-// CoreV1 is the Client's typed client of the core group, for the release
-// storage to share the Client's connection.
-func (c *Client) CoreV1() corev1.CoreV1Interface { return c.core }
+// CoreV1 is the Client's client of the core group, for the release storage to
+// share the Client's connection.
+func (c *Client) CoreV1() kubetypes.GroupClient { return c.core }
 
-// CoordinationV1 is the Client's typed client of the coordination group, for the
+// CoordinationV1 is the Client's client of the coordination group, for the
 // release locks (Leases) to share the Client's connection.
-func (c *Client) CoordinationV1() coordinationv1.CoordinationV1Interface { return c.coordination }
+func (c *Client) CoordinationV1() kubetypes.GroupClient { return c.coordination }
 
 // IsReachable checks that the API server answers, as Helm does before an action.
 func (c *Client) IsReachable(ctx context.Context) error {
-	if _, err := c.discovery.ServerVersionWithContext(ctx); err != nil {
+	if _, err := c.discovery.serverVersion(ctx); err != nil {
 		return fmt.Errorf("kubernetes cluster unreachable: %w", err)
 	}
 	return nil
 }
 
 // refreshDiscovery forgets what discovery cached, so that new kinds are seen.
-func (c *Client) refreshDiscovery(ctx context.Context) { c.mapper.ResetWithContext(ctx) }
+func (c *Client) refreshDiscovery(context.Context) { c.discovery.reset() }
 
 func (c *Client) limit(n int) int {
 	if n > 0 {

@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
 	watchtools "k8s.io/client-go/tools/watch"
+
+	"github.com/rudderpm/rudder/internal/kubetypes"
 )
 
 // ErrNotCompleted is wrapped when a Job or Pod ends in failure.
@@ -77,7 +79,7 @@ func (c *Client) jobPodsDetail(ctx context.Context, job *unstructured.Unstructur
 	if len(sel) == 0 {
 		return ""
 	}
-	list, err := c.core.Pods(job.GetNamespace()).List(ctx, metav1.ListOptions{
+	list, err := kubetypes.Pods(c.core, job.GetNamespace()).List(ctx, metav1.ListOptions{
 		LabelSelector: labels.SelectorFromSet(sel).String(),
 	})
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+
+	"github.com/rudderpm/rudder/internal/kubetypes"
 )
 
 // Container names one container of a pod, for its logs.
@@ -30,7 +32,7 @@ func (c *Client) Containers(ctx context.Context, r *Resource) ([]Container, erro
 	default:
 		return nil, nil
 	}
-	pods, err := c.core.Pods(r.Namespace()).List(ctx, opts)
+	pods, err := kubetypes.Pods(c.core, r.Namespace()).List(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: listing its pods: %w", r, err)
 	}
@@ -49,7 +51,7 @@ func (c *Client) Containers(ctx context.Context, r *Resource) ([]Container, erro
 // Logs streams the logs of a container; the caller closes the stream. A pod on
 // a node that serves no logs (a fake node) gives an error.
 func (c *Client) Logs(ctx context.Context, ct Container) (io.ReadCloser, error) {
-	rc, err := c.core.Pods(ct.Namespace).GetLogs(ct.Pod, &corev1.PodLogOptions{Container: ct.Name}).Stream(ctx)
+	rc, err := kubetypes.PodLogs(c.core, ct.Namespace, ct.Pod, &corev1.PodLogOptions{Container: ct.Name}).Stream(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("unable to get logs for pod %s, container %s: %w", ct.Pod, ct.Name, err)
 	}

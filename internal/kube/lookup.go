@@ -9,7 +9,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/rudderpm/rudder/internal/engine"
@@ -66,13 +65,13 @@ var errNoGroupVersion = errors.New("the server could not find the requested reso
 // served but not the kind.
 func (c *Client) apiResource(ctx context.Context, gvk schema.GroupVersionKind) (*metav1.APIResource, error) {
 	gv := gvk.GroupVersion().String()
-	list, err := c.discovery.ServerResourcesForGroupVersionWithContext(ctx, gv)
+	list, err := c.discovery.resourcesFor(ctx, gv)
 	if err != nil {
 		c.refreshDiscovery(ctx)
-		list, err = c.discovery.ServerResourcesForGroupVersionWithContext(ctx, gv)
+		list, err = c.discovery.resourcesFor(ctx, gv)
 	}
 	switch {
-	case errors.Is(err, memory.ErrCacheNotFound) || apierrors.IsNotFound(err):
+	case errors.Is(err, errGroupVersionNotServed) || apierrors.IsNotFound(err):
 		return nil, errNoGroupVersion
 	case err != nil:
 		return nil, err

@@ -8,6 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/rudderpm/rudder/internal/kubetypes"
 )
 
 // CreateNamespace makes sure the release namespace exists (--create-namespace), as
@@ -48,7 +50,7 @@ func (c *Client) CreateNamespace(ctx context.Context, name string, opts ApplyOpt
 
 // NamespaceExists tells whether the namespace name exists (it may be terminating).
 func (c *Client) NamespaceExists(ctx context.Context, name string) (bool, error) {
-	_, err := c.core.Namespaces().Get(ctx, name, metav1.GetOptions{})
+	_, err := kubetypes.Namespaces(c.core).Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return false, nil
 	}

@@ -9,6 +9,8 @@ import (
 	"unicode"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/rudderpm/rudder/internal/kubetypes"
 )
 
 // ContainerLog is the end of the log of one container of a pod that holds up a
@@ -183,7 +185,7 @@ func (c *Client) tailLog(ctx context.Context, ns string, cl ContainerLog, lines 
 	ctx, cancel := context.WithTimeout(ctx, logTimeout)
 	defer cancel()
 	tail, limit := int64(lines), int64(logBytes)
-	raw, err := c.core.Pods(ns).GetLogs(cl.Pod, &corev1.PodLogOptions{
+	raw, err := kubetypes.PodLogs(c.core, ns, cl.Pod, &corev1.PodLogOptions{
 		Container: cl.Container, Previous: cl.Previous, TailLines: &tail, LimitBytes: &limit,
 	}).DoRaw(ctx)
 	if err != nil {

@@ -20,6 +20,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/rudderpm/rudder/internal/kubetypes"
 )
 
 // waiter is one WaitReady call: the objects, the informers that watch them, and
@@ -261,7 +263,7 @@ func byController(obj any) ([]string, error) {
 }
 
 func (w *waiter) podInformer(ns string) cache.SharedIndexInformer {
-	pods := w.c.core.Pods(ns)
+	pods := kubetypes.Pods(w.c.core, ns)
 	inf := cache.NewSharedIndexInformerWithOptions(listWatch(pods.List, pods.Watch, ""), &corev1.Pod{},
 		cache.SharedIndexInformerOptions{Indexers: cache.Indexers{ownerIndex: byController}, ObjectDescription: "pods in namespace " + ns})
 	_ = inf.SetTransform(func(obj any) (any, error) {
@@ -277,7 +279,7 @@ func (w *waiter) podInformer(ns string) cache.SharedIndexInformer {
 }
 
 func (w *waiter) replicaSetInformer(ns string) cache.SharedIndexInformer {
-	rs := w.c.apps.ReplicaSets(ns)
+	rs := kubetypes.ReplicaSets(w.c.apps, ns)
 	inf := cache.NewSharedIndexInformerWithOptions(listWatch(rs.List, rs.Watch, ""), &appsv1.ReplicaSet{},
 		cache.SharedIndexInformerOptions{Indexers: cache.Indexers{ownerIndex: byController}, ObjectDescription: "replicasets in namespace " + ns})
 	_ = inf.SetTransform(func(obj any) (any, error) {
@@ -293,7 +295,7 @@ func (w *waiter) replicaSetInformer(ns string) cache.SharedIndexInformer {
 }
 
 func (w *waiter) eventInformer(ns string) cache.SharedIndexInformer {
-	ev := w.c.core.Events(ns)
+	ev := kubetypes.Events(w.c.core, ns)
 	selector := fields.OneTermEqualSelector("type", corev1.EventTypeWarning).String()
 	inf := cache.NewSharedIndexInformerWithOptions(listWatch(ev.List, ev.Watch, selector), &corev1.Event{},
 		cache.SharedIndexInformerOptions{Indexers: cache.Indexers{involvedIndex: func(obj any) ([]string, error) {
