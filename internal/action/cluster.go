@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -13,6 +14,7 @@ import (
 	"github.com/rudderpm/rudder/internal/kube"
 	"github.com/rudderpm/rudder/internal/release"
 	"github.com/rudderpm/rudder/internal/storage"
+	"github.com/rudderpm/rudder/internal/warn"
 )
 
 // Cluster is what release operations work with: the API server and the release
@@ -51,6 +53,21 @@ type Server interface {
 	NamespaceExists(ctx context.Context, name string) (bool, error)
 	CreateNamespace(ctx context.Context, name string, opts kube.ApplyOptions) error
 	InstallCRDs(ctx context.Context, crds []*kube.Resource, opts kube.CRDOptions) (*kube.Result, error)
+}
+
+// capabilities asks the API server what it serves. An API group the server lists
+// but cannot describe (an APIService whose backend is down, as with a stopped
+// metrics-server) does not stop the operation: as with Helm, it is a warning, and
+// the templates see every group that answered.
+func capabilities(ctx context.Context, s Server, warnings func(warn.Warning)) (*engine.Capabilities, error) {
+	caps, err := s.Capabilities(ctx)
+	if err != nil && caps != nil && kube.IsGroupDiscoveryFailedError(err) {
+		notify(warnings,
+			warn.Warn("the kubernetes server has an orphaned API service", slog.Any("error", err)),
+			warn.Warn("to fix this, kubectl delete apiservice <service-name>"))
+		return caps, nil
+	}
+	return caps, err
 }
 
 // Objects builds a release's objects from its manifests, reads who owns them, and

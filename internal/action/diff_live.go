@@ -92,7 +92,7 @@ func (d *LiveDiff) Upgrade(ctx context.Context, name string, ch *chart.Chart, va
 		}
 		revision = current.Version + 1
 	}
-	caps, err := c.Server.Capabilities(ctx)
+	caps, err := capabilities(ctx, c.Server, d.Render.Warnings)
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,7 @@ func (i *Install) run(ctx context.Context, ch *chart.Chart, vals map[string]any)
 	ro := o.Render
 	ro.ReleaseName, ro.Namespace, ro.Revision, ro.IsUpgrade = o.ReleaseName, o.Namespace, 1, false
 	if online {
-		caps, err := c.Server.Capabilities(ctx)
+		caps, err := capabilities(ctx, c.Server, o.Render.Warnings)
 		if err != nil {
 			return nil, err
 		}

@@ -42,7 +42,7 @@ func (tc *TemplateCluster) prepare(ctx context.Context, ch *chart.Chart, ro *Ren
 	if !tc.SkipCRDs && len(ch.CRDObjects()) > 0 {
 		ro.warn([]warn.Warning{{Level: slog.LevelWarn, Msg: "This chart or one of its subcharts contains CRDs. Rendering may fail or contain inaccuracies."}})
 	}
-	caps, err := c.Server.Capabilities(ctx)
+	caps, err := capabilities(ctx, c.Server, ro.Warnings)
 	if err != nil {
 		return err
 	}

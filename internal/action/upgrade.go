@@ -147,7 +147,7 @@ func (u *Upgrade) run(ctx context.Context, name string, ch *chart.Chart, vals ma
 			}
 		}
 	}
-	caps, err := c.Server.Capabilities(ctx)
+	caps, err := capabilities(ctx, c.Server, o.Render.Warnings)
 	if err != nil {
 		return nil, err
 	}
