@@ -461,7 +461,7 @@ func (c *Cache) Chart(name string) (*CachedChart, error) {
 			return true
 		}
 		var vs []CachedVersion
-		vs, derr = ch.versions(nil)
+		vs, derr = ch.versions()
 		found = &CachedChart{Name: name, Versions: vs}
 		return false
 	})
@@ -471,27 +471,19 @@ func (c *Cache) Chart(name string) (*CachedChart, error) {
 	return found, err
 }
 
-// versions decodes the chart's versions at the given ranks (ascending), or all
-// of them when ranks is nil.
-func (ch *cachedChart) versions(ranks []int) ([]CachedVersion, error) {
-	want := ch.n
-	if ranks != nil {
-		want = len(ranks)
-	}
-	out := make([]CachedVersion, 0, want)
+// versions decodes all the chart's versions.
+func (ch *cachedChart) versions() ([]CachedVersion, error) {
+	out := make([]CachedVersion, 0, ch.n)
 	s := decoder{b: ch.search}
 	f := decoder{b: ch.fetch}
 	var prevURL []byte // URLs are stored as the change from the previous one
-	for k := 0; k < ch.n && len(out) < want; k++ {
+	for range ch.n {
 		var v CachedVersion
 		v.Version, v.AppVersion, v.Description, v.Keywords, v.ChartName = s.str(), s.str(), s.str(), s.str(), s.str()
 		v.flags = s.byte()
-		keep := ranks == nil || ranks[len(out)] == k
 		switch f.byte() {
 		case 1:
-			if raw := f.next(32); keep {
-				v.Digest = hex.EncodeToString(raw)
-			}
+			v.Digest = hex.EncodeToString(f.next(32))
 		case 2:
 			v.Digest = f.str()
 		}
@@ -506,9 +498,7 @@ func (ch *cachedChart) versions(ranks []int) ([]CachedVersion, error) {
 				return nil, errCorrupt
 			}
 			prevURL = append(prevURL[:shared], rest...)
-			if keep {
-				v.URLs = append(v.URLs, string(prevURL))
-			}
+			v.URLs = append(v.URLs, string(prevURL))
 		}
 		if v.flags&flagCreated != 0 {
 			v.Created = time.Unix(0, f.v()).UTC()
@@ -516,12 +506,7 @@ func (ch *cachedChart) versions(ranks []int) ([]CachedVersion, error) {
 		if s.bad || f.bad {
 			return nil, errCorrupt
 		}
-		if keep {
-			out = append(out, v.clone())
-		}
-	}
-	if len(out) != want {
-		return nil, errCorrupt
+		out = append(out, v.clone())
 	}
 	return out, nil
 }

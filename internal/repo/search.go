@@ -31,10 +31,19 @@ type SearchOptions struct {
 // SearchResult is one chart version found.
 type SearchResult struct {
 	// Name is "repo/chart".
-	Name    string
-	Score   int
+	Name  string
+	Score int
+	// Version has what the search shows and matched: version, app version,
+	// description, keywords, chart name and flags, not the download fields
+	// (digest, URLs, created), which Cache.Get gives.
 	Version *CachedVersion
 	rank    int
+}
+
+// searchHit is a version that matched, with the fields of its search record.
+type searchHit struct {
+	SearchResult
+	version CachedVersion
 }
 
 // searchMaxScore: a match in the fields past this many separators does not count.
@@ -55,8 +64,9 @@ func Search(caches []*Cache, o SearchOptions) ([]SearchResult, error) {
 	}
 	var res []SearchResult
 	var line []byte
-	var found []SearchResult // of the current chart
-	var ranks []int
+	// found are the current chart's hits; their versions' strings point into the
+	// cache until they are kept.
+	var found []searchHit
 	for _, c := range caches {
 		fields := newFieldMatcher(o, c.Repo)
 		var derr error
@@ -73,7 +83,7 @@ func Search(caches []*Cache, o SearchOptions) ([]SearchResult, error) {
 			d := decoder{b: ch.search}
 			for k := range ch.n {
 				from := d.p
-				version, _, desc, keywords, chartName := d.str(), d.str(), d.str(), d.str(), d.str()
+				version, appVersion, desc, keywords, chartName := d.str(), d.str(), d.str(), d.str(), d.str()
 				flags := d.byte()
 				if d.bad {
 					derr = errCorrupt
@@ -98,7 +108,8 @@ func Search(caches []*Cache, o SearchOptions) ([]SearchResult, error) {
 					// whose description matches still counts.
 					continue
 				}
-				r := SearchResult{Score: score, rank: k}
+				r := searchHit{SearchResult{Score: score, rank: k},
+					CachedVersion{Version: version, AppVersion: appVersion, Description: desc, Keywords: keywords, ChartName: chartName, flags: flags}}
 				switch {
 				case o.AllVersions:
 					found = append(found, r)
@@ -117,20 +128,13 @@ func Search(caches []*Cache, o SearchOptions) ([]SearchResult, error) {
 			if len(found) == 0 {
 				return true
 			}
-			ranks = ranks[:0]
-			for _, r := range found {
-				ranks = append(ranks, r.rank)
-			}
-			vs, err := ch.versions(ranks)
-			if err != nil {
-				derr = err
-				return false
-			}
 			full := c.Repo + "/" + ch.name
-			for i := range found {
-				found[i].Name, found[i].Version = full, &vs[i]
+			vs := make([]CachedVersion, len(found))
+			for i, h := range found {
+				vs[i] = h.version.clone()
+				h.Name, h.Version = full, &vs[i]
+				res = append(res, h.SearchResult)
 			}
-			res = append(res, found...)
 			return true
 		})
 		if err == nil && derr != nil {
