@@ -122,6 +122,15 @@ func (t *table) write(w io.Writer) error {
 		if r > 0 {
 			b.WriteByte('\n')
 		}
+		if oneLine(row) {
+			for i, c := range row {
+				if i > 0 {
+					b.WriteByte('\t')
+				}
+				writeTableCell(&b, c, widths[i])
+			}
+			continue
+		}
 		cells := make([][]string, len(row))
 		height := 0
 		for i, c := range row {
@@ -152,6 +161,35 @@ func (t *table) write(w io.Writer) error {
 		return fmt.Errorf("unable to write table output: %w", err)
 	}
 	return nil
+}
+
+// oneLine tells whether no cell of row has a line break.
+func oneLine(row []string) bool {
+	for _, c := range row {
+		if strings.IndexByte(c, '\n') >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// writeTableCell writes a cell of one line fitted to width, as fitTableCell
+// does, without building the fitted string when s is printable ASCII (the
+// common case: a search of a big repository writes thousands of rows).
+func writeTableCell(b *bytes.Buffer, s string, width int) {
+	if width == 0 || !printableASCII(s) {
+		b.WriteString(fitTableCell(fitTableCell(s, width), width))
+		return
+	}
+	if len(s) > width {
+		b.WriteString(s[:max(width-3, 1)])
+		b.WriteString("...")
+		return
+	}
+	b.WriteString(s)
+	for range width - len(s) {
+		b.WriteByte(' ')
+	}
 }
 
 // fitTableCell pads s with spaces to width, or cuts it to width-3 and adds "...".

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -44,5 +45,20 @@ func TestTableMaxWidth(t *testing.T) {
 	want := "NAME \tDESCR...\nshort\ta des...\n"
 	if b.String() != want {
 		t.Errorf("got\n%q\nwant\n%q", b.String(), want)
+	}
+}
+
+// A cell of one line is written as the general path fits it: cut or padded as a
+// whole, then that line fitted again.
+func TestWriteTableCell(t *testing.T) {
+	for _, s := range []string{"", "a", "abc", "abcd", "tab\there", "días", "日本語のチャート", "\x1b[1mbold\x1b[22m",
+		"A database that a web server can use, with a description longer than fifty columns"} {
+		for width := 0; width <= len(s)+2; width++ {
+			var b bytes.Buffer
+			writeTableCell(&b, s, width)
+			if want := fitTableCell(fitTableCell(s, width), width); b.String() != want {
+				t.Errorf("writeTableCell(%q, %d) = %q, want %q", s, width, b.String(), want)
+			}
+		}
 	}
 }
