@@ -2,16 +2,12 @@ package action_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/yaml"
 
 	"github.com/rudderpm/rudder/internal/action"
 	"github.com/rudderpm/rudder/internal/kube"
@@ -19,8 +15,6 @@ import (
 	"github.com/rudderpm/rudder/internal/testenv"
 	"github.com/rudderpm/rudder/internal/warn"
 )
-
-var apiServiceGVR = schema.GroupVersionResource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"}
 
 // An APIService whose backend is down (a stopped metrics-server) leaves
 // discovery incomplete. As with Helm, install and upgrade warn and go on with
@@ -32,47 +26,10 @@ func TestOrphanedAPIServiceWarns(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	group := ns + ".orphaned.example.com"
-	var svc unstructured.Unstructured
-	if err := yaml.Unmarshal(fmt.Appendf(nil, `apiVersion: apiregistration.k8s.io/v1
-kind: APIService
-metadata: {name: v1.%[1]s}
-spec: {group: %[1]s, version: v1, groupPriorityMinimum: 100, versionPriority: 100,
-  insecureSkipTLSVerify: true, service: {namespace: %[2]s, name: nobody, port: 443}}
-`, group, ns), &svc.Object); err != nil {
+	env.OrphanedAPIService(t, group, ns)
+	kc, err := kube.New(env.RESTConfig(), kube.Options{})
+	if err != nil {
 		t.Fatal(err)
-	}
-	apiServices := env.Dynamic().Resource(apiServiceGVR)
-	if _, err := apiServices.Create(ctx, &svc, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	newClient := func() *kube.Client {
-		kc, err := kube.New(env.RESTConfig(), kube.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return kc
-	}
-	t.Cleanup(func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := apiServices.Delete(cctx, svc.GetName(), metav1.DeleteOptions{}); err != nil {
-			t.Errorf("delete APIService %s: %v", svc.GetName(), err)
-		}
-		for ; cctx.Err() == nil; time.Sleep(100 * time.Millisecond) {
-			if _, err := newClient().Capabilities(cctx); err == nil {
-				return
-			}
-		}
-		t.Errorf("discovery still fails after deleting APIService %s", svc.GetName())
-	})
-	var kc *kube.Client
-	for deadline := time.Now().Add(30 * time.Second); kc == nil; time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("discovery did not fail for APIService %s within 30s", svc.GetName())
-		}
-		if c := newClient(); func() bool { _, err := c.Capabilities(ctx); return kube.IsGroupDiscoveryFailedError(err) }() {
-			kc = c
-		}
 	}
 
 	store := storage.New(storage.NewSecrets(env.Clientset().CoreV1(), ns, storage.DriverOptions{}), storage.Options{})
@@ -99,7 +56,7 @@ spec: {group: %[1]s, version: v1, groupPriorityMinimum: 100, versionPriority: 10
 		}
 		got = nil
 	}
-	_, err := (&action.Install{Cluster: c, InstallOptions: action.InstallOptions{ReleaseName: "orphaned", Namespace: ns, Render: render}}).Run(ctx, ch, nil)
+	_, err = (&action.Install{Cluster: c, InstallOptions: action.InstallOptions{ReleaseName: "orphaned", Namespace: ns, Render: render}}).Run(ctx, ch, nil)
 	check("install", err)
 	_, err = (&action.Upgrade{Cluster: c, UpgradeOptions: action.UpgradeOptions{Render: render}}).Run(ctx, "orphaned", ch, map[string]any{"value": "2"})
 	check("upgrade", err)

@@ -1,7 +1,6 @@
 package kube_test
 
 import (
-	"context"
 	"fmt"
 	"path"
 	"slices"
@@ -130,38 +129,10 @@ func TestDiscoveryFindsKindServedLater(t *testing.T) {
 // every client of the cluster sees the failure.
 func TestDiscoveryPartialFailure(t *testing.T) {
 	env := testenv.Start(t)
-	c, ns := newClient(t, env), env.Namespace(t)
+	ns := env.Namespace(t)
 	ctx := testContext(t)
 	group := ns + ".dead.example.com"
-	svc := build(t, c, ns, fmt.Sprintf(`apiVersion: apiregistration.k8s.io/v1
-kind: APIService
-metadata:
-  name: v1.%[1]s
-spec:
-  group: %[1]s
-  version: v1
-  groupPriorityMinimum: 100
-  versionPriority: 100
-  insecureSkipTLSVerify: true
-  service: {namespace: %[2]s, name: nobody, port: 443}
-`, group, ns))
-	if _, err := c.Create(ctx, svc, kube.ApplyOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// The tests that follow must not see the failure: wait until discovery is whole.
-		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := c.Delete(cctx, svc, kube.DeleteOptions{}); err != nil {
-			t.Errorf("delete APIService v1.%s: %v", group, err)
-		}
-		for ; cctx.Err() == nil; time.Sleep(100 * time.Millisecond) {
-			if _, err := newClient(t, env).Capabilities(cctx); err == nil {
-				return
-			}
-		}
-		t.Errorf("discovery still fails after deleting APIService v1.%s", group)
-	})
+	env.OrphanedAPIService(t, group, ns)
 
 	var err error
 	deadline := time.Now().Add(30 * time.Second)
