@@ -52,11 +52,30 @@ etcd %[2]s, kube-* %[1]s, kwok %[3]s. The first build takes several minutes.
 Pods on the fake nodes become Running and Ready at once. Pods with
 restartPolicy Never or OnFailure (Jobs, hooks, chart tests) then Succeed
 after about a second. Annotations change that:
-  %[4]s: "true"          end Failed (exit code 1) instead
-  %[5]s: "true"       stay Running, never Ready, never complete
-  %[6]s: "30s"   run that long before ending (default 1s)
-  %[7]s: "5s"       stay Pending that long before running
-`
+%[4]s`
+
+// annotations are the rows under "Annotations change that:" in the usage:
+// an example annotation and what it does.
+var annotations = [][2]string{
+	{localcluster.AnnotationFail + `: "true"`, "end Failed (exit code 1) instead"},
+	{localcluster.AnnotationUnready + `: "true"`, "stay Running, never Ready, never complete"},
+	{localcluster.AnnotationRunDuration + `: "30s"`, "run that long before ending (default 1s)"},
+	{localcluster.AnnotationStartDelay + `: "5s"`, "stay Pending that long before running"},
+}
+
+// annotationTable lays out annotations in two columns, the second starting
+// three spaces after the longest example.
+func annotationTable() string {
+	width := 0
+	for _, a := range annotations {
+		width = max(width, len(a[0]))
+	}
+	var b strings.Builder
+	for _, a := range annotations {
+		fmt.Fprintf(&b, "  %-*s   %s\n", width, a[0], a[1])
+	}
+	return b.String()
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -84,8 +103,7 @@ type flags struct {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	printUsage := func(w io.Writer) {
 		fmt.Fprintf(w, usage, localcluster.KubernetesVersion, localcluster.EtcdVersion, localcluster.KwokVersion,
-			localcluster.AnnotationFail, localcluster.AnnotationUnready,
-			localcluster.AnnotationRunDuration, localcluster.AnnotationStartDelay)
+			annotationTable())
 	}
 	if len(args) == 0 {
 		printUsage(stderr)
