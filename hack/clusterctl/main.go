@@ -48,6 +48,8 @@ Flags:
 Binaries are cached in $RUDDER_CLUSTER_CACHE, by default
 ${XDG_CACHE_HOME:-$HOME/.cache}/rudder/cluster/<component>-<version>[-<digest>]:
 etcd %[2]s, kube-* %[1]s, kwok %[3]s. The first build takes several minutes.
+hack/cluster keeps its builds of this command there too (clusterctl-<digest>),
+one per change of its sources, the 4 last used.
 
 Pods on the fake nodes become Running and Ready at once. Pods with
 restartPolicy Never or OnFailure (Jobs, hooks, chart tests) then Succeed
