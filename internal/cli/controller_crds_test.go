@@ -259,10 +259,14 @@ func TestControllerCRDPolicies(t *testing.T) {
 
 	run("refused-change-fails-the-upgrade", func(t *testing.T) {
 		c.patch("replace", `{"spec":{"chart":{"spec":{"version":"1.2.0"}}}}`)
-		// Tried again once (remediation.retries), then stalled; never rolled
-		// back, as no release was made.
-		c.waitCondition("replace", "Stalled", "True", "RetriesExceeded")
+		// As in Flux, an upgrade that stored no release does not count
+		// against remediation.retries (1): it is tried again, with a backoff,
+		// past them, never stalls and is never rolled back.
+		c.waitFailures("replace", 4)
 		u := c.waitReady("replace", "False", "UpgradeFailed")
+		if s, r, m := condition(u, "Stalled"); s != "" {
+			t.Errorf("Stalled = %s/%s %q: a failure that stored no release used up the retries", s, r, m)
+		}
 		_, _, msg := condition(u, "Ready")
 		name := "widgets." + group("replace")
 		want := "CustomResourceDefinition/" + name + ": spec.versions[v1]: removes version v1, which is in status.storedVersions"
@@ -278,8 +282,8 @@ func TestControllerCRDPolicies(t *testing.T) {
 		if v := historyVersion(u); v != 2 {
 			t.Errorf("history[0].version = %d, want 2: a refused CRD change made a revision", v)
 		}
-		if n, _, _ := unstructured.NestedInt64(u.Object, "status", "upgradeFailures"); n != 2 {
-			t.Errorf("upgradeFailures = %d, want 2 (the first try and one retry)", n)
+		if n, _, _ := unstructured.NestedInt64(u.Object, "status", "upgradeFailures"); n != 0 {
+			t.Errorf("upgradeFailures = %d, want 0: no try stored a release", n)
 		}
 		if s, r, m := condition(u, "Remediated"); s != "" {
 			t.Errorf("Remediated = %s/%s %q: a release that did not change was remediated", s, r, m)
@@ -288,6 +292,22 @@ func TestControllerCRDPolicies(t *testing.T) {
 			t.Errorf("rudder history: want the two revisions of install and upgrade only:\n%s", out)
 		}
 	})
+}
+
+// waitFailures waits until a HelmRelease's status.failures reaches n.
+func (c *controllerEnv) waitFailures(name string, n int64) {
+	c.t.Helper()
+	var last map[string]any
+	deadline := time.Now().Add(45 * time.Second)
+	for time.Now().Before(deadline) {
+		u := c.hr(name)
+		if got, _, _ := unstructured.NestedInt64(u.Object, "status", "failures"); got >= n {
+			return
+		}
+		last, _, _ = unstructured.NestedMap(u.Object, "status")
+		time.Sleep(250 * time.Millisecond)
+	}
+	c.t.Fatalf("HelmRelease/%s: want %d failures or more; last status seen:\n%v", name, n, last)
 }
 
 // checkOriginLabels checks that a chart's CRD carries the labels naming its

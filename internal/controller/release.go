@@ -34,6 +34,11 @@ const (
 	// lockedRetry is how soon a release locked by another operation is tried
 	// again.
 	lockedRetry = 10 * time.Second
+	// An install or upgrade that stored no release is tried again after a
+	// delay that starts at minRetryDelay and doubles with each failure, up to
+	// maxRetryDelay: the backoff of Flux's controllers.
+	minRetryDelay = 750 * time.Millisecond
+	maxRetryDelay = 15 * time.Minute
 )
 
 // releaseReconciler keeps the release of each HelmRelease as it declares.
@@ -351,8 +356,14 @@ func (r *releaseReconciler) actionFailed(u *unstructured.Unstructured, hr *HelmR
 		st.ObservedGeneration = gen
 		return ctrl.Result{RequeueAfter: lockedRetry}
 	}
-	count()
 	st.Failures++
+	if rel != nil {
+		// As in Flux, only a failure that stored a release counts against
+		// the remediation retries: one that stored nothing (a refused CRD
+		// change, a chart that does not render) changed nothing and is tried
+		// again, with a backoff, until it works or the spec changes.
+		count()
+	}
 	msg := fmt.Sprintf("Helm %s failed for release %s with chart %s@%s: %v", verb, q.names.String(0), q.chart.chart.Metadata.Name, q.chart.chart.Metadata.Version, err)
 	setCondition(&st.Conditions, ReleasedCondition, metav1.ConditionFalse, reason, msg, gen)
 	setCondition(&st.Conditions, ReadyCondition, metav1.ConditionFalse, reason, msg, gen)
@@ -361,7 +372,20 @@ func (r *releaseReconciler) actionFailed(u *unstructured.Unstructured, hr *HelmR
 	}
 	st.ObservedGeneration = gen
 	r.recorder.Event(u, corev1.EventTypeWarning, reason, msg)
+	if rel == nil {
+		return ctrl.Result{RequeueAfter: retryDelay(st.Failures)}
+	}
 	return ctrl.Result{RequeueAfter: duration(&hr.Spec.Interval, defaultInterval)}
+}
+
+// retryDelay is how long to wait before trying again an action that has
+// failed failures times in a row without storing a release.
+func retryDelay(failures int64) time.Duration {
+	d := minRetryDelay
+	for i := int64(1); i < failures && d < maxRetryDelay; i++ {
+		d *= 2
+	}
+	return min(d, maxRetryDelay)
 }
 
 func isLocked(err error) bool {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -88,5 +89,24 @@ func TestPushSnapshot(t *testing.T) {
 	h = pushSnapshot(h, Snapshot{Name: "r", Version: 7, Status: "deployed", Digest: "again"}, 5)
 	if len(h) != 5 || h[0].Digest != "again" || h[1].Version != 6 {
 		t.Errorf("recording version 7 again duplicated it: %+v", h)
+	}
+}
+
+func TestRetryDelay(t *testing.T) {
+	for _, tc := range []struct {
+		failures int64
+		want     time.Duration
+	}{
+		{0, 750 * time.Millisecond},
+		{1, 750 * time.Millisecond},
+		{2, 1500 * time.Millisecond},
+		{5, 12 * time.Second},
+		{11, 768 * time.Second},
+		{12, 15 * time.Minute},
+		{1 << 40, 15 * time.Minute},
+	} {
+		if got := retryDelay(tc.failures); got != tc.want {
+			t.Errorf("retryDelay(%d) = %s, want %s", tc.failures, got, tc.want)
+		}
 	}
 }
