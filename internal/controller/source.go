@@ -254,11 +254,7 @@ func (s *sources) pullOCI(ctx context.Context, o *OCIRepository, have *artifact)
 			}
 		}
 		if err != nil {
-			err = &tagError{url: o.Spec.URL, err: err}
-			if ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
-				return nil, fmt.Errorf("pull of %s did not finish within its timeout of %s: %w", o.Spec.URL, timeout, err)
-			}
-			return nil, err
+			return nil, overTime(ctx, pctx, o.Spec.URL, timeout, &tagError{url: o.Spec.URL, err: err})
 		}
 	case r.Tag != "":
 		req.Ref += ":" + r.Tag
@@ -271,12 +267,27 @@ func (s *sources) pullOCI(ctx context.Context, o *OCIRepository, have *artifact)
 			return nil, nil
 		}
 	}
+	return s.locateOCI(ctx, pctx, reg, req.Ref, timeout)
+}
+
+// locateOCI pulls ref into the content cache within pctx, the OCIRepository's
+// timeout.
+func (s *sources) locateOCI(ctx, pctx context.Context, reg *registry.Client, ref string, timeout time.Duration) (*action.LocatedChart, error) {
 	src := &action.ChartSource{ContentCache: s.cache, Registry: reg, ChartLimits: s.limits}
-	lc, err := src.Locate(pctx, req)
-	if err != nil && ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
-		return nil, fmt.Errorf("pull of %s did not finish within its timeout of %s: %w", req.Ref, timeout, err)
+	lc, err := src.Locate(pctx, action.ChartRequest{Ref: ref})
+	if err != nil {
+		return nil, overTime(ctx, pctx, ref, timeout, err)
 	}
-	return lc, err
+	return lc, nil
+}
+
+// overTime says so in err when the OCIRepository's timeout (pctx), and not
+// the reconcile's own context, ended the pull of what.
+func overTime(ctx, pctx context.Context, what string, timeout time.Duration, err error) error {
+	if ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("pull of %s did not finish within its timeout of %s: %w", what, timeout, err)
+	}
+	return err
 }
 
 // inCache tells whether the chart archive of an OCIRepository's artifact is
@@ -300,13 +311,7 @@ func (s *sources) pullOCIDigest(ctx context.Context, o *OCIRepository, manifest 
 	timeout := duration(o.Spec.Timeout, defaultRepositoryTimeout)
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	ref := o.Spec.URL + "@" + manifest
-	src := &action.ChartSource{ContentCache: s.cache, Registry: reg, ChartLimits: s.limits}
-	lc, err := src.Locate(pctx, action.ChartRequest{Ref: ref})
-	if err != nil && ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
-		return nil, fmt.Errorf("pull of %s did not finish within its timeout of %s: %w", ref, timeout, err)
-	}
-	return lc, err
+	return s.locateOCI(ctx, pctx, reg, o.Spec.URL+"@"+manifest, timeout)
 }
 
 // load loads a located chart, or takes it from memory.
