@@ -571,12 +571,7 @@ spec:
       sourceRef: {kind: HelmRepository, name: oci}
   values: {v: oci}
 `)
-		c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: web}
-spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 1m}
-`, reg.Host))
+		c.ociRepository("web", fmt.Sprintf(`url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 1m`, reg.Host))
 		c.apply(helmReleaseGVR, `
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease

@@ -33,18 +33,8 @@ func TestControllerOCIRepositoryPullSecret(t *testing.T) {
 		ImagePullSecrets: []corev1.LocalObjectReference{{Name: "regcred"}}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: private}
-spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 1m, secretRef: {name: regcred}}
-`, reg.Host))
-	c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: viasa}
-spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 1m, serviceAccountName: puller}
-`, reg.Host))
+	c.ociRepository("private", fmt.Sprintf(`url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 1m, secretRef: {name: regcred}`, reg.Host))
+	c.ociRepository("viasa", fmt.Sprintf(`url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 1m, serviceAccountName: puller`, reg.Host))
 	c.apply(helmReleaseGVR, `
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
@@ -69,18 +59,8 @@ func TestControllerOCIRepositoryScheme(t *testing.T) {
 	chart := filepath.Join(c.dir, "store", "web-1.0.0.tgz")
 	c.rudder("push", chart, "oci://"+tlsReg.Host+"/charts", "--ca-file", tlsReg.CertFile)
 	c.rudder("push", chart, "oci://"+plainReg.Host+"/charts", "--plain-http")
-	c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: https}
-spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 1m}
-`, tlsReg.Host))
-	c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: plain}
-spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1m}
-`, plainReg.Host))
+	c.ociRepository("https", fmt.Sprintf(`url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 1m`, tlsReg.Host))
+	c.ociRepository("plain", fmt.Sprintf(`url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1m`, plainReg.Host))
 	c.waitSource(ociRepositoryGVR, "https", "True", "Succeeded", "stored artifact for digest '1.0.0@sha256:")
 	c.waitSource(ociRepositoryGVR, "plain", "True", "Succeeded", "stored artifact for digest '1.0.0@sha256:")
 }
@@ -99,12 +79,7 @@ func TestControllerOCIRepositorySemver(t *testing.T) {
 		c.rudder("push", filepath.Join(src, "web-"+v+".tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
 	}
 	for name, ref := range map[string]string{"newest": `{semver: ">=1.0.0"}`, "filtered": `{semver: ">=1.0.0", semverFilter: '^1\.0'}`, "none": `{semver: ">=5.0.0"}`} {
-		c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: %s}
-spec: {url: "oci://%s/charts/web", ref: %s, insecure: true, interval: 1m}
-`, name, reg.Host, ref))
+		c.ociRepository(name, fmt.Sprintf(`url: "oci://%s/charts/web", ref: %s, insecure: true, interval: 1m`, reg.Host, ref))
 	}
 	c.waitSource(ociRepositoryGVR, "newest", "True", "Succeeded", "stored artifact for digest '1.1.0@sha256:")
 	c.waitSource(ociRepositoryGVR, "filtered", "True", "Succeeded", "stored artifact for digest '1.0.0@sha256:")
@@ -164,18 +139,8 @@ func TestControllerOCIRepositoryGeneration(t *testing.T) {
 	useCRDs(t, fluxCRDs(t))
 	c := startControllerEnv(t)
 	reg := registrytest.Start(t, registrytest.Options{})
-	c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: tagged}
-spec: {url: "oci://%s/charts/web:1.0.0", interval: 1m}
-`, reg.Host))
-	c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: missing}
-spec: {url: "oci://%s/charts/web", ref: {tag: 9.9.9}, interval: 1m}
-`, reg.Host))
+	c.ociRepository("tagged", fmt.Sprintf(`url: "oci://%s/charts/web:1.0.0", interval: 1m`, reg.Host))
+	c.ociRepository("missing", fmt.Sprintf(`url: "oci://%s/charts/web", ref: {tag: 9.9.9}, interval: 1m`, reg.Host))
 	u := c.waitSource(ociRepositoryGVR, "tagged", "False", "URLInvalid", "URL validation failed for 'oci://"+reg.Host+"/charts/web:1.0.0': URL must not contain a tag; remove ':1.0.0'")
 	if s, r, _ := condition(u, "Stalled"); s != "True" || r != "URLInvalid" {
 		t.Errorf("OCIRepository/tagged: Stalled=%s reason %s, want True with URLInvalid", s, r)
@@ -198,12 +163,7 @@ spec: {url: "oci://%s/charts/web", ref: {tag: 9.9.9}, interval: 1m}
 // HelmRelease fromoci that installs from it, reconciled every releaseInterval.
 func (c *controllerEnv) releaseFromOCI(reg *registrytest.Registry, sourceInterval, releaseInterval string) {
 	c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
-	c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: web}
-spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: %s}
-`, reg.Host, sourceInterval))
+	c.ociRepository("web", fmt.Sprintf(`url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: %s`, reg.Host, sourceInterval))
 	c.apply(helmReleaseGVR, fmt.Sprintf(`
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease

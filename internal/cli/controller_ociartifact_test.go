@@ -105,12 +105,7 @@ func startCountedOCIRepository(t *testing.T) (*controllerEnv, *registrytest.Regi
 	reg := registrytest.Start(t, registrytest.Options{})
 	front := startCountingRegistry(t, reg)
 	c.rudder("push", filepath.Join(c.dir, "store", "web-1.0.0.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
-	c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: web}
-spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1s}
-`, front.addr))
+	c.ociRepository("web", fmt.Sprintf(`url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1s`, front.addr))
 	return c, reg, front
 }
 

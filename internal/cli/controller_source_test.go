@@ -70,6 +70,18 @@ spec: {url: %q, interval: %s, timeout: %s}
 `, name, url, interval, timeout))
 }
 
+// ociRepository applies the OCIRepository name of the env's namespace; spec is
+// the inside of its flow mapping (url: ..., ref: ..., interval: ...).
+func (c *controllerEnv) ociRepository(name, spec string) {
+	c.t.Helper()
+	c.apply(ociRepositoryGVR, fmt.Sprintf(`
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: %s}
+spec: {%s}
+`, name, spec))
+}
+
 // waitArtifactFailed waits at most within for a HelmRelease to be Ready=False
 // with ArtifactFailed, and returns its message.
 func (c *controllerEnv) waitArtifactFailed(name string, within time.Duration) string {
@@ -196,12 +208,7 @@ func TestControllerOCIRepositoryTimeout(t *testing.T) {
 	front, frontURL := startFlakyRepository(t, "http://"+reg.Host, time.Minute)
 	front.mode.Store(repoSlowBlobs)
 	began := time.Now()
-	c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: hanging}
-spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 2s, timeout: 1s}
-`, strings.TrimPrefix(frontURL, "http://")))
+	c.ociRepository("hanging", fmt.Sprintf(`url: "oci://%s/charts/web", ref: {tag: 1.0.0}, insecure: true, interval: 2s, timeout: 1s`, strings.TrimPrefix(frontURL, "http://")))
 	c.apply(helmReleaseGVR, `
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease

@@ -152,12 +152,7 @@ func TestControllerOCICertSecret(t *testing.T) {
 	c.secret("noaddress", corev1.SecretTypeOpaque, map[string][]byte{"username": []byte("u")})
 
 	oci := func(name, extra string) {
-		c.apply(ociRepositoryGVR, fmt.Sprintf(`
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata: {name: %s}
-spec: {url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1m, timeout: 10s%s}
-`, name, reg.Host, extra))
+		c.ociRepository(name, fmt.Sprintf(`url: "oci://%s/charts/web", ref: {tag: 1.0.0}, interval: 1m, timeout: 10s%s`, reg.Host, extra))
 	}
 	oci("plain", "")
 	oci("mtls", ", certSecretRef: {name: client}")
