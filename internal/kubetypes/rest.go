@@ -82,11 +82,6 @@ type Objects[T, L runtime.Object] struct {
 	newList   func() L
 }
 
-// NewObjects returns the Objects of resource in namespace over client.
-func NewObjects[T, L runtime.Object](client rest.Interface, resource, namespace string, newObject func() T, newList func() L) Objects[T, L] {
-	return Objects[T, L]{client: client, resource: resource, namespace: namespace, newObject: newObject, newList: newList}
-}
-
 func (o Objects[T, L]) request(r *rest.Request) *rest.Request {
 	return r.NamespaceIfScoped(o.namespace, o.namespace != "").Resource(o.resource)
 }
